@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Machine } from '../src/machine/machine.js';
+import { parseElf } from '../src/loader/elf-reader.js';
+import { CollectedOutput } from '../src/machine/output.js';
+import { summarize, timeSeconds, type Results } from './harness.js';
+
+/** The compute-bound guest (bench/programs/compute.c), committed as an ELF. */
+const ELF_PATH = new URL('../../bench/programs/compute.elf', import.meta.url);
+
+/**
+ * guest_mips: the compute-bound program in faultline, `runs` times;
+ * qemu_mips: the same ELF under qemu-riscv32 when it is installed, with the
+ * instruction count faultline retired (same program, same instructions).
+ */
+export function benchGuestMips(results: Results, iterations: string, runs: number): void {
+  const bytes = readFileSync(ELF_PATH);
+  const program = parseElf(bytes, 'compute.elf');
+  const mips: number[] = [];
+  let instructions = 0;
+  let expected = '';
+  for (let r = 0; r < runs; r++) {
+    const out = new CollectedOutput();
+    const machine = new Machine({ stdout: out.sink });
+    machine.load(program, { argv: ['compute.elf', iterations] });
+    let result: ReturnType<Machine['run']> | undefined;
+    const seconds = timeSeconds(() => { result = machine.run(); });
+    if (result?.kind !== 'exit' || result.exitCode !== 0) throw new Error(`bench: compute.elf did not exit 0: ${JSON.stringify(result)}`);
+    instructions = machine.cpu.instret;
+    expected = out.text();
+    mips.push(instructions / seconds / 1e6);
+  }
+  const guest = summarize(mips, 'MIPS');
+  results.add('guest_mips', guest, `${(instructions / 1e6).toFixed(0)} M instructions`);
+
+  const probe = spawnSync('qemu-riscv32', ['--version'], { encoding: 'utf8' });
+  if (probe.error !== undefined) {
+    console.log('qemu_mips: skipped, qemu-riscv32 is not installed (apt-get install qemu-user)');
+    return;
+  }
+  const qemu: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    let run: ReturnType<typeof spawnSync> | undefined;
+    const seconds = timeSeconds(() => { run = spawnSync('qemu-riscv32', [ELF_PATH.pathname, iterations], { encoding: 'utf8' }); });
+    if (run?.status !== 0 || run.stdout !== expected) throw new Error(`bench: qemu output differs from faultline's: ${String(run?.stdout)}`);
+    qemu.push(instructions / seconds / 1e6);
+  }
+  const q = summarize(qemu, 'MIPS');
+  results.add('qemu_mips', q, `faultline/qemu = ${(guest.median / q.median).toFixed(2)}`);
+}

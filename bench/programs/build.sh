@@ -1,0 +1,15 @@
+#!/bin/sh
+# Builds bench/programs/compute.elf with the Debian RISC-V cross compiler
+# (package gcc-riscv64-unknown-elf). The ELF is committed so that
+# `npm run bench` works without the cross compiler; rerun this after
+# changing compute.c or the runtime, and commit the new ELF.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+runtime="$here/../../test/conformance/runtime"
+riscv64-unknown-elf-gcc \
+    -march=rv32ima -mabi=ilp32 -static -nostdlib \
+    -O2 -ffreestanding -fno-builtin -Wall \
+    -I "$runtime" \
+    -o "$here/compute.elf" \
+    "$runtime/crt0.S" "$runtime/print.c" "$here/compute.c"
+echo "built $here/compute.elf"

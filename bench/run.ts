@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: measures the figures of DESIGN §9, prints a table of
+ * median/min/max over several runs and writes bench/results.json.
+ * Usage: npm run bench [-- --runs N]
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { Results } from './harness.js';
+import { benchGuestMips } from './guest-mips.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '40' } } });
+const runs = Number(values.runs);
+const results = new Results();
+benchGuestMips(results, values.iterations, runs);
+console.log(results.table());
+const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
+await results.write(out);
+console.log(`\nwrote ${out}`);

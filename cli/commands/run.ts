@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import { Machine } from '../../src/machine/machine.js';
+import { exitStatusOf } from '../../src/machine/run-result.js';
+import { loadProgramFile } from '../load-file.js';
+import { printError, writeAllSync } from '../output.js';
+import { CommandLineError, parseCount } from '../usage-error.js';
+
+/** Help text of `faultline run`. */
+export const RUN_HELP = `Usage: faultline run PROGRAM [options] [--] [guest arguments...]
+
+Runs a RISC-V RV32IMA program (an ELF executable or an assembly file .s)
+in the emulated machine. The guest's stdout and stderr go to this process's;
+the exit status is the guest's, or 128 + signal when a fault stays
+unresolved (139 page fault, 132 illegal instruction, 133 ebreak, 135
+misaligned AMO/LR/SC).
+
+Options:
+  --max-instructions N   stop after N instructions (exit status 124)
+  --memory-quota BYTES   guest memory quota (default 1073741824 = 1 GiB)
+  -h, --help             show this help
+`;
+
+/** `faultline run`: returns the process exit status. */
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'max-instructions': { type: 'string' },
+      'memory-quota': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    writeAllSync(1, new TextEncoder().encode(RUN_HELP));
+    return 0;
+  }
+  const [path, ...guestArgs] = positionals;
+  if (path === undefined) throw new CommandLineError('run: missing PROGRAM (see faultline run --help)');
+  const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
+  const memoryQuota = values['memory-quota'] === undefined ? undefined : parseCount('memory-quota', values['memory-quota']);
+
+  const program = await loadProgramFile(path);
+  const machine = new Machine({
+    memoryQuota,
+    stdout: (bytes) => writeAllSync(1, bytes),
+    stderr: (bytes) => writeAllSync(2, bytes),
+  });
+  machine.load(program, { argv: [path, ...guestArgs] });
+  const result = machine.run(maxInstructions === undefined ? {} : { maxInstructions });
+  if (result.kind === 'limit') {
+    printError(`faultline: stopped after ${maxInstructions} instructions (--max-instructions)`);
+    return 124;
+  }
+  if (result.kind === 'fault') printError(`faultline: unresolved fault: ${result.message}`);
+  return exitStatusOf(result);
+}

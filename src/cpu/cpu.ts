@@ -1,0 +1,476 @@
+import { Access, Cause } from '../fault/cause.js';
+import { Fault } from '../fault/fault.js';
+import type { AddressSpace } from '../memory/address-space.js';
+import { PAGE_SHIFT } from '../memory/page.js';
+import { JUMP_ALWAYS, decodeInto } from './decoder.js';
+import { amoResult } from './amo.js';
+import { mulh, mulhsu, mulhu } from './multiply.js';
+import { amoSlow, loadReserved, loadSlow, raise, storeConditional, storeSlow } from './memory-slow-path.js';
+import { Op } from './op.js';
+
+/**
+ * Why {@link Cpu.run} returned.
+ *
+ * @example
+ * ```ts
+ * if (cpu.run(1000) === StopReason.Ecall) handleSyscall();
+ * ```
+ */
+export const StopReason = {
+  /** The instruction budget ran out; the next instruction is at `pc`. */
+  Budget: 0,
+  /** `pc` points at an `ecall` that has not retired yet. */
+  Ecall: 1,
+  /** An instruction faulted; `cpu.fault` describes it and no state changed. */
+  Fault: 2,
+} as const;
+
+/** One of the {@link StopReason} values. */
+export type StopReason = (typeof StopReason)[keyof typeof StopReason];
+
+/** Counter CSRs readable from user mode (Zicntr). */
+const CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02;
+const CSR_CYCLEH = 0xc80, CSR_TIMEH = 0xc81, CSR_INSTRETH = 0xc82;
+
+const EMPTY_CODE = new Int32Array(2);
+
+/**
+ * An RV32IMA hart in user mode: 32 integer registers, the pc, the retired
+ * instruction count and the LR/SC reservation. Instructions are predecoded
+ * once per code page into the address space's code cache and executed by
+ * one `switch`; memory goes through the address space's software TLB (one
+ * table load and a sign test per access), everything else is a cold path.
+ *
+ * Registers live in `x` (index 0..31; `x[0]` is always 0). `x[32]` is a
+ * scratch slot that instructions with `rd = x0` write to.
+ *
+ * @example
+ * ```ts
+ * const cpu = machine.cpu;
+ * cpu.x[10] = 42;          // a0
+ * const why = cpu.run(1_000_000);
+ * ```
+ */
+export class Cpu {
+  /** Integer registers x0..x31 (int32), plus the x0 write sink at index 32. */
+  readonly x = new Int32Array(33);
+  /** Address of the next instruction. */
+  pc = 0;
+  /** Instructions retired since reset (the `instret` counter). */
+  instret = 0;
+  /** The fault of the last {@link StopReason.Fault} stop (reused object). */
+  readonly fault = new Fault();
+  /** Set by slow paths when an access faulted. @internal */
+  trapped = false;
+  /** LR/SC reservation. @internal */
+  reservationValid = false;
+  /** @internal */
+  reservationAddress = 0;
+  /** @internal */
+  reservationValue = 0;
+
+  /** @param addressSpace - where instructions and data come from */
+  constructor(readonly addressSpace: AddressSpace) {}
+
+  /**
+   * Executes up to `budget` instructions. Returns at the budget, at an
+   * `ecall` (not retired: the caller performs it and advances `pc`), or at
+   * a fault (not retired, no state changed; see {@link Cpu.fault}).
+   * Never throws for anything the guest does.
+   */
+  run(budget: number): StopReason {
+    const x = this.x;
+    const as = this.addressSpace;
+    const memory = as.memory;
+    const rt = as.readTlb, wt = as.writeTlb, et = as.execTlb;
+    let u8 = memory.u8, u16 = memory.u16, i32 = memory.i32;
+    let pc = this.pc | 0;
+    let base = -1;
+    let frame = 0;
+    let code = EMPTY_CODE;
+    let n = budget;
+    this.trapped = false;
+
+    exec: while (n > 0) {
+      if ((pc & ~0xfff) !== base) {
+        // Entering a code page: check execute right, find its decoded slots.
+        if ((pc & 3) !== 0) {
+          raise(this, Cause.InstructionAddressMisaligned, Access.Execute, pc, 4, pc);
+          break exec;
+        }
+        const vpage = pc >>> PAGE_SHIFT;
+        let f = et[vpage]!;
+        if (f < 0) {
+          f = as.translate(pc, Access.Execute);
+          if (f < 0) { this.fetchFault(pc); break; }
+          u8 = memory.u8; u16 = memory.u16; i32 = memory.i32;
+        }
+        let c = as.codeCache.get(vpage);
+        if (c === undefined) {
+          c = new Int32Array(2048);
+          as.codeCache.set(vpage, c);
+          as.markCode(vpage);
+        }
+        code = c;
+        frame = f;
+        base = pc & ~0xfff;
+      }
+      const i = (pc & 0xfff) >>> 1;
+      const w = code[i]!;
+      switch (w & 0xff) {
+        case Op.Undecoded:
+          decodeInto(i32[(frame | (pc & 0xfff)) >> 2]!, pc, code, i);
+          continue;
+        case Op.LoadConstant:
+          x[(w >>> 8) & 0xff] = code[i + 1]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Jal:
+          x[(w >>> 8) & 0xff] = (pc + 4) | 0;
+          pc = code[i + 1]!;
+          break;
+        case Op.Jalr: {
+          const target = ((x[(w >>> 16) & 0xff]! + code[i + 1]!) & ~1) | 0;
+          if ((target & 3) !== 0) {
+            raise(this, Cause.InstructionAddressMisaligned, Access.Execute, target, 4, pc);
+            break exec;
+          }
+          x[(w >>> 8) & 0xff] = (pc + 4) | 0;
+          pc = target;
+          break;
+        }
+        case Op.Beq:
+          pc = x[(w >>> 16) & 0xff] === x[w >>> 24] ? code[i + 1]! : (pc + 4) | 0;
+          break;
+        case Op.Bne:
+          pc = x[(w >>> 16) & 0xff] !== x[w >>> 24] ? code[i + 1]! : (pc + 4) | 0;
+          break;
+        case Op.Blt:
+          pc = x[(w >>> 16) & 0xff]! < x[w >>> 24]! ? code[i + 1]! : (pc + 4) | 0;
+          break;
+        case Op.Bge:
+          pc = x[(w >>> 16) & 0xff]! >= x[w >>> 24]! ? code[i + 1]! : (pc + 4) | 0;
+          break;
+        case Op.Bltu:
+          pc = x[(w >>> 16) & 0xff]! >>> 0 < x[w >>> 24]! >>> 0 ? code[i + 1]! : (pc + 4) | 0;
+          break;
+        case Op.Bgeu:
+          pc = x[(w >>> 16) & 0xff]! >>> 0 >= x[w >>> 24]! >>> 0 ? code[i + 1]! : (pc + 4) | 0;
+          break;
+        case Op.Lb: {
+          const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          const e = rt[a >>> 12]!;
+          let v: number;
+          if (e >= 0) v = u8[e | (a & 0xfff)]!;
+          else { v = loadSlow(this, a, 1, pc); if (this.trapped) break exec; }
+          x[(w >>> 8) & 0xff] = (v << 24) >> 24;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Lbu: {
+          const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          const e = rt[a >>> 12]!;
+          let v: number;
+          if (e >= 0) v = u8[e | (a & 0xfff)]!;
+          else { v = loadSlow(this, a, 1, pc); if (this.trapped) break exec; }
+          x[(w >>> 8) & 0xff] = v;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Lh: {
+          const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          const e = rt[a >>> 12]!;
+          let v: number;
+          if (e >= 0 && (a & 1) === 0) v = u16[(e | (a & 0xfff)) >> 1]!;
+          else { v = loadSlow(this, a, 2, pc); if (this.trapped) break exec; }
+          x[(w >>> 8) & 0xff] = (v << 16) >> 16;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Lhu: {
+          const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          const e = rt[a >>> 12]!;
+          let v: number;
+          if (e >= 0 && (a & 1) === 0) v = u16[(e | (a & 0xfff)) >> 1]!;
+          else { v = loadSlow(this, a, 2, pc); if (this.trapped) break exec; }
+          x[(w >>> 8) & 0xff] = v;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Lw: {
+          const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          const e = rt[a >>> 12]!;
+          let v: number;
+          if (e >= 0 && (a & 3) === 0) v = i32[(e | (a & 0xfff)) >> 2]!;
+          else { v = loadSlow(this, a, 4, pc); if (this.trapped) break exec; }
+          x[(w >>> 8) & 0xff] = v;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Sb: {
+          const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          const e = wt[a >>> 12]!;
+          if (e >= 0) u8[e | (a & 0xfff)] = x[w >>> 24]!;
+          else {
+            if (!storeSlow(this, a, 1, x[w >>> 24]!, pc)) break exec;
+            u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
+          }
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Sh: {
+          const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          const e = wt[a >>> 12]!;
+          if (e >= 0 && (a & 1) === 0) u16[(e | (a & 0xfff)) >> 1] = x[w >>> 24]!;
+          else {
+            if (!storeSlow(this, a, 2, x[w >>> 24]!, pc)) break exec;
+            u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
+          }
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Sw: {
+          const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          const e = wt[a >>> 12]!;
+          if (e >= 0 && (a & 3) === 0) i32[(e | (a & 0xfff)) >> 2] = x[w >>> 24]!;
+          else {
+            if (!storeSlow(this, a, 4, x[w >>> 24]!, pc)) break exec;
+            u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
+          }
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Addi:
+          x[(w >>> 8) & 0xff] = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Slti:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! < code[i + 1]! ? 1 : 0;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Sltiu:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! >>> 0 < code[i + 1]! >>> 0 ? 1 : 0;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Xori:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! ^ code[i + 1]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Ori:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! | code[i + 1]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Andi:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! & code[i + 1]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Slli:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! << code[i + 1]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Srli:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! >>> code[i + 1]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Srai:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! >> code[i + 1]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Add:
+          x[(w >>> 8) & 0xff] = (x[(w >>> 16) & 0xff]! + x[w >>> 24]!) | 0;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Sub:
+          x[(w >>> 8) & 0xff] = (x[(w >>> 16) & 0xff]! - x[w >>> 24]!) | 0;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Sll:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! << x[w >>> 24]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Slt:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! < x[w >>> 24]! ? 1 : 0;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Sltu:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! >>> 0 < x[w >>> 24]! >>> 0 ? 1 : 0;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Xor:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! ^ x[w >>> 24]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Srl:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! >>> x[w >>> 24]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Sra:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! >> x[w >>> 24]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Or:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! | x[w >>> 24]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.And:
+          x[(w >>> 8) & 0xff] = x[(w >>> 16) & 0xff]! & x[w >>> 24]!;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Mul:
+          x[(w >>> 8) & 0xff] = Math.imul(x[(w >>> 16) & 0xff]!, x[w >>> 24]!);
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Mulh:
+          x[(w >>> 8) & 0xff] = mulh(x[(w >>> 16) & 0xff]!, x[w >>> 24]!);
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Mulhsu:
+          x[(w >>> 8) & 0xff] = mulhsu(x[(w >>> 16) & 0xff]!, x[w >>> 24]!);
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Mulhu:
+          x[(w >>> 8) & 0xff] = mulhu(x[(w >>> 16) & 0xff]!, x[w >>> 24]!);
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Div: {
+          const a = x[(w >>> 16) & 0xff]!, b = x[w >>> 24]!;
+          // RV32M: x/0 = -1; INT_MIN/-1 = INT_MIN (no trap).
+          x[(w >>> 8) & 0xff] = b === 0 ? -1 : b === -1 ? -a | 0 : (a / b) | 0;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Divu: {
+          const a = x[(w >>> 16) & 0xff]! >>> 0, b = x[w >>> 24]! >>> 0;
+          x[(w >>> 8) & 0xff] = b === 0 ? -1 : (a / b) | 0;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Rem: {
+          const a = x[(w >>> 16) & 0xff]!, b = x[w >>> 24]!;
+          // RV32M: x%0 = x; INT_MIN%-1 = 0.
+          x[(w >>> 8) & 0xff] = b === 0 ? a : b === -1 ? 0 : a % b | 0;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Remu: {
+          const a = x[(w >>> 16) & 0xff]! >>> 0, b = x[w >>> 24]! >>> 0;
+          x[(w >>> 8) & 0xff] = b === 0 ? a | 0 : a % b | 0;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.LrW: {
+          const v = loadReserved(this, x[(w >>> 16) & 0xff]!, pc);
+          if (this.trapped) break exec;
+          x[(w >>> 8) & 0xff] = v;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.ScW: {
+          const r = storeConditional(this, x[(w >>> 16) & 0xff]!, x[w >>> 24]!, pc);
+          if (this.trapped) break exec;
+          x[(w >>> 8) & 0xff] = r;
+          u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.AmoSwap: case Op.AmoAdd: case Op.AmoXor: case Op.AmoAnd: case Op.AmoOr:
+        case Op.AmoMin: case Op.AmoMax: case Op.AmoMinu: case Op.AmoMaxu: {
+          const a = x[(w >>> 16) & 0xff]!;
+          const src = x[w >>> 24]!;
+          const e = wt[a >>> 12]!;
+          let old: number;
+          if (e >= 0 && (a & 3) === 0) {
+            const k = (e | (a & 0xfff)) >> 2;
+            old = i32[k]!;
+            i32[k] = amoResult(w & 0xff, old, src);
+          } else {
+            old = amoSlow(this, w & 0xff, a, src, pc);
+            if (this.trapped) break exec;
+            u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
+          }
+          x[(w >>> 8) & 0xff] = old;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.Fence:
+          pc = (pc + 4) | 0;
+          break;
+        case Op.FenceI:
+          // Writes through other virtual aliases of a code page are only
+          // seen after fence.i, as the ISA requires: drop every decoded page.
+          as.dropDecodedCode();
+          base = -1;
+          pc = (pc + 4) | 0;
+          break;
+        case Op.Ecall:
+          this.pc = pc;
+          this.instret += budget - n;
+          return StopReason.Ecall;
+        case Op.Ebreak:
+          raise(this, Cause.Breakpoint, Access.Execute, pc, 4, pc);
+          break exec;
+        case Op.Csr: {
+          const value = this.readCsr(w, code[i + 1]!, this.instret + budget - n);
+          if (this.trapped) { raise(this, Cause.IllegalInstruction, Access.Execute, i32[(frame | (pc & 0xfff)) >> 2]!, 4, pc); break exec; }
+          x[(w >>> 8) & 0xff] = value;
+          pc = (pc + 4) | 0;
+          break;
+        }
+        case Op.MisalignedJump: {
+          const cond = (w >>> 8) & 0xff;
+          if (cond === JUMP_ALWAYS || branchTaken(cond, x[(w >>> 16) & 0xff]!, x[w >>> 24]!)) {
+            raise(this, Cause.InstructionAddressMisaligned, Access.Execute, code[i + 1]!, 4, pc);
+            break exec;
+          }
+          pc = (pc + 4) | 0;
+          break;
+        }
+        default: // Op.Illegal: the raw word is in the immediate slot
+          raise(this, Cause.IllegalInstruction, Access.Execute, code[i + 1]!, 4, pc);
+          break exec;
+      }
+      n--;
+    }
+    this.pc = pc;
+    this.instret += budget - n;
+    return this.trapped ? StopReason.Fault : StopReason.Budget;
+  }
+
+  /** Fills the fault for a fetch that the address space refused. */
+  private fetchFault(pc: number): void {
+    const f = this.fault, tf = this.addressSpace.fault;
+    raise(this, Cause.InstructionPageFault, Access.Execute, pc, 4, pc);
+    f.protection = tf.protection;
+    f.regionMap = tf.regionMap;
+    f.regionOffset = tf.offset;
+  }
+
+  /**
+   * Zicntr counters: cycle and time count retired instructions too, so a
+   * run is deterministic (checkpoint/restore gives identical output).
+   * Sets `trapped` (caller raises illegal instruction) for any other CSR or
+   * any attempt to write one.
+   */
+  private readCsr(w: number, csr: number, retired: number): number {
+    const funct3 = w >>> 24;
+    const source = (w >>> 16) & 0xff;
+    // csrrw/csrrwi always write; csrrs/csrrc(i) write unless the source is x0 / 0.
+    if ((funct3 & 3) === 1 || source !== 0) { this.trapped = true; return 0; }
+    switch (csr) {
+      case CSR_CYCLE: case CSR_TIME: case CSR_INSTRET: return retired | 0;
+      case CSR_CYCLEH: case CSR_TIMEH: case CSR_INSTRETH: return Math.floor(retired / 4294967296) | 0;
+      default: this.trapped = true; return 0;
+    }
+  }
+}
+
+function branchTaken(funct3: number, a: number, b: number): boolean {
+  switch (funct3) {
+    case 0: return a === b;
+    case 1: return a !== b;
+    case 4: return a < b;
+    case 5: return a >= b;
+    case 6: return a >>> 0 < b >>> 0;
+    default: return a >>> 0 >= b >>> 0;
+  }
+}

@@ -1,0 +1,690 @@
+/**
+ * Address spaces: a root region map, protection overlays, the machine's
+ * software TLBs, host access to guest memory, and the Linux-flavoured calls.
+ *
+ * Translation caches (one per access kind), indexed by virtual page number:
+ *
+ *   readTlb[vaddr >>> 12] = frame byte offset in memory.buffer, or -1
+ *
+ *   -1 means "not known to be allowed": the CPU calls translate(), which
+ *   walks root -> nested region maps -> dataspace, checks the rights and
+ *   either fills the entry or fills `fault` and returns -1. Only allowed
+ *   translations are ever cached, so adding rights never needs a flush and
+ *   removing them always flushes exactly the affected pages.
+ */
+
+import { FaultlineError, UsageError, hex32 } from '../errors.js';
+import { Access } from '../fault/cause.js';
+import { Dataspace } from './dataspace.js';
+import type { DataspaceOptions } from './dataspace.js';
+import { LinuxMemory } from './linux-memory.js';
+import type { MapAnonymousOptions } from './linux-memory.js';
+import { collectMappings, formatMaps } from './maps-format.js';
+import type { MapsEntry } from './maps-format.js';
+import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot, VPAGE_COUNT } from './page.js';
+import type { PhysicalMemory } from './physical-memory.js';
+import { ProtectionLayer } from './protection-layer.js';
+import { RegionMap } from './region-map.js';
+import type { RegionMapOptions, TranslationOwner } from './region-map.js';
+import { TranslationFault } from './translation-fault.js';
+
+/** Every right / every translation kind. */
+const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
+/** Size of the root region map: the whole 32-bit address space. */
+const ADDRESS_SPACE_SIZE = 2 ** 32;
+
+/** Options of {@link AddressSpace}. */
+export interface AddressSpaceOptions {
+  /** The physical memory (and quota) every dataspace of this address space lives in. */
+  memory: PhysicalMemory;
+}
+
+/**
+ * A guest's view of memory: a 4 GiB root region map, page-protection
+ * layers (the guest's `mprotect` overlay first), the software TLBs the CPU
+ * reads on its fast path, and the Linux-flavoured calls (`mmap`, `munmap`,
+ * `mprotect`, `brk`, `maps`).
+ *
+ * Effective right of an access = AND of every region's rights along the
+ * nesting path, the dataspace's own `writable`, and every protection layer.
+ * Reading is always granted by regions; executing needs `executable` on
+ * every region on the path.
+ *
+ * @example
+ * ```ts
+ * const as = new AddressSpace({ memory: new PhysicalMemory() });
+ * const addr = as.mmap(0, 8192, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous, -1, 0);
+ * as.writeU32(addr, 42);
+ * const frame = as.translate(addr, Access.Read); // >= 0: as.memory.i32[(frame | (addr & 0xfff)) >> 2] === 42
+ * ```
+ */
+export class AddressSpace implements TranslationOwner {
+  /** Physical memory holding every frame this address space maps. */
+  readonly memory: PhysicalMemory;
+  /** The root region map, 2^32 bytes. */
+  readonly root: RegionMap;
+  /** Read translations: frame offset per virtual page, or -1. Never replaced. */
+  readonly readTlb = new Int32Array(VPAGE_COUNT).fill(-1);
+  /** Write translations (pages holding decoded code stay -1). Never replaced. */
+  readonly writeTlb = new Int32Array(VPAGE_COUNT).fill(-1);
+  /** Execute translations. Never replaced. */
+  readonly execTlb = new Int32Array(VPAGE_COUNT).fill(-1);
+  /**
+   * Decoded instructions per virtual page, owned by the CPU. Entries are
+   * dropped whenever the page's mapping, execute right or contents (host
+   * write, materialization) change. Call {@link markCode} after adding one.
+   */
+  readonly codeCache = new Map<number, Int32Array<ArrayBuffer>>();
+  /** Details of the last failed {@link translate}; one reused object. */
+  readonly fault: TranslationFault;
+  /** The guest's `mprotect` overlay (7 = no restriction where never set). */
+  readonly guestProtection: ProtectionLayer;
+
+  /** 1 where `codeCache` has an entry: writeTlb stays -1 there. */
+  private readonly codePages = new Uint8Array(VPAGE_COUNT);
+  /** Every protection layer, guestProtection first. Replaced on change (copy-on-write). */
+  private layers: readonly ProtectionLayer[];
+  private readonly linux: LinuxMemory;
+  /** Result registers of {@link resolve} (host access walk). */
+  private hostDataspace: Dataspace | null = null;
+  private hostOffset = 0;
+
+  constructor(options: AddressSpaceOptions) {
+    this.memory = options.memory;
+    this.root = new RegionMap(ADDRESS_SPACE_SIZE, { name: 'root' });
+    this.root.owner = this;
+    this.fault = new TranslationFault(this.root);
+    this.guestProtection = new ProtectionLayer('guest mprotect', this);
+    this.layers = [this.guestProtection];
+    this.linux = new LinuxMemory(this);
+  }
+
+  // ---- factories -------------------------------------------------------
+
+  /**
+   * Creates a zero-filled dataspace in this address space's physical
+   * memory, charged to its quota.
+   *
+   * @throws UsageError when `size` is not a positive multiple of 4096.
+   * @throws QuotaExceededError when the quota cannot cover `size`.
+   * @example
+   * ```ts
+   * const ds = as.createDataspace(4 * PAGE_SIZE, { name: 'buffer' });
+   * ```
+   */
+  createDataspace(size: number, options: DataspaceOptions = {}): Dataspace {
+    return new Dataspace(this.memory, size, options);
+  }
+
+  /**
+   * Creates an empty region map (attach it somewhere to make a managed dataspace).
+   *
+   * @throws UsageError when `size` is not a positive multiple of 4096 up to 2^32.
+   * @example
+   * ```ts
+   * const managed = as.createRegionMap(1 << 20, { name: 'lazy' });
+   * as.root.attach(managed, { at: 0x3000_0000 });
+   * ```
+   */
+  createRegionMap(size: number, options: RegionMapOptions = {}): RegionMap {
+    return new RegionMap(size, options);
+  }
+
+  // ---- MMU slow path ---------------------------------------------------
+
+  /**
+   * Translates `vaddr` for `access`: walks root -> nested maps -> dataspace
+   * and checks the effective right. On success fills the TLB of that access
+   * (a write materializes the page and also fills readTlb when reading is
+   * allowed; a read of a never-written page maps the zero frame) and returns
+   * the frame's byte offset in `memory` (the physical memory may have grown:
+   * re-read its views). On failure returns -1 and fills {@link fault}. Does
+   * not allocate, except a frame on first write.
+   *
+   * A write to a page marked as code returns the frame without filling
+   * writeTlb, so every store there comes back here and the CPU can update
+   * its decoded instructions.
+   *
+   * @throws FaultlineError when a dataspace of another physical memory is attached (a broken invariant).
+   * @example
+   * ```ts
+   * let e = as.readTlb[addr >>> 12];
+   * if (e < 0) e = as.translate(addr, Access.Read);
+   * if (e >= 0) value = as.memory.i32[(e | (addr & 0xfff)) >> 2];
+   * ```
+   */
+  translate(vaddr: number, access: number): number {
+    vaddr = vaddr >>> 0;
+    const vpage = vaddr >>> PAGE_SHIFT;
+    let map = this.root;
+    let off = vaddr;
+    let regionRights = ALL_RIGHTS;
+    let ds: Dataspace;
+    let dsOffset: number;
+    for (;;) {
+      const slot = map.index[off >>> PAGE_SHIFT]!;
+      if (slot < 0) return this.fail(vaddr, access, false, map, off, null);
+      const r = map.slots[slot]!;
+      if (!r.writable) regionRights &= ~Prot.Write;
+      if (!r.executable) regionRights &= ~Prot.Exec;
+      const inner = r.offset + (off - r.at);
+      const target = r.target;
+      if (target.isRegionMap) {
+        map = target;
+        off = inner;
+      } else {
+        ds = target;
+        dsOffset = inner;
+        break;
+      }
+    }
+    let prot = regionRights;
+    if (!ds.writable) prot &= ~Prot.Write;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vpage]!;
+    const need = access === Access.Write ? Prot.Write : access === Access.Execute ? Prot.Exec : Prot.Read;
+    if ((prot & need) === 0) return this.fail(vaddr, access, true, map, off, ds);
+    if (ds.memory !== this.memory) {
+      throw new FaultlineError(
+        `translate: dataspace "${ds.name}" at ${hex32(vaddr)} belongs to another physical memory`,
+      );
+    }
+    const page = dsOffset >>> PAGE_SHIFT;
+    let frame: number;
+    if (access === Access.Write) {
+      frame = ds.frameForWrite(page);
+      if (this.codePages[vpage] === 0) this.writeTlb[vpage] = frame;
+      if ((prot & Prot.Read) !== 0) this.readTlb[vpage] = frame;
+    } else {
+      frame = ds.frameForRead(page);
+      if (access === Access.Read) this.readTlb[vpage] = frame;
+      else this.execTlb[vpage] = frame;
+    }
+    return frame;
+  }
+
+  /**
+   * Effective Prot bits at `vaddr` (all layers and levels ANDed), or -1
+   * when nothing is mapped there. Does not touch the TLBs.
+   *
+   * @example
+   * ```ts
+   * if (as.effectiveProt(addr) & Prot.Write) console.log('writable');
+   * ```
+   */
+  effectiveProt(vaddr: number): number {
+    vaddr = vaddr >>> 0;
+    let map = this.root;
+    let off = vaddr;
+    let prot = ALL_RIGHTS;
+    for (;;) {
+      const slot = map.index[off >>> PAGE_SHIFT]!;
+      if (slot < 0) return -1;
+      const r = map.slots[slot]!;
+      if (!r.writable) prot &= ~Prot.Write;
+      if (!r.executable) prot &= ~Prot.Exec;
+      const inner = r.offset + (off - r.at);
+      const target = r.target;
+      if (!target.isRegionMap) {
+        if (!target.writable) prot &= ~Prot.Write;
+        break;
+      }
+      map = target;
+      off = inner;
+    }
+    for (const layer of this.layers) prot &= layer.prot[vaddr >>> PAGE_SHIFT]!;
+    return prot;
+  }
+
+  /** Fills {@link fault}; returns -1. */
+  private fail(
+    vaddr: number,
+    access: number,
+    protection: boolean,
+    map: RegionMap,
+    offset: number,
+    ds: Dataspace | null,
+  ): number {
+    const f = this.fault;
+    f.address = vaddr;
+    f.access = access as Access;
+    f.protection = protection;
+    f.regionMap = map;
+    f.offset = offset;
+    f.dataspace = ds;
+    return -1;
+  }
+
+  // ---- translation cache maintenance ------------------------------------
+
+  /**
+   * Records that `codeCache` holds decoded instructions for virtual page
+   * `vpage`: its write translation is dropped and not cached again until the
+   * page is flushed, so stores there take the slow path.
+   *
+   * @example
+   * ```ts
+   * as.codeCache.set(vpage, decoded);
+   * as.markCode(vpage);
+   * ```
+   */
+  markCode(vpage: number): void {
+    this.codePages[vpage] = 1;
+    this.writeTlb[vpage] = -1;
+  }
+
+  /**
+   * Drops cached translations of `count` virtual pages from `vpageStart`.
+   * `rights` (Prot bits, default all) says which kinds: Read clears readTlb,
+   * Write clears writeTlb, Exec clears execTlb and drops decoded code
+   * (`codeCache` entries and code marks). Every invalidation in the memory
+   * layer comes through here.
+   *
+   * @example
+   * ```ts
+   * as.flush(0x10, 4); // pages 0x10000..0x13fff
+   * ```
+   */
+  flush(vpageStart: number, count: number, rights: number = ALL_RIGHTS): void {
+    const end = vpageStart + count;
+    if ((rights & Prot.Read) !== 0) this.readTlb.fill(-1, vpageStart, end);
+    if ((rights & Prot.Write) !== 0) this.writeTlb.fill(-1, vpageStart, end);
+    if ((rights & Prot.Exec) !== 0) {
+      this.execTlb.fill(-1, vpageStart, end);
+      this.dropCode(vpageStart, end);
+    }
+  }
+
+  /**
+   * Drops every cached translation and all decoded code.
+   *
+   * @example
+   * ```ts
+   * as.flushAll();
+   * ```
+   */
+  flushAll(): void {
+    this.readTlb.fill(-1);
+    this.writeTlb.fill(-1);
+    this.execTlb.fill(-1);
+    this.dropDecodedCode();
+  }
+
+  /**
+   * Drops all decoded code and code marks, keeping the TLBs (what `fence.i`
+   * needs after stores to code through another mapping).
+   *
+   * @example
+   * ```ts
+   * as.dropDecodedCode(); // fence.i
+   * ```
+   */
+  dropDecodedCode(): void {
+    for (const vpage of this.codeCache.keys()) this.codePages[vpage] = 0;
+    this.codeCache.clear();
+  }
+
+  /** Drops decoded code of pages [start, end). */
+  private dropCode(start: number, end: number): void {
+    const cache = this.codeCache;
+    if (cache.size === 0) return;
+    if (cache.size < end - start) {
+      for (const vpage of cache.keys()) {
+        if (vpage >= start && vpage < end) {
+          cache.delete(vpage);
+          this.codePages[vpage] = 0;
+        }
+      }
+    } else {
+      for (let p = start; p < end; p++) {
+        if (this.codePages[p] !== 0) {
+          cache.delete(p);
+          this.codePages[p] = 0;
+        }
+      }
+    }
+  }
+
+  // ---- protection layers -------------------------------------------------
+
+  /**
+   * Adds a protection layer (all pages unrestricted) whose rights are ANDed
+   * into every translation from now on.
+   *
+   * @example
+   * ```ts
+   * const layer = as.createProtectionLayer('dirty-log');
+   * layer.protect(start, length, Prot.Read | Prot.Exec);
+   * ```
+   */
+  createProtectionLayer(name: string): ProtectionLayer {
+    const layer = new ProtectionLayer(name, this);
+    this.layers = [...this.layers, layer];
+    return layer;
+  }
+
+  /**
+   * Removes a layer created by {@link createProtectionLayer}. Returns false
+   * when it was not there. Rights only grow, so nothing is flushed.
+   *
+   * @throws UsageError when asked to remove {@link guestProtection}.
+   * @example
+   * ```ts
+   * as.removeProtectionLayer(layer);
+   * ```
+   */
+  removeProtectionLayer(layer: ProtectionLayer): boolean {
+    if (layer === this.guestProtection) {
+      throw new UsageError('removeProtectionLayer: the guest protection layer cannot be removed');
+    }
+    if (!this.layers.includes(layer)) return false;
+    this.layers = this.layers.filter((l) => l !== layer);
+    return true;
+  }
+
+  /** Every protection layer, guest protection first. */
+  get protectionLayers(): readonly ProtectionLayer[] {
+    return this.layers;
+  }
+
+  // ---- host access ---------------------------------------------------------
+
+  /**
+   * Copies `length` bytes of guest memory from `vaddr`, ignoring
+   * protections and raising no guest fault.
+   *
+   * @throws FaultlineError naming the first unmapped address in the range.
+   * @example
+   * ```ts
+   * const bytes = as.readBytes(bufferAddress, count);
+   * ```
+   */
+  readBytes(vaddr: number, length: number): Uint8Array {
+    this.checkHostRange('readBytes', vaddr, length);
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const at = vaddr + done;
+      const chunk = Math.min(PAGE_SIZE - (at & PAGE_MASK), length - done);
+      if (!this.resolve(at)) throw new FaultlineError(`readBytes: address ${hex32(at)} is not mapped`);
+      const ds = this.hostDataspace!;
+      const f = ds.frames[Math.floor(this.hostOffset / PAGE_SIZE)]!;
+      if (f >= 0) {
+        const from = f + (this.hostOffset & PAGE_MASK);
+        out.set(ds.memory.u8.subarray(from, from + chunk), done);
+      }
+      done += chunk;
+    }
+    return out;
+  }
+
+  /**
+   * Copies `bytes` into guest memory at `vaddr`, ignoring protections (it
+   * can write read-only guest pages) and raising no guest fault. Decoded
+   * code of the written pages is dropped. Nothing is written unless every
+   * page is mapped to a writable dataspace.
+   *
+   * @throws FaultlineError naming the address when a page is unmapped or its dataspace is read-only (sealed).
+   * @example
+   * ```ts
+   * as.writeBytes(stackPointer, new TextEncoder().encode('argv0\0'));
+   * ```
+   */
+  writeBytes(vaddr: number, bytes: Uint8Array): void {
+    const length = bytes.length;
+    this.checkHostRange('writeBytes', vaddr, length);
+    for (let done = 0; done < length; ) {
+      const at = vaddr + done;
+      if (!this.resolve(at)) throw new FaultlineError(`writeBytes: address ${hex32(at)} is not mapped`);
+      if (!this.hostDataspace!.writable) {
+        throw new FaultlineError(
+          `writeBytes: address ${hex32(at)} is in read-only dataspace "${this.hostDataspace!.name}"`,
+        );
+      }
+      done += Math.min(PAGE_SIZE - (at & PAGE_MASK), length - done);
+    }
+    for (let done = 0; done < length; ) {
+      const at = vaddr + done;
+      const chunk = Math.min(PAGE_SIZE - (at & PAGE_MASK), length - done);
+      this.resolve(at);
+      this.hostDataspace!.write(this.hostOffset, bytes.subarray(done, done + chunk));
+      done += chunk;
+    }
+  }
+
+  /**
+   * Reads a little-endian 32-bit word (unsigned) at `vaddr`; see {@link readBytes}.
+   *
+   * @throws FaultlineError naming the address when unmapped.
+   * @example
+   * ```ts
+   * const argc = as.readU32(sp);
+   * ```
+   */
+  readU32(vaddr: number): number {
+    const b = this.readBytes(vaddr, 4);
+    return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  }
+
+  /**
+   * Writes a little-endian 32-bit word at `vaddr`; see {@link writeBytes}.
+   *
+   * @throws FaultlineError naming the address when unmapped or read-only.
+   * @example
+   * ```ts
+   * as.writeU32(sp, argc);
+   * ```
+   */
+  writeU32(vaddr: number, value: number): void {
+    this.writeBytes(vaddr, new Uint8Array([value & 0xff, (value >>> 8) & 0xff, (value >>> 16) & 0xff, value >>> 24]));
+  }
+
+  /**
+   * Reads a NUL-terminated UTF-8 string at `vaddr`, at most `max` bytes
+   * (the string is cut there when no NUL comes first).
+   *
+   * @throws FaultlineError naming the address when a byte before the NUL is unmapped.
+   * @example
+   * ```ts
+   * const path = as.readCString(a0, 4096);
+   * ```
+   */
+  readCString(vaddr: number, max = 4096): string {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    let at = vaddr >>> 0;
+    while (total < max) {
+      if (at >= ADDRESS_SPACE_SIZE) throw new FaultlineError(`readCString: string at ${hex32(vaddr)} runs past 2^32`);
+      const chunk = Math.min(PAGE_SIZE - (at & PAGE_MASK), max - total);
+      const bytes = this.readBytes(at, chunk);
+      const nul = bytes.indexOf(0);
+      if (nul >= 0) {
+        parts.push(bytes.subarray(0, nul));
+        total += nul;
+        break;
+      }
+      parts.push(bytes);
+      total += chunk;
+      at += chunk;
+    }
+    const joined = new Uint8Array(total);
+    let pos = 0;
+    for (const p of parts) {
+      joined.set(p, pos);
+      pos += p.length;
+    }
+    return new TextDecoder().decode(joined);
+  }
+
+  /** Walks to the dataspace behind `vaddr` ignoring rights; sets hostDataspace/hostOffset. */
+  private resolve(vaddr: number): boolean {
+    let map = this.root;
+    let off = vaddr;
+    for (;;) {
+      const slot = map.index[off >>> PAGE_SHIFT]!;
+      if (slot < 0) return false;
+      const r = map.slots[slot]!;
+      const inner = r.offset + (off - r.at);
+      const target = r.target;
+      if (!target.isRegionMap) {
+        this.hostDataspace = target;
+        this.hostOffset = inner;
+        return true;
+      }
+      map = target;
+      off = inner;
+    }
+  }
+
+  private checkHostRange(fn: string, vaddr: number, length: number): void {
+    if (!Number.isInteger(vaddr) || vaddr < 0 || !Number.isInteger(length) || length < 0 || vaddr + length > ADDRESS_SPACE_SIZE) {
+      throw new FaultlineError(`${fn}: range ${String(vaddr)} + ${String(length)} is outside the 32-bit address space`);
+    }
+  }
+
+  // ---- Linux-flavoured calls (see linux-memory.ts) -------------------------
+
+  /**
+   * Linux `mmap` for anonymous memory. Returns the address (unsigned) or a
+   * negative errno: -EINVAL (length 0, bad flags/prot, unaligned fixed
+   * address or offset), -EBADF (not anonymous), -EEXIST
+   * (MAP_FIXED_NOREPLACE over a mapping), -ENOMEM (no room or quota; nothing
+   * changed). Never throws on guest errors.
+   *
+   * @example
+   * ```ts
+   * const a = as.mmap(0, 4096, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous, -1, 0);
+   * ```
+   */
+  mmap(addr: number, length: number, prot: number, flags: number, fd: number, offset: number): number {
+    return this.linux.mmap(addr, length, prot, flags, fd, offset);
+  }
+
+  /**
+   * Linux `munmap`: 0, or -EINVAL for an unaligned address, length 0 or a
+   * range past 2^32. Holes are fine. Owned anonymous memory no longer
+   * mapped gives its quota back; guest protection resets to 7 there.
+   *
+   * @example
+   * ```ts
+   * as.munmap(a, 4096);
+   * ```
+   */
+  munmap(addr: number, length: number): number {
+    return this.linux.munmap(addr, length);
+  }
+
+  /**
+   * Linux `mprotect` on the guest protection layer: 0, -EINVAL (unaligned,
+   * unknown prot bits) or -ENOMEM when any page of the range is not mapped
+   * (then nothing changes). A page inside a managed region counts as mapped
+   * even when the managed map has a hole there.
+   *
+   * @example
+   * ```ts
+   * as.mprotect(a, 4096, Prot.Read);
+   * ```
+   */
+  mprotect(addr: number, length: number, prot: number): number {
+    return this.linux.mprotect(addr, length, prot);
+  }
+
+  /**
+   * Linux `brk`: returns the new break (exactly `addr`) on success, the
+   * current break for `brk(0)` and for requests that cannot be met.
+   *
+   * @example
+   * ```ts
+   * const start = as.brk(0);
+   * as.brk(start + 10000);
+   * ```
+   */
+  brk(addr: number): number {
+    return this.linux.brk(addr);
+  }
+
+  /**
+   * Sets where the heap starts (the loader passes the page-rounded end of
+   * the highest segment); the break is reset to it.
+   *
+   * @throws UsageError when `addr` is not page aligned.
+   * @example
+   * ```ts
+   * as.setBrkBase(pageRoundUp(highestSegmentEnd));
+   * ```
+   */
+  setBrkBase(addr: number): void {
+    this.linux.setBrkBase(addr);
+  }
+
+  /** Start of the heap (0 until {@link setBrkBase}). */
+  get brkBase(): number {
+    return this.linux.brkBase;
+  }
+
+  /** Current program break. */
+  get currentBrk(): number {
+    return this.linux.currentBrk;
+  }
+
+  /**
+   * Sets the upper end of the range `mmap` searches without a fixed address
+   * (the loader passes the lowest address of the stack area). Default 2^32.
+   *
+   * @throws UsageError when `addr` is not page aligned.
+   * @example
+   * ```ts
+   * as.setMmapTop(stackBottom);
+   * ```
+   */
+  setMmapTop(addr: number): void {
+    this.linux.setMmapTop(addr);
+  }
+
+  /**
+   * Maps fresh owned anonymous memory at a fixed address for the host (the
+   * loader's segments and stack), attached rwx at region level with `prot`
+   * in the guest protection layer, so the guest's `mprotect` and `munmap`
+   * treat it like its own mappings. Returns the dataspace (write the
+   * contents through it or {@link writeBytes}).
+   *
+   * @throws UsageError when the range is unaligned or overlaps a mapping.
+   * @throws QuotaExceededError when the quota cannot cover it.
+   * @example
+   * ```ts
+   * const text = as.mapAnonymous(0x10000, 0x2000, { prot: Prot.Read | Prot.Exec, name: 'hello' });
+   * text.write(0, segmentBytes);
+   * ```
+   */
+  mapAnonymous(at: number, size: number, options: MapAnonymousOptions): Dataspace {
+    return this.linux.mapAnonymous(at, size, options);
+  }
+
+  /**
+   * The mappings as `/proc/self/maps` shows them: flattened through nested
+   * maps (holes inside managed maps are not listed), with effective rights
+   * (AND along the path and the guest protection layer), adjacent pieces
+   * of equal rights and name merged.
+   *
+   * @example
+   * ```ts
+   * for (const m of as.mappings()) if (m.write) console.log(hex32(m.start), m.name);
+   * ```
+   */
+  mappings(): MapsEntry[] {
+    return collectMappings(this.root, this.guestProtection);
+  }
+
+  /**
+   * {@link mappings} formatted like `/proc/self/maps`, one line per entry:
+   * `00010000-00012000 r-xp 00000000 00:00 0          name`.
+   *
+   * @example
+   * ```ts
+   * console.log(as.maps());
+   * ```
+   */
+  maps(): string {
+    return formatMaps(this.mappings());
+  }
+}

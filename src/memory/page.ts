@@ -1,0 +1,42 @@
+/**
+ * Page geometry of the 32-bit guest address space.
+ *
+ *   31                    12 11          0
+ *  +------------------------+-------------+
+ *  |  virtual page number   | page offset |
+ *  +------------------------+-------------+
+ */
+
+/** log2 of the page size. */
+export const PAGE_SHIFT = 12;
+/** Bytes in a page. */
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+/** Mask of the offset inside a page. */
+export const PAGE_MASK = PAGE_SIZE - 1;
+/** Number of virtual pages in the 4 GiB address space. */
+export const VPAGE_COUNT = 1 << (32 - PAGE_SHIFT);
+
+/**
+ * Protection bits, as in Linux `PROT_*` (and ELF `p_flags` reordered).
+ *
+ * @example
+ * ```ts
+ * machine.addressSpace.mprotect(addr, 4096, Prot.Read);
+ * ```
+ */
+export const Prot = {
+  None: 0,
+  Read: 1,
+  Write: 2,
+  Exec: 4,
+} as const;
+
+/** True when `value` is a multiple of the page size. */
+export function isPageAligned(value: number): boolean {
+  return (value & PAGE_MASK) === 0;
+}
+
+/** Rounds `value` up to a page boundary (value ≤ 2^32). */
+export function pageRoundUp(value: number): number {
+  return Math.ceil(value / PAGE_SIZE) * PAGE_SIZE;
+}

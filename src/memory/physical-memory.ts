@@ -1,0 +1,226 @@
+/**
+ * The machine's physical memory: one flat `ArrayBuffer` cut into 4 KiB
+ * frames, plus the quota that bounds how much of it guests may use.
+ *
+ *   byte offset 0          4096                      bump        byteLength
+ *  +------------+-------------------------------------+------------+
+ *  | zero frame | frames: in use, or on the free list | never used |
+ *  +------------+-------------------------------------+------------+
+ *
+ * Frames are named by their byte offset in the buffer (a positive int32),
+ * so a translation is `offset | (vaddr & PAGE_MASK)`.
+ */
+
+import { FaultlineError, QuotaExceededError, UsageError } from '../errors.js';
+import { PAGE_SIZE, PAGE_MASK } from './page.js';
+
+/** Default quota: 1 GiB of backing memory. */
+export const DEFAULT_QUOTA = 1 << 30;
+/** Largest quota accepted: 1.5 GiB, so that every frame offset stays a positive int32. */
+export const MAX_QUOTA = 3 << 29;
+/** Size of the buffer before the first growth. */
+const INITIAL_BYTES = 1 << 20;
+
+/** Options of {@link PhysicalMemory}. */
+export interface PhysicalMemoryOptions {
+  /** Bytes of backing guests may reserve: a positive multiple of 4096, at most 1.5 GiB. Default 1 GiB. */
+  quota?: number;
+}
+
+/**
+ * All page frames of a machine in one flat buffer with typed views, and the
+ * quota accounting for dataspaces.
+ *
+ * The buffer starts at 1 MiB and doubles when frames run out (a new buffer,
+ * the used part copied, new views, `generation` incremented). Code that
+ * caches the views must re-read them after any call that may allocate a
+ * frame; frame offsets stay valid across growth. The buffer never grows past
+ * quota + one frame (the zero frame), because every materialized frame
+ * belongs to a dataspace whose full size was reserved.
+ *
+ * @example
+ * ```ts
+ * const memory = new PhysicalMemory({ quota: 64 << 20 });
+ * const frame = memory.allocFrame();
+ * memory.u8[frame] = 42;
+ * memory.freeFrame(frame);
+ * ```
+ */
+export class PhysicalMemory {
+  /** The whole backing store. Replaced on growth. */
+  buffer: ArrayBuffer;
+  /** Unsigned byte view of {@link buffer}. Replaced on growth. */
+  u8: Uint8Array;
+  /** Signed byte view. Replaced on growth. */
+  i8: Int8Array;
+  /** Unsigned halfword view (index = offset >> 1). Replaced on growth. */
+  u16: Uint16Array;
+  /** Signed halfword view (index = offset >> 1). Replaced on growth. */
+  i16: Int16Array;
+  /** Word view (index = offset >> 2). Replaced on growth. */
+  i32: Int32Array;
+  /** Incremented each time the buffer (and so every view) is replaced. */
+  generation = 0;
+  /** Byte offset of a frame that is always zero; never handed out for writing. */
+  readonly zeroFrame: number;
+
+  private readonly quotaBytes: number;
+  private reservedBytes = 0;
+  /** Buffer size never exceeded: quota plus the zero frame. */
+  private readonly limit: number;
+  /** Offset of the first never-used frame. */
+  private bump = 0;
+  /** Stack of freed frame offsets; its capacity is the buffer's frame count, so a push never overflows. */
+  private freeList: Int32Array;
+  private freeCount = 0;
+
+  /**
+   * @throws UsageError when `quota` is not a positive multiple of 4096 or exceeds 1.5 GiB.
+   */
+  constructor(options: PhysicalMemoryOptions = {}) {
+    const quota = options.quota ?? DEFAULT_QUOTA;
+    if (!Number.isInteger(quota) || quota <= 0 || (quota & PAGE_MASK) !== 0 || quota > MAX_QUOTA) {
+      throw new UsageError(
+        `PhysicalMemory: quota must be a positive multiple of ${PAGE_SIZE} of at most ${MAX_QUOTA} bytes, got ${String(quota)}`,
+      );
+    }
+    this.quotaBytes = quota;
+    this.limit = quota + PAGE_SIZE;
+    const initial = Math.min(INITIAL_BYTES, this.limit);
+    this.buffer = new ArrayBuffer(initial);
+    this.u8 = new Uint8Array(this.buffer);
+    this.i8 = new Int8Array(this.buffer);
+    this.u16 = new Uint16Array(this.buffer);
+    this.i16 = new Int16Array(this.buffer);
+    this.i32 = new Int32Array(this.buffer);
+    this.freeList = new Int32Array(initial / PAGE_SIZE);
+    this.zeroFrame = this.allocFrame();
+  }
+
+  /** Bytes guests may reserve in total. */
+  get quota(): number {
+    return this.quotaBytes;
+  }
+
+  /** Bytes currently reserved by dataspaces. */
+  get reserved(): number {
+    return this.reservedBytes;
+  }
+
+  /** Bytes still available for reservation. */
+  get remaining(): number {
+    return this.quotaBytes - this.reservedBytes;
+  }
+
+  /** Current size of {@link buffer} in bytes. */
+  get capacity(): number {
+    return this.buffer.byteLength;
+  }
+
+  /** Frames handed out and not freed, the zero frame included. */
+  get framesInUse(): number {
+    return this.bump / PAGE_SIZE - this.freeCount;
+  }
+
+  /**
+   * Reserves `bytes` of quota for `what` (named in the error).
+   *
+   * @throws QuotaExceededError naming `what`, the request and the remaining quota; nothing is reserved then.
+   * @example
+   * ```ts
+   * memory.reserve(8192, 'dataspace "heap"');
+   * ```
+   */
+  reserve(bytes: number, what: string): void {
+    if (!Number.isInteger(bytes) || bytes < 0) {
+      throw new UsageError(`reserve: byte count must be a non-negative integer, got ${String(bytes)}`);
+    }
+    if (bytes > this.quotaBytes - this.reservedBytes) {
+      throw new QuotaExceededError(
+        `reserve: quota exceeded for ${what}: requested ${bytes} bytes, ${this.quotaBytes - this.reservedBytes} of ${this.quotaBytes} bytes remain`,
+      );
+    }
+    this.reservedBytes += bytes;
+  }
+
+  /**
+   * Gives back `bytes` reserved earlier.
+   *
+   * @throws FaultlineError when more is released than reserved (a broken invariant).
+   * @example
+   * ```ts
+   * memory.release(8192);
+   * ```
+   */
+  release(bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes > this.reservedBytes) {
+      throw new FaultlineError(`release: cannot release ${String(bytes)} bytes, only ${this.reservedBytes} are reserved`);
+    }
+    this.reservedBytes -= bytes;
+  }
+
+  /**
+   * Returns the byte offset of a zeroed 4 KiB frame, from the free list or
+   * fresh from the buffer (which may grow: re-read the views afterwards).
+   * Callers own the frame until {@link freeFrame}.
+   *
+   * @throws QuotaExceededError when the buffer is at its limit (only when callers allocate past their reservations).
+   * @example
+   * ```ts
+   * const frame = memory.allocFrame();
+   * memory.i32[frame >> 2] = 1;
+   * ```
+   */
+  allocFrame(): number {
+    if (this.freeCount > 0) {
+      const frame = this.freeList[--this.freeCount]!;
+      this.u8.fill(0, frame, frame + PAGE_SIZE);
+      return frame;
+    }
+    if (this.bump + PAGE_SIZE > this.buffer.byteLength) this.grow();
+    const frame = this.bump;
+    this.bump += PAGE_SIZE;
+    return frame;
+  }
+
+  /**
+   * Returns a frame from {@link allocFrame} to the free list. Its contents
+   * are cleared when it is handed out again.
+   *
+   * @throws FaultlineError when `frame` is not a frame offset handed out before, or is the zero frame.
+   * @example
+   * ```ts
+   * memory.freeFrame(memory.allocFrame());
+   * ```
+   */
+  freeFrame(frame: number): void {
+    if ((frame & PAGE_MASK) !== 0 || frame < 0 || frame >= this.bump || frame === this.zeroFrame) {
+      throw new FaultlineError(`freeFrame: ${String(frame)} is not an allocated frame offset`);
+    }
+    this.freeList[this.freeCount++] = frame;
+  }
+
+  /** Doubles the buffer (capped at the limit), copying the used part. */
+  private grow(): void {
+    const old = this.buffer.byteLength;
+    if (old >= this.limit) {
+      throw new QuotaExceededError(
+        `allocFrame: physical memory exhausted at ${old} bytes (quota ${this.quotaBytes} bytes)`,
+      );
+    }
+    const size = Math.min(old * 2, this.limit);
+    const buffer = new ArrayBuffer(size);
+    const u8 = new Uint8Array(buffer);
+    u8.set(this.u8.subarray(0, this.bump));
+    const freeList = new Int32Array(size / PAGE_SIZE);
+    freeList.set(this.freeList.subarray(0, this.freeCount));
+    this.buffer = buffer;
+    this.u8 = u8;
+    this.i8 = new Int8Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.i16 = new Int16Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.freeList = freeList;
+    this.generation++;
+  }
+}

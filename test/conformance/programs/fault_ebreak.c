@@ -1,0 +1,13 @@
+/*
+ * fault_ebreak.c — ebreak with no debugger attached: status 133 (SIGTRAP),
+ * output before it preserved.
+ */
+#include "print.h"
+
+int main(void)
+{
+    print_str("executing ebreak\n");
+    __asm__ volatile("ebreak");
+    print_str("not reached\n");
+    return 0;
+}
