@@ -7,11 +7,14 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Results } from './harness.js';
 import { benchGuestMips } from './guest-mips.js';
+import { benchExtableLookup, benchFaultRoundTrip } from './fault-roundtrip.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '60' } } });
 const runs = Number(values.runs);
 const results = new Results();
 benchGuestMips(results, values.iterations, runs);
+benchFaultRoundTrip(results, runs);
+benchExtableLookup(results, runs);
 console.log(results.table());
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 await results.write(out);

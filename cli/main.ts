@@ -5,6 +5,7 @@
  * stderr and exit status 2.
  */
 import { FaultlineError } from '../src/errors.js';
+import { asmCommand } from './commands/asm.js';
 import { runCommand } from './commands/run.js';
 import { printError, writeAllSync } from './output.js';
 
@@ -12,6 +13,7 @@ const HELP = `Usage: faultline <command> [options]
 
 Commands:
   run PROGRAM     run an ELF executable or assembly file in the emulated machine
+  asm SOURCE.s    assemble to an ELF executable (-o OUTPUT.elf)
 
 Run 'faultline <command> --help' for the options of a command.
 `;
@@ -21,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
+    case 'asm':
+      return asmCommand(rest);
     case undefined:
     case '-h':
     case '--help':

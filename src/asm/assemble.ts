@@ -1,7 +1,7 @@
 /**
  * The assembler's entry point: source text in, loadable {@link Program}
  * out. RV32IMA with Zicsr, Zifencei and the common pseudo-instructions, in
- * GNU as syntax; see `docs/assembler.md` for what is accepted.
+ * GNU as syntax.
  */
 import { AssemblyError, type Diagnostic } from './assembly-error.js';
 import { emitProgram } from './emit.js';
@@ -12,10 +12,24 @@ import { AssemblerState } from './state.js';
 import { UsageError } from '../errors.js';
 import type { Program } from '../loader/program.js';
 
-/** Default address of `.text`, as in the Linux RV32 linker script. */
+/**
+ * Default address of `.text`, as in the Linux RV32 linker script.
+ *
+ * @example
+ * ```ts
+ * assemble('nop').entry === DEFAULT_TEXT_ADDRESS; // true
+ * ```
+ */
 export const DEFAULT_TEXT_ADDRESS = 0x10000;
 
-/** Options of {@link assemble}. */
+/**
+ * Options of {@link assemble}.
+ *
+ * @example
+ * ```ts
+ * assemble(source, { fileName: 'handler.s', textAddress: 0x400000 });
+ * ```
+ */
 export interface AssembleOptions {
   /** Name used in diagnostics and as `Program.name`; default `<asm>`. */
   readonly fileName?: string;

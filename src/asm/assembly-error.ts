@@ -4,7 +4,16 @@
  */
 import { FormatError } from '../errors.js';
 
-/** One problem in an assembly source, at a 1-based line and column. */
+/**
+ * One problem in an assembly source, at a 1-based line and column.
+ *
+ * @example
+ * ```ts
+ * catch (e) {
+ *   if (e instanceof AssemblyError) for (const d of e.diagnostics) editor.mark(d.line, d.column, d.message);
+ * }
+ * ```
+ */
 export interface Diagnostic {
   /** File name as given to `assemble` (`<asm>` when none was given). */
   readonly file: string;
@@ -16,7 +25,15 @@ export interface Diagnostic {
   readonly message: string;
 }
 
-/** Formats a diagnostic as `file:line:column: message`. */
+/**
+ * Formats a diagnostic as `file:line:column: message`.
+ *
+ * @example
+ * ```ts
+ * formatDiagnostic({ file: 'a.s', line: 3, column: 5, message: 'unknown instruction frob' });
+ * // 'a.s:3:5: unknown instruction frob'
+ * ```
+ */
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.message}`;
 }

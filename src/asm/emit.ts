@@ -73,7 +73,11 @@ function encodeItem(item: Item, section: Section, bytes: Uint8Array | null, reso
         if (v !== 0n) throw new StatementError(item.value.column, `${section.name} holds only zeroes; fill value ${v} is not allowed`);
         return;
       }
-      for (let i = 0; i < Number(n); i++) put(bytes, item.offset + i * item.width, item.width, v);
+      const pattern = new Uint8Array(item.width);
+      put(pattern, 0, item.width, v);
+      const end = item.offset + Number(n) * item.width;
+      if (item.width === 1) bytes.fill(pattern[0]!, item.offset, end);
+      else for (let at = item.offset; at < end; at += item.width) bytes.set(pattern, at);
       return;
     }
     case 'align': {
@@ -137,12 +141,18 @@ export function emitProgram(st: AssemblerState, resolver: SymbolResolver, name: 
       if (t !== undefined) resolver.pcrelHi.set(address, t);
     }
   }
+  resolver.clearCache();
   const extable: ExtableEntry[] = [];
   const contents = new Map<Section, Uint8Array>();
+  let initialised = 0;
+  let reserved = 0;
   for (const section of st.sections) {
-    const limit = section.kind === 'bss' ? MAX_BSS_BYTES : MAX_SECTION_BYTES;
-    if (section.size > limit) {
-      st.error(1, `section ${section.name} is ${section.size} bytes, more than ${limit}`, 1);
+    // bound what the host allocates, whatever the source asks for
+    if (section.kind === 'bss') reserved += section.size;
+    else initialised += section.size;
+    if (initialised > MAX_SECTION_BYTES || reserved > MAX_BSS_BYTES) {
+      const first = section.items[0];
+      st.error(first?.column ?? 1, `sections up to ${section.name} hold more than ${section.kind === 'bss' ? MAX_BSS_BYTES : MAX_SECTION_BYTES} bytes`, first?.line ?? 1);
       continue;
     }
     const bytes = section.kind === 'bss' ? null : new Uint8Array(section.size);

@@ -25,6 +25,8 @@ export type Expr =
 
 /** Deepest nesting of parentheses and unary operators accepted. */
 export const MAX_EXPRESSION_DEPTH = 100;
+/** Most binary operators in one expression (evaluation recurses along them). */
+export const MAX_EXPRESSION_OPERATORS = 1000;
 
 /**
  * Maps names written in an expression to the assembler's internal names:
@@ -42,6 +44,8 @@ export interface NameResolver {
 export class TokenCursor {
   /** Index of the next token. */
   pos = 0;
+  /** Binary operators parsed so far in this statement. */
+  operators = 0;
   /**
    * @param tokens - the statement's tokens
    * @param endColumn - column reported when a token is missing at the end
@@ -110,6 +114,9 @@ function parseLevel(cur: TokenCursor, names: NameResolver, level: number, depth:
   for (;;) {
     const t = cur.peek();
     if (t === undefined || t.kind !== 'punct' || !ops.has(t.text)) return left;
+    if (++cur.operators > MAX_EXPRESSION_OPERATORS) {
+      throw new StatementError(t.column, `more than ${MAX_EXPRESSION_OPERATORS} operators in one statement`);
+    }
     cur.pos++;
     const right = parseLevel(cur, names, level + 1, depth);
     left = { kind: 'binary', op: t.text, left, right, column: left.column };

@@ -26,12 +26,12 @@ import { pageRoundUp } from '../memory/page.js';
 export const SHRINK_ROUNDS = 16;
 /** Rounds after which a layout that still changes is an error. */
 export const MAX_ROUNDS = 64;
-/** Most initialised bytes one output section may hold. */
+/** Most initialised bytes a program may hold, all sections together. */
 export const MAX_SECTION_BYTES = 1 << 24;
-/** Most bytes `.bss` may reserve. */
+/** Most zero-filled bytes the `.bss` sections may reserve together. */
 export const MAX_BSS_BYTES = 1 << 30;
 /** Deepest chain of `.equ` symbols referring to each other. */
-export const MAX_SYMBOL_DEPTH = 100;
+export const MAX_SYMBOL_DEPTH = 1000;
 
 /** Output sections in address order. */
 export const OUTPUT_ORDER: readonly SectionKind[] = ['text', 'rodata', 'data', 'bss'];
@@ -48,6 +48,8 @@ function addressAt(section: Section, index: number): number {
  */
 export class SymbolResolver {
   private depth = 0;
+  /** `.equ` values already computed for the current layout (see {@link clearCache}). */
+  private readonly cache = new Map<EquDef, bigint>();
   /** `%pcrel_hi` targets by the address of their `auipc`. */
   readonly pcrelHi = new Map<number, bigint>();
 
@@ -65,13 +67,22 @@ export class SymbolResolver {
     return this.equValue(def, column);
   }
 
+  /** Forgets cached `.equ` values; call whenever the layout moved. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
   private equValue(def: EquDef, column: number): bigint {
+    const cached = this.cache.get(def);
+    if (cached !== undefined) return cached;
     if (this.depth >= MAX_SYMBOL_DEPTH) {
       throw new StatementError(column, `symbol definitions nest deeper than ${MAX_SYMBOL_DEPTH} levels (or refer to themselves)`);
     }
     this.depth++;
     try {
-      return evaluate(def.expr, this.env(addressAt(def.section, def.index)));
+      const v = evaluate(def.expr, this.env(addressAt(def.section, def.index)));
+      this.cache.set(def, v);
+      return v;
     } finally {
       this.depth--;
     }
@@ -151,6 +162,9 @@ export function layout(st: AssemblerState, textAddress: number): SymbolResolver 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed: Item | undefined;
     for (const section of st.sections) {
+      // values computed within a round may mix old and new offsets; a round
+      // in which nothing changed used only the final ones
+      resolver.clearCache();
       let offset = 0;
       for (const item of section.items) {
         const address = section.base + offset;
@@ -165,6 +179,7 @@ export function layout(st: AssemblerState, textAddress: number): SymbolResolver 
       section.size = section.kind === 'text' ? Math.ceil(offset / section.align) * section.align : offset;
     }
     const moved = placeSections(st, textAddress);
+    resolver.clearCache();
     if (round > 0 && changed === undefined && !moved) return resolver;
     if (round === MAX_ROUNDS - 1 && changed !== undefined) {
       st.error(changed.column, `layout does not settle after ${MAX_ROUNDS} rounds (a size depends on its own position)`, changed.line);

@@ -209,29 +209,67 @@ export const EX_TABLE_SECTION = '__ex_table';
 /** Size of one `__ex_table` entry in Linux riscv's layout. */
 export const EX_TABLE_ENTRY_SIZE = 12;
 
-/** `ELF32_ST_BIND(info)`. */
+/**
+ * `ELF32_ST_BIND(info)`: the binding (STB_*) of a symbol's `st_info`.
+ *
+ * @example
+ * ```ts
+ * stBind(0x12) === STB_GLOBAL; // global function
+ * ```
+ */
 export function stBind(info: number): number {
   return info >>> 4;
 }
 
-/** `ELF32_ST_TYPE(info)`. */
+/**
+ * `ELF32_ST_TYPE(info)`: the type (STT_*) of a symbol's `st_info`.
+ *
+ * @example
+ * ```ts
+ * stType(0x12) === STT_FUNC;
+ * ```
+ */
 export function stType(info: number): number {
   return info & 0xf;
 }
 
-/** `ELF32_ST_INFO(bind, type)`. */
+/**
+ * `ELF32_ST_INFO(bind, type)`: packs a binding and a type into `st_info`.
+ *
+ * @example
+ * ```ts
+ * stInfo(STB_GLOBAL, STT_FUNC) === 0x12;
+ * ```
+ */
 export function stInfo(bind: number, type: number): number {
   return ((bind << 4) | (type & 0xf)) & 0xff;
 }
 
-/** Maps ELF `p_flags` (X=1, W=2, R=4) to {@link Prot} bits (R=1, W=2, X=4); other bits are dropped. */
+/**
+ * Maps ELF `p_flags` (X=1, W=2, R=4) to {@link Prot} bits (R=1, W=2, X=4);
+ * other bits (PF_MASKOS, PF_MASKPROC) are dropped. Never throws.
+ *
+ * @example
+ * ```ts
+ * protFromPflags(PF_R | PF_X) === (Prot.Read | Prot.Exec); // 5 -> 5
+ * protFromPflags(PF_R | PF_W) === (Prot.Read | Prot.Write); // 6 -> 3
+ * ```
+ */
 export function protFromPflags(pFlags: number): number {
   return (
     (pFlags & PF_R ? Prot.Read : 0) | (pFlags & PF_W ? Prot.Write : 0) | (pFlags & PF_X ? Prot.Exec : 0)
   );
 }
 
-/** Maps {@link Prot} bits to ELF `p_flags`; the inverse of {@link protFromPflags}. */
+/**
+ * Maps {@link Prot} bits to ELF `p_flags`; the inverse of
+ * {@link protFromPflags}. Never throws.
+ *
+ * @example
+ * ```ts
+ * pflagsFromProt(Prot.Read | Prot.Write) === (PF_R | PF_W); // 3 -> 6
+ * ```
+ */
 export function pflagsFromProt(prot: number): number {
   return (prot & Prot.Read ? PF_R : 0) | (prot & Prot.Write ? PF_W : 0) | (prot & Prot.Exec ? PF_X : 0);
 }

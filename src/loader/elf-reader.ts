@@ -43,6 +43,7 @@ import {
   SHN_XINDEX,
   SHT_NOBITS,
   SHT_NULL,
+  SHT_PROGBITS,
   SHT_STRTAB,
   SHT_SYMTAB,
   STB_LOCAL,
@@ -91,6 +92,10 @@ function hex(value: number): string {
  * as long as their byte ranges do not overlap; the loader merges rights per
  * page. Objects built for compressed instructions (`EF_RISCV_RVC`), a
  * hardware floating-point ABI or RV32E are refused: the machine is RV32IMA.
+ *
+ * Work is linear in the file size: the PT_LOAD file bytes may not add up to
+ * more than the file, there is at most one `__ex_table`, and name lookups
+ * in a string table scan at most a few times its size.
  *
  * @param bytes - the whole file
  * @param name - the input's name for messages (usually the file name)
@@ -600,7 +605,8 @@ function isMappingSymbol(name: string): boolean {
  */
 function readSymbols(file: ElfInput, sections: readonly SectionHeader[]): Map<string, number> {
   const symbols = new Map<string, number>();
-  const symtab = sections.find((s) => s.sh_type === SHT_SYMTAB);
+  // Section 0 is reserved (its fields are unchecked), never a symbol table.
+  const symtab = sections.find((s) => s.index > 0 && s.sh_type === SHT_SYMTAB);
   if (!symtab) return symbols;
   const where = shdrAt(symtab.index, symtab.at, symtab.name);
   if (symtab.sh_entsize !== ELF32_SYM_SIZE) {
@@ -644,11 +650,11 @@ function readSymbols(file: ElfInput, sections: readonly SectionHeader[]): Map<st
  * file order. Each 12-byte entry holds `insn` and `fixup` relative to the
  * field's own address (`sh_addr + 12 k` and `+ 4`), resolved modulo 2^32,
  * then the signed 16-bit `type` and `data`. Throws FormatError for a
- * second table, an SHT_NOBITS table or a size that is not a whole number
- * of entries.
+ * second table, a table that is not SHT_PROGBITS or a size that is not a
+ * whole number of entries.
  */
 function readExtable(file: ElfInput, sections: readonly SectionHeader[]): ExtableEntry[] {
-  const tables = sections.filter((s) => s.name === EX_TABLE_SECTION);
+  const tables = sections.filter((s) => s.index > 0 && s.name === EX_TABLE_SECTION);
   if (tables.length === 0) return [];
   const sh = tables[0]!;
   if (tables.length > 1) {
@@ -656,8 +662,9 @@ function readExtable(file: ElfInput, sections: readonly SectionHeader[]): Extabl
     file.fail(shdrAt(second.index, second.at, second.name), `a second ${EX_TABLE_SECTION} (the first is section ${sh.index})`);
   }
   const where = shdrAt(sh.index, sh.at, sh.name);
-  if (sh.sh_type === SHT_NOBITS) {
-    file.fail(where, `${EX_TABLE_SECTION} is SHT_NOBITS: it has no entries in the file`);
+  // Only SHT_PROGBITS has a checked file range (and entries in the file).
+  if (sh.sh_type !== SHT_PROGBITS) {
+    file.fail(where, `${EX_TABLE_SECTION} has sh_type ${sh.sh_type}, not SHT_PROGBITS (${SHT_PROGBITS})`);
   }
   if (sh.sh_size % EX_TABLE_ENTRY_SIZE !== 0) {
     file.fail(where, `sh_size ${hex(sh.sh_size)} is not a multiple of the ${EX_TABLE_ENTRY_SIZE}-byte entry`);

@@ -134,6 +134,12 @@ export interface InitialStackSpec {
 /**
  * The built stack: write `bytes` at guest address `base` (they end at
  * `stackTop`) and start the program with `sp`.
+ *
+ * @example
+ * ```ts
+ * const { sp, base, bytes } = buildInitialStack(spec);
+ * stackDataspace.write(base - stackBottom, bytes); // then x2 (sp) = sp
+ * ```
  */
 export interface InitialStack {
   /** Initial stack pointer: the address of argc, 16-byte aligned. */

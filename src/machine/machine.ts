@@ -1,13 +1,21 @@
+import { EventEmitter } from 'eventemitter3';
 import { Cpu, StopReason } from '../cpu/cpu.js';
 import { UsageError } from '../errors.js';
-import { Access } from '../fault/cause.js';
+import { Access, Cause } from '../fault/cause.js';
+import { ExceptionTable } from '../fault/exception-table.js';
+import { FaultChain, PENDING, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
+import { HandlerError, LivelockError } from '../fault/handler-error.js';
+import { FaultStatus } from '../fault/status.js';
+import { UserContext } from '../fault/user-context.js';
 import { AddressSpace } from '../memory/address-space.js';
 import { PhysicalMemory } from '../memory/physical-memory.js';
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
 import type { Program } from '../loader/program.js';
 import { performSyscall, syscallRange } from '../syscalls/linux.js';
+import type { MachineEvents } from './events.js';
 import type { OutputSink } from './output.js';
+import type { Plugin, Uninstall } from './plugin.js';
 import { signalForCause, type RunResult } from './run-result.js';
 
 /** Options of a {@link Machine}. */
@@ -18,31 +26,49 @@ export interface MachineOptions {
   readonly stdout?: OutputSink;
   /** Where the guest's fd 2 goes (default: discarded). */
   readonly stderr?: OutputSink;
+  /**
+   * How many times in a row a handler may answer `Fixed` while the same
+   * instruction faults again at the same address with nothing retired in
+   * between, before the run stops with a {@link LivelockError} (default 1000).
+   */
+  readonly livelockLimit?: number;
 }
 
-/** Options of {@link Machine.run}. */
+/** Options of {@link Machine.run} and {@link Machine.runAsync}. */
 export interface RunOptions {
-  /** Stop with `{ kind: 'limit' }` after this many instructions (default: no limit). */
+  /** Stop with `{ kind: 'limit' }` after this many more instructions (default: no limit). */
   readonly maxInstructions?: number;
 }
 
-const DEFAULT_QUOTA = 1 << 30;
-const discard: OutputSink = () => {};
+/** Options of {@link Machine.load}. */
+export interface MachineLoadOptions extends LoadOptions {
+  /** Install the program's exception table as the last-resort fixup (default true). */
+  readonly exceptionTable?: boolean;
+}
 
-/** a0..a7 as register numbers. */
+const DEFAULT_QUOTA = 1 << 30;
+const DEFAULT_LIVELOCK_LIMIT = 1000;
+const discard: OutputSink = () => {};
+const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+
+/** a0 and a7 as register numbers. */
 const A0 = 10, A7 = 17;
+
+/** Internal outcome of {@link Machine.advance}: a result is ready, or a handler's promise must be awaited. */
+const DONE = 0;
 
 /**
  * An emulated RV32IMA user-mode machine: a CPU, an address space with its
- * MMU, and the Linux system calls of DESIGN §2.
+ * MMU, the Linux system calls of DESIGN §2, and the fault-handler chain
+ * every synchronous exception goes through (DESIGN §3).
  *
  * @example
  * ```ts
  * const out = new CollectedOutput();
  * const machine = new Machine({ stdout: out.sink });
- * machine.load(parseElf(bytes, 'hello.elf'));
- * const result = machine.run();
- * console.log(out.text(), result);
+ * machine.load(assemble('li a0, 7\n li a7, 93\n ecall\n'));
+ * machine.registerFaultHandler((fault) => FaultStatus.Continue);
+ * const result = machine.run();   // { kind: 'exit', exitCode: 7 }
  * ```
  */
 export class Machine {
@@ -52,94 +78,347 @@ export class Machine {
   readonly addressSpace: AddressSpace;
   /** The hart. */
   readonly cpu: Cpu;
+  /** The faulting thread's context as handlers see it (live view of the hart). */
+  readonly context: UserContext;
   /** Sink of guest fd 1. */
   readonly stdout: OutputSink;
   /** Sink of guest fd 2. */
   readonly stderr: OutputSink;
+  /** Faults, fixes, system calls and exits, for tools that watch. */
+  readonly events = new EventEmitter<MachineEvents>();
+  /** The fault-handler chain. */
+  readonly chain = new FaultChain();
+  /** The last-resort exception table (installed by {@link Machine.load}), or null. */
+  exceptionTable: ExceptionTable | null = null;
   /** The loaded program, if any. */
   program: Program | null = null;
   /** Exit status once the guest has exited, else null. */
   exitCode: number | null = null;
-  private readonly args = new Int32Array(6);
 
-  /** @param options - quota and output sinks */
+  private readonly livelockLimit: number;
+  private readonly args = new Int32Array(6);
+  // Livelock tracking: the last fix that left pc at the faulting instruction.
+  private lastFixPc = 0;
+  private lastFixAddress = 0;
+  private lastFixCause = -1;
+  private lastFixInstret = -1;
+  private fixRepeats = 0;
+  // A system call whose guest memory is being faulted in (DESIGN §3).
+  private syscallActive = false;
+  private rangeAddress = 0;
+  private rangeLength = 0;
+  private rangeAccess = 0;
+  private rangeDone = 0;
+  // What advance() stopped for, and the result once DONE.
+  private pendingIsSyscall = false;
+  private result: RunResult | null = null;
+  private running = false;
+
+  /** @param options - quota, output sinks and livelock bound */
   constructor(options: MachineOptions = {}) {
     this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA });
     this.addressSpace = new AddressSpace({ memory: this.memory });
     this.cpu = new Cpu(this.addressSpace);
+    this.context = new UserContext(this.cpu);
     this.stdout = options.stdout ?? discard;
     this.stderr = options.stderr ?? discard;
+    const limit = options.livelockLimit ?? DEFAULT_LIVELOCK_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`Machine: livelockLimit must be a positive integer, got ${limit}`);
+    this.livelockLimit = limit;
   }
 
   /**
    * Maps `program` and sets up registers and the stack as Linux's `execve`
-   * does. Throws UsageError if a program is already loaded, FormatError if
-   * its segments collide, QuotaExceededError when it does not fit.
+   * does; installs its exception table unless `exceptionTable: false`.
+   * Throws UsageError if a program is already loaded, FormatError if its
+   * segments collide, QuotaExceededError when it does not fit.
    */
-  load(program: Program, options: LoadOptions = {}): void {
+  load(program: Program, options: MachineLoadOptions = {}): void {
     if (this.program !== null) throw new UsageError(`Machine.load: a program is already loaded (${this.program.name})`);
+    const table = options.exceptionTable === false || program.extable.length === 0 ? null : new ExceptionTable(program.extable);
     const image = loadProgram(this.addressSpace, program, options);
     this.program = program;
+    this.exceptionTable = table;
     this.cpu.x.fill(0);
     this.cpu.x[2] = image.sp;
     this.cpu.pc = image.entry;
   }
 
   /**
-   * Runs the guest until it exits, a fault stays unresolved, or
-   * `maxInstructions` have retired. May be called again after a `limit`.
+   * Adds `handler` to the fault chain: at the head (asked first) by
+   * default, at the tail with `{ tail: true }`. Returns a function (also
+   * `Disposable`) that unregisters it. Throws UsageError if it is already
+   * registered. A change during a dispatch takes effect from the next fault.
    */
-  run(options: RunOptions = {}): RunResult {
-    if (this.exitCode !== null) return { kind: 'exit', exitCode: this.exitCode };
-    const cpu = this.cpu;
-    const limit = options.maxInstructions ?? Infinity;
-    const stopAt = cpu.instret + limit;
-    for (;;) {
-      const left = stopAt - cpu.instret;
-      if (left <= 0) return { kind: 'limit' };
-      const why = cpu.run(Math.min(left, 0x4000_0000));
-      if (why === StopReason.Budget) continue;
-      if (why === StopReason.Fault) {
-        const fault = cpu.fault.snapshot();
-        return { kind: 'fault', fault, signal: signalForCause(fault.cause), message: fault.describe() };
-      }
-      const exit = this.ecall();
-      if (exit !== null) return exit;
-    }
+  registerFaultHandler(handler: FaultHandler, options: RegisterOptions = {}): Unregister {
+    return this.chain.register(handler, options);
   }
 
-  /** Performs the system call at pc, retires the ecall. */
-  private ecall(): RunResult | null {
-    const x = this.cpu.x;
-    const nr = x[A7]!;
-    const args = this.args;
-    for (let k = 0; k < 6; k++) args[k] = x[A0 + k]!;
-    const range = syscallRange(nr, args[0]!, args[1]!, args[2]!);
-    const accessible = range === null ? 0 : this.accessiblePrefix(range.address, range.length, range.access);
-    const outcome = performSyscall(this, nr, args, accessible);
-    this.cpu.pc = (this.cpu.pc + 4) | 0;
-    this.cpu.instret++;
-    if (outcome.exit) {
-      this.exitCode = outcome.status;
-      return { kind: 'exit', exitCode: outcome.status };
-    }
-    x[A0] = outcome.value;
-    return null;
+  /** Removes `handler` from the chain; returns whether it was there. */
+  unregisterFaultHandler(handler: FaultHandler): boolean {
+    return this.chain.unregister(handler);
   }
 
   /**
-   * How many bytes from `address` the guest may access for `access`
-   * without faulting (a prefix of the range, page by page).
+   * Installs `plugin`; returns the function (also `Disposable`) that
+   * uninstalls it, which answers false when called again.
    */
-  private accessiblePrefix(address: number, length: number, access: number): number {
-    const as = this.addressSpace;
-    let done = 0;
-    while (done < length) {
-      const at = (address + done) >>> 0;
-      const table = access === Access.Write ? as.writeTlb : as.readTlb;
-      if (table[at >>> PAGE_SHIFT]! < 0 && as.translate(at, access) < 0) break;
-      done += PAGE_SIZE - (at & PAGE_MASK);
+  use(plugin: Plugin): Uninstall {
+    if (plugin === null || typeof plugin !== 'object' || typeof plugin.install !== 'function') {
+      throw new UsageError(`Machine.use: expected a plugin with an install(machine) method, got ${String(plugin)}`);
     }
-    return Math.min(done, length);
+    const undo = plugin.install(this);
+    if (typeof undo !== 'function') throw new UsageError(`Machine.use: plugin '${plugin.name}' install() must return an uninstall function`);
+    let installed = true;
+    const off = (() => {
+      if (!installed) return false;
+      installed = false;
+      undo();
+      return true;
+    }) as Uninstall;
+    off[DISPOSE] = () => { off(); };
+    return off;
   }
+
+  /**
+   * Runs the guest until it exits, a fault stays unresolved, or
+   * `maxInstructions` more have retired; may be called again after a
+   * `limit`. Throws HandlerError when a handler throws, answers nonsense,
+   * livelocks, or returns a promise (use {@link Machine.runAsync} for those).
+   */
+  run(options: RunOptions = {}): RunResult {
+    const stopAt = this.beginRun(options);
+    try {
+      for (;;) {
+        if (this.advance(stopAt) === DONE) return this.takeResult();
+        const entry = this.chain.pendingList[this.chain.pendingIndex];
+        const name = entry?.name ?? 'anonymous handler';
+        this.chain.pending = null;
+        throw new HandlerError(
+          `fault handler '${name}' returned a promise under run(); use runAsync() for asynchronous handlers`,
+          name,
+          this.cpu.fault.snapshot(),
+        );
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Like {@link Machine.run}, but awaits handlers that return promises:
+   * the faulting thread waits while the promise is pending.
+   */
+  async runAsync(options: RunOptions = {}): Promise<RunResult> {
+    const stopAt = this.beginRun(options);
+    try {
+      while (this.advance(stopAt) !== DONE) {
+        let value: unknown;
+        const entry = this.chain.pendingList[this.chain.pendingIndex]!;
+        try {
+          value = await this.chain.pending!;
+        } catch (err) {
+          this.chain.pending = null;
+          throw new HandlerError(`fault handler '${entry.name}' rejected: ${err instanceof Error ? err.message : String(err)}`, entry.name, this.cpu.fault.snapshot(), err);
+        }
+        const status = this.chain.resume(value, this.cpu.fault, this.context);
+        if (status === PENDING) continue;
+        if (this.pendingIsSyscall) this.syscallFaultOutcome(status);
+        else if (this.guestFaultOutcome(status)) return this.takeResult();
+      }
+      return this.takeResult();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private beginRun(options: RunOptions): number {
+    if (this.running) throw new UsageError('Machine.run: the machine is already running (a handler may not call run())');
+    if (this.program === null && this.cpu.pc === 0) throw new UsageError('Machine.run: no program loaded');
+    this.running = true;
+    this.result = null;
+    if (this.chain.pending !== null) {
+      this.chain.pending = null;
+    }
+    return this.cpu.instret + (options.maxInstructions ?? Infinity);
+  }
+
+  private takeResult(): RunResult {
+    const r = this.result!;
+    this.result = null;
+    return r;
+  }
+
+  /**
+   * Runs until a result is ready (DONE, in `this.result`) or a handler's
+   * promise must be awaited (PENDING, `chain.pending`).
+   */
+  private advance(stopAt: number): number {
+    const cpu = this.cpu;
+    for (;;) {
+      if (this.exitCode !== null) {
+        this.result = { kind: 'exit', exitCode: this.exitCode };
+        return DONE;
+      }
+      if (this.syscallActive) {
+        if (this.continueSyscall() === PENDING) return PENDING;
+        continue;
+      }
+      const left = stopAt - cpu.instret;
+      if (left <= 0) {
+        this.result = { kind: 'limit' };
+        return DONE;
+      }
+      const why = cpu.run(left < 0x4000_0000 ? left : 0x4000_0000);
+      if (why === StopReason.Budget) continue;
+      if (why === StopReason.Ecall) {
+        this.beginSyscall();
+        continue;
+      }
+      this.events.emit('fault', cpu.fault);
+      const status = this.chain.walk(cpu.fault, this.context);
+      if (status === PENDING) {
+        this.pendingIsSyscall = false;
+        return PENDING;
+      }
+      if (this.guestFaultOutcome(status)) return DONE;
+    }
+  }
+
+  /**
+   * Acts on the chain's answer to a fault of the guest. Returns true when
+   * the run ends (unresolved: `this.result` is set).
+   */
+  private guestFaultOutcome(status: number): boolean {
+    const cpu = this.cpu;
+    const fault = cpu.fault;
+    if (status === FaultStatus.Fixed) {
+      const by = this.chain.decidedBy!.name;
+      this.checkLivelock(by);
+      cpu.x[0] = 0;
+      this.events.emit('fixed', fault, by);
+      return false;
+    }
+    if (status === FaultStatus.Continue && this.exceptionTable !== null) {
+      const k = this.exceptionTable.lookup(fault.pc);
+      if (k >= 0) {
+        this.exceptionTable.apply(k, this.context);
+        this.events.emit('fixed', fault, 'exception table');
+        return false;
+      }
+    }
+    const by = status === FaultStatus.Fail ? this.chain.decidedBy!.name : null;
+    this.events.emit('unresolved', fault, by);
+    const snapshot = fault.snapshot();
+    const message = by === null ? snapshot.describe() : `${snapshot.describe()} (failed by handler '${by}')`;
+    this.result = { kind: 'fault', fault: snapshot, signal: signalForCause(snapshot.cause), message, handler: by };
+    return true;
+  }
+
+  /** Throws LivelockError when `by` keeps "fixing" the same fault with no progress. */
+  private checkLivelock(by: string): void {
+    const cpu = this.cpu, fault = cpu.fault;
+    if (cpu.pc !== fault.pc) { this.fixRepeats = 0; return; }
+    if (fault.pc === this.lastFixPc && fault.address === this.lastFixAddress && fault.cause === this.lastFixCause && cpu.instret === this.lastFixInstret) {
+      if (++this.fixRepeats >= this.livelockLimit) {
+        this.fixRepeats = 0;
+        throw new LivelockError(
+          `fault handler '${by}' answered Fixed ${this.livelockLimit} times but the instruction at ${hex(fault.pc)} keeps faulting at ${hex(fault.address)} (livelock)`,
+          by,
+          fault.snapshot(),
+        );
+      }
+      return;
+    }
+    this.lastFixPc = fault.pc;
+    this.lastFixAddress = fault.address;
+    this.lastFixCause = fault.cause;
+    this.lastFixInstret = cpu.instret;
+    this.fixRepeats = 1;
+  }
+
+  /** Starts the system call at pc: notes the guest memory it will touch. */
+  private beginSyscall(): void {
+    const x = this.cpu.x;
+    const range = syscallRange(x[A7]!, x[A0]!, x[A0 + 1]!, x[A0 + 2]!);
+    this.syscallActive = true;
+    this.rangeDone = 0;
+    this.rangeAddress = range === null ? 0 : range.address;
+    this.rangeLength = range === null ? 0 : range.length;
+    this.rangeAccess = range === null ? 0 : range.access;
+  }
+
+  /**
+   * Faults the call's guest range in through the chain, page by page,
+   * then performs the call. PENDING when a handler's promise is awaited.
+   */
+  private continueSyscall(): number {
+    const as = this.addressSpace;
+    while (this.rangeDone < this.rangeLength) {
+      const at = (this.rangeAddress + this.rangeDone) >>> 0;
+      const table = this.rangeAccess === Access.Write ? as.writeTlb : as.readTlb;
+      if (table[at >>> PAGE_SHIFT]! >= 0 || as.translate(at, this.rangeAccess) >= 0) {
+        this.rangeDone += PAGE_SIZE - (at & PAGE_MASK);
+        continue;
+      }
+      const fault = this.cpu.fault;
+      const tf = as.fault;
+      fault.cause = this.rangeAccess === Access.Write ? Cause.StorePageFault : Cause.LoadPageFault;
+      fault.access = this.rangeAccess;
+      fault.address = at | 0;
+      fault.pc = this.cpu.pc;
+      fault.size = 1;
+      fault.protection = tf.protection;
+      fault.regionMap = tf.regionMap;
+      fault.regionOffset = tf.offset;
+      this.events.emit('fault', fault);
+      const status = this.chain.walk(fault, this.context);
+      if (status === PENDING) {
+        this.pendingIsSyscall = true;
+        return PENDING;
+      }
+      this.syscallFaultOutcome(status);
+    }
+    this.finishSyscall(Math.min(this.rangeDone, this.rangeLength));
+    return DONE;
+  }
+
+  /** A fault inside a system call: Fixed retries the page; anything else ends the accessible prefix (-EFAULT). */
+  private syscallFaultOutcome(status: number): void {
+    const fault = this.cpu.fault;
+    if (status === FaultStatus.Fixed) {
+      const by = this.chain.decidedBy!.name;
+      const pc = this.cpu.pc;
+      this.checkLivelock(by);
+      this.cpu.pc = pc; // the thread stays at its ecall
+      this.events.emit('fixed', fault, by);
+      return;
+    }
+    this.events.emit('unresolved', fault, status === FaultStatus.Fail ? this.chain.decidedBy!.name : null);
+    // Stop the prefix here: the call sees only the bytes before this page.
+    this.rangeLength = Math.min(this.rangeLength, this.rangeDone);
+  }
+
+  /** Performs the call, retires the ecall and writes a0. */
+  private finishSyscall(accessible: number): void {
+    const cpu = this.cpu, x = cpu.x, args = this.args;
+    this.syscallActive = false;
+    const nr = x[A7]!;
+    for (let k = 0; k < 6; k++) args[k] = x[A0 + k]!;
+    const outcome = performSyscall(this, nr, args, accessible);
+    cpu.pc = (cpu.pc + 4) | 0;
+    cpu.instret++;
+    if (outcome.exit) {
+      this.exitCode = outcome.status;
+      this.events.emit('syscall', nr, outcome.status);
+      this.events.emit('exit', outcome.status);
+      return;
+    }
+    x[A0] = outcome.value;
+    this.events.emit('syscall', nr, outcome.value);
+  }
+}
+
+function hex(value: number): string {
+  return '0x' + (value >>> 0).toString(16).padStart(8, '0');
 }

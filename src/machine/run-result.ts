@@ -6,7 +6,8 @@ import type { Fault } from '../fault/fault.js';
  * - `exit`: the guest called `exit`/`exit_group`; `exitCode` is its status
  *   masked to 8 bits.
  * - `fault`: a fault stayed unresolved; `fault` is a snapshot of it and
- *   `signal` the Linux signal a process would get (11, 4, 5 or 7).
+ *   `signal` the Linux signal a process would get (11, 4, 5 or 7), `handler`
+ *   the handler that answered Fail (null when the chain ran out).
  * - `limit`: the instruction limit of this run was reached; run again to go on.
  *
  * @example
@@ -17,7 +18,7 @@ import type { Fault } from '../fault/fault.js';
  */
 export type RunResult =
   | { readonly kind: 'exit'; readonly exitCode: number }
-  | { readonly kind: 'fault'; readonly fault: Fault; readonly signal: number; readonly message: string }
+  | { readonly kind: 'fault'; readonly fault: Fault; readonly signal: number; readonly message: string; readonly handler: string | null }
   | { readonly kind: 'limit' };
 
 /** Linux signal numbers used for unresolved faults. */

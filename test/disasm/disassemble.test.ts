@@ -28,7 +28,7 @@ describe('disassemble', () => {
     [0x0000100f, 0, 'fence.i'],
     [0xc0002573, 0, 'rdcycle a0'],
     [0x30002573, 0, 'csrr a0,0x300'],
-    [0x0c05a52f, 0, 'sc.w.aq a0,zero,(a1)'],
+    [0x1c05a52f, 0, 'sc.w.aq a0,zero,(a1)'],
     [0x1005a52f, 0, 'lr.w a0,(a1)'],
     [0x06b6252f, 0, 'amoadd.w.aqrl a0,a1,(a2)'],
     [0xffffffff, 0, '.word 0xffffffff'],

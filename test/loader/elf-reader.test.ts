@@ -344,6 +344,16 @@ describe('parseElf refuses malformed or unsupported files with a FormatError nam
     expectFormatError(bytes, /\(__ex_table\) at offset 0x[0-9a-f]+: sh_size 0x14 is not a multiple of the 12-byte entry/);
   });
 
+  it('refuses an __ex_table that is not SHT_PROGBITS, whatever its (unchecked) range', () => {
+    for (const type of [0 /* SHT_NULL */, 8 /* SHT_NOBITS */]) {
+      const bytes = good();
+      const ex = shdrOffsetByName(bytes, '__ex_table');
+      put32(bytes, ex + 4, type);
+      put32(bytes, ex + 16, 0xfffffff0); // sh_offset
+      expectFormatError(bytes, new RegExp(`__ex_table has sh_type ${type}, not SHT_PROGBITS`));
+    }
+  });
+
   it('reads files without section headers: no symbols, no extable', () => {
     const bytes = good();
     put32(bytes, 32, 0);
@@ -352,6 +362,16 @@ describe('parseElf refuses malformed or unsupported files with a FormatError nam
     expect(program.symbols.size).toBe(0);
     expect(program.extable).toEqual([]);
     expect(program.segments).toHaveLength(5);
+  });
+
+  it('ignores the reserved section 0 even when it claims to be a symbol table', () => {
+    const bytes = good();
+    const section0 = get32(bytes, 32);
+    put32(bytes, section0 + 4, 2); // sh_type SHT_SYMTAB
+    put32(bytes, section0 + 16, 0xfffffff0); // sh_offset far outside the file
+    put32(bytes, section0 + 20, 0x100); // sh_size
+    put32(bytes, section0 + 36, 16); // sh_entsize
+    expect(parseElf(bytes, 'prog.elf').symbols).toEqual(sampleProgram().symbols);
   });
 
   it('does not alias the input buffer', () => {

@@ -118,6 +118,22 @@ describe('code pages and flushing', () => {
     expect(as.writeTlb[0x13]).toBeGreaterThan(0); // code mark is gone too
   });
 
+  it('flush drops decoded code at the range edges whichever way it iterates', () => {
+    const as = setup();
+    as.root.attach(as.createDataspace(8 * P), { at: 0x10000, executable: true });
+    g.fetch32(as, 0x10000);
+    g.fetch32(as, 0x17000);
+    as.flush(0x10, 8, Prot.Exec); // range larger than the cache: iterates the cache
+    expect(as.codeCache.size).toBe(0);
+    g.fetch32(as, 0x10000);
+    g.fetch32(as, 0x11000);
+    g.fetch32(as, 0x17000);
+    as.flush(0x17, 1, Prot.Exec); // range smaller than the cache: iterates the pages
+    expect([...as.codeCache.keys()].sort()).toEqual([0x10, 0x11]);
+    as.flush(0x11, 1, Prot.Read | Prot.Write); // no Exec: code stays
+    expect(as.codeCache.size).toBe(2);
+  });
+
   it('flush with a rights mask clears only those kinds', () => {
     const as = setup();
     as.root.attach(as.createDataspace(P), { at: 0x10000, executable: true });

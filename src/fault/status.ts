@@ -1,0 +1,22 @@
+/**
+ * What a fault handler answers, numbered as in the Akaros proposal.
+ *
+ * - `Continue` (0): not mine; ask the next handler.
+ * - `Fixed` (1): resume the thread — at the faulting instruction if the
+ *   handler left `pc` alone (retry), else at the new `pc`.
+ * - `Fail` (2): the fault is fatal; no later handler or fixup is asked.
+ *
+ * @example
+ * ```ts
+ * machine.registerFaultHandler((fault) =>
+ *   fault.address === 0 ? FaultStatus.Fail : FaultStatus.Continue);
+ * ```
+ */
+export const FaultStatus = {
+  Continue: 0,
+  Fixed: 1,
+  Fail: 2,
+} as const;
+
+/** One of the {@link FaultStatus} values. */
+export type FaultStatus = (typeof FaultStatus)[keyof typeof FaultStatus];
