@@ -26,11 +26,13 @@ async function main(argv: string[]): Promise<number> {
     case 'asm':
       return asmCommand(rest);
     case undefined:
+      writeAllSync(2, new TextEncoder().encode(HELP));
+      return 2;
     case '-h':
     case '--help':
     case 'help':
       writeAllSync(1, new TextEncoder().encode(HELP));
-      return command === undefined ? 2 : 0;
+      return 0;
     default:
       throw new FaultlineError(`unknown command '${command}' (see faultline --help)`);
   }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { Machine } from '../../src/machine/machine.js';
 import { exitStatusOf } from '../../src/machine/run-result.js';
 import { loadProgramFile } from '../load-file.js';
+import { FaultStats, describeWithInstruction, traceFaults } from '../fault-report.js';
 import { printError, writeAllSync } from '../output.js';
 import { CommandLineError, parseCount } from '../usage-error.js';
 
@@ -17,6 +18,9 @@ misaligned AMO/LR/SC).
 Options:
   --max-instructions N   stop after N instructions (exit status 124)
   --memory-quota BYTES   guest memory quota (default 1073741824 = 1 GiB)
+  --trace-faults         print one line per fault and its outcome to stderr
+  --stats                print instructions, time and fault counts by cause
+                         and by handler to stderr when the run ends
   -h, --help             show this help
 `;
 
@@ -29,6 +33,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     options: {
       'max-instructions': { type: 'string' },
       'memory-quota': { type: 'string' },
+      'trace-faults': { type: 'boolean' },
+      stats: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -48,11 +54,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     stderr: (bytes) => writeAllSync(2, bytes),
   });
   machine.load(program, { argv: [path, ...guestArgs] });
+  if (values['trace-faults']) traceFaults(machine, printError);
+  const stats = values.stats ? new FaultStats(machine) : null;
+  const started = performance.now();
   const result = machine.run(maxInstructions === undefined ? {} : { maxInstructions });
+  if (stats !== null) for (const line of stats.lines(machine.cpu.instret, (performance.now() - started) / 1000)) printError(line);
   if (result.kind === 'limit') {
     printError(`faultline: stopped after ${maxInstructions} instructions (--max-instructions)`);
     return 124;
   }
-  if (result.kind === 'fault') printError(`faultline: unresolved fault: ${result.message}`);
+  if (result.kind === 'fault') {
+    const by = result.handler === null ? '' : ` (failed by handler '${result.handler}')`;
+    printError(`faultline: unresolved fault: ${describeWithInstruction(machine, result.fault)}${by}`);
+  }
   return exitStatusOf(result);
 }

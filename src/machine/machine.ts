@@ -13,7 +13,9 @@ import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
 import type { Program } from '../loader/program.js';
 import { performSyscall, syscallRange } from '../syscalls/linux.js';
+import { Syscall } from '../syscalls/numbers.js';
 import type { MachineEvents } from './events.js';
+import { GuestHandlerRegistry, NestedStop, accessibleNow } from './guest-handlers.js';
 import type { OutputSink } from './output.js';
 import type { Plugin, Uninstall } from './plugin.js';
 import { signalForCause, type RunResult } from './run-result.js';
@@ -88,6 +90,8 @@ export class Machine {
   readonly events = new EventEmitter<MachineEvents>();
   /** The fault-handler chain. */
   readonly chain = new FaultChain();
+  /** Guest functions registered as fault handlers with `register_fault_handler` (0x1000). */
+  readonly guestHandlers: GuestHandlerRegistry;
   /** The last-resort exception table (installed by {@link Machine.load}), or null. */
   exceptionTable: ExceptionTable | null = null;
   /** The loaded program, if any. */
@@ -125,6 +129,7 @@ export class Machine {
     const limit = options.livelockLimit ?? DEFAULT_LIVELOCK_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`Machine: livelockLimit must be a positive integer, got ${limit}`);
     this.livelockLimit = limit;
+    this.guestHandlers = new GuestHandlerRegistry(this, (budget) => this.runNested(budget));
   }
 
   /**
@@ -405,7 +410,9 @@ export class Machine {
     this.syscallActive = false;
     const nr = x[A7]!;
     for (let k = 0; k < 6; k++) args[k] = x[A0 + k]!;
-    const outcome = performSyscall(this, nr, args, accessible);
+    const outcome = nr >= Syscall.RegisterFaultHandler && nr <= Syscall.FaultReturn
+      ? this.guestHandlers.syscall(nr, args)
+      : performSyscall(this, nr, args, accessible);
     cpu.pc = (cpu.pc + 4) | 0;
     cpu.instret++;
     if (outcome.exit) {
@@ -416,6 +423,34 @@ export class Machine {
     }
     x[A0] = outcome.value;
     this.events.emit('syscall', nr, outcome.value);
+  }
+
+  /**
+   * Runs a guest fault handler for {@link GuestHandlerRegistry}, nested in a
+   * dispatch: from the current pc until its `fault_return` ecall (left
+   * unretired), an exit, a fault, or `budget` instructions. Other system
+   * calls are performed at once; their buffers are not faulted in through
+   * the chain (it is busy), so an inaccessible one gives -EFAULT. Leaves
+   * the state of a system call the dispatch interrupted as it was.
+   */
+  private runNested(budget: number): NestedStop {
+    const cpu = this.cpu, x = cpu.x;
+    const stopAt = cpu.instret + budget;
+    const outerSyscall = this.syscallActive;
+    try {
+      for (;;) {
+        if (this.exitCode !== null) return NestedStop.Exited;
+        const left = stopAt - cpu.instret;
+        if (left <= 0) return NestedStop.Limit;
+        const why = cpu.run(left < 0x4000_0000 ? left : 0x4000_0000);
+        if (why === StopReason.Fault) return NestedStop.Faulted;
+        if (why === StopReason.Budget) continue;
+        if (x[A7] === Syscall.FaultReturn) return NestedStop.Returned;
+        this.finishSyscall(accessibleNow(this.addressSpace, x[A7]!, x[A0]!, x[A0 + 1]!, x[A0 + 2]!));
+      }
+    } finally {
+      this.syscallActive = outerSyscall;
+    }
   }
 }
 

@@ -1,0 +1,52 @@
+import type { Fault } from '../src/fault/fault.js';
+import { disassemble } from '../src/disasm/disassemble.js';
+import type { Machine } from '../src/machine/machine.js';
+import { causeName } from '../src/fault/cause.js';
+import { hex32 } from '../src/errors.js';
+
+/** `fault.describe()` plus the faulting instruction, e.g. `... pc 0x00010074: sw a5,0(a0)`. */
+export function describeWithInstruction(machine: Machine, fault: Fault): string {
+  let text = fault.describe();
+  try {
+    const word = machine.addressSpace.readU32(fault.pc);
+    text = text.replace(`pc ${hex32(fault.pc)}`, `pc ${hex32(fault.pc)}: ${disassemble(word, fault.pc)}`);
+  } catch {
+    // The pc itself is not mapped (a fetch fault): nothing to disassemble.
+  }
+  return text;
+}
+
+/** Prints one line per fault and its outcome to `print` (`--trace-faults`). */
+export function traceFaults(machine: Machine, print: (line: string) => void): void {
+  let pending = '';
+  machine.events.on('fault', (fault) => { pending = describeWithInstruction(machine, fault); });
+  machine.events.on('fixed', (_fault, by) => print(`[fault] ${pending} -> fixed by ${by}`));
+  machine.events.on('unresolved', (_fault, by) => print(`[fault] ${pending} -> unresolved${by === null ? '' : ` (failed by ${by})`}`));
+}
+
+/** Counts for `--stats`: faults by cause and by the handler that resolved them. */
+export class FaultStats {
+  private readonly byCause = new Map<string, number>();
+  private readonly byHandler = new Map<string, number>();
+  private unresolved = 0;
+
+  /** Starts counting `machine`'s faults. */
+  constructor(machine: Machine) {
+    machine.events.on('fault', (fault) => { const k = causeName(fault.cause); this.byCause.set(k, (this.byCause.get(k) ?? 0) + 1); });
+    machine.events.on('fixed', (_fault, by) => { this.byHandler.set(by, (this.byHandler.get(by) ?? 0) + 1); });
+    machine.events.on('unresolved', () => { this.unresolved++; });
+  }
+
+  /** The report lines. */
+  lines(instructions: number, seconds: number): string[] {
+    const total = [...this.byCause.values()].reduce((a, b) => a + b, 0);
+    const out = [
+      `[stats] instructions: ${instructions}`,
+      `[stats] time: ${seconds.toFixed(3)} s (${(instructions / Math.max(seconds, 1e-9) / 1e6).toFixed(1)} MIPS)`,
+      `[stats] faults: ${total} (${this.unresolved} unresolved)`,
+    ];
+    for (const [cause, n] of this.byCause) out.push(`[stats]   cause ${cause}: ${n}`);
+    for (const [handler, n] of this.byHandler) out.push(`[stats]   fixed by ${handler}: ${n}`);
+    return out;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * faultline: a userspace fault-handling framework on an emulated RISC-V
+ * RV32IMA machine. This module is the public surface; everything a user
+ * program, plugin or tool needs is exported here.
+ *
+ * @example
+ * ```ts
+ * import { Machine, assemble, FaultStatus, CollectedOutput } from 'faultline';
+ *
+ * const out = new CollectedOutput();
+ * const machine = new Machine({ stdout: out.sink });
+ * machine.load(assemble('li t0, 0x50000000\n lw a0, 0(t0)\n li a7, 93\n ecall\n'));
+ * machine.registerFaultHandler((fault, ctx) => {
+ *   ctx.regs[10] = 42;   // pretend the load read 42
+ *   ctx.pc += 4;         // and skip it
+ *   return FaultStatus.Fixed;
+ * });
+ * console.log(machine.run());   // { kind: 'exit', exitCode: 42 }
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+// Errors
+export { FaultlineError, FormatError, QuotaExceededError, UsageError, hex32 } from './errors.js';
+
+// The machine
+export { Machine, type MachineOptions, type MachineLoadOptions, type RunOptions } from './machine/machine.js';
+export { type RunResult, Signal, signalForCause, exitStatusOf } from './machine/run-result.js';
+export { CollectedOutput, type OutputSink } from './machine/output.js';
+export type { Plugin, Uninstall } from './machine/plugin.js';
+export type { MachineEvents } from './machine/events.js';
+export { Cpu, StopReason } from './cpu/cpu.js';
+
+// Faults and the handler chain
+export { Fault } from './fault/fault.js';
+export { Access, Cause, accessName, causeName } from './fault/cause.js';
+export { FaultStatus } from './fault/status.js';
+export { FaultChain, type FaultHandler, type RegisterOptions, type Unregister, type ChainEntry } from './fault/fault-chain.js';
+export { UserContext } from './fault/user-context.js';
+export { HandlerError, LivelockError } from './fault/handler-error.js';
+export { ExceptionTable, ExtableType } from './fault/exception-table.js';
+
+// Memory
+export { PhysicalMemory, type PhysicalMemoryOptions, DEFAULT_QUOTA, MAX_QUOTA } from './memory/physical-memory.js';
+export { Dataspace, type DataspaceOptions } from './memory/dataspace.js';
+export { RegionMap, type AttachOptions, type RightsOptions, type RegionMapOptions } from './memory/region-map.js';
+export { Region, type RegionInfo, type AttachTarget } from './memory/region.js';
+export { AddressSpace, type AddressSpaceOptions } from './memory/address-space.js';
+export { ProtectionLayer } from './memory/protection-layer.js';
+export { TranslationFault } from './memory/translation-fault.js';
+export { type MapsEntry } from './memory/maps-format.js';
+export { MapFlags, MMAP_BASE } from './memory/mman.js';
+export { PAGE_SIZE, PAGE_SHIFT, PAGE_MASK, Prot } from './memory/page.js';
+
+// Programs
+export type { Program, ProgramSegment, ExtableEntry } from './loader/program.js';
+export { parseElf } from './loader/elf-reader.js';
+export { writeElf, type ElfWriteOptions } from './loader/elf-writer.js';
+export { STACK_TOP, DEFAULT_STACK_SIZE, type LoadOptions } from './loader/load-program.js';
+export { assemble, type AssembleOptions } from './asm/assemble.js';
+export { AssemblyError, type Diagnostic } from './asm/assembly-error.js';
+export { disassemble } from './disasm/disassemble.js';
+
+// Guest ABI numbers
+export { Errno } from './syscalls/errno.js';
+export { Syscall } from './syscalls/numbers.js';

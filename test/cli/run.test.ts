@@ -1,0 +1,135 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../src/asm/assemble.js';
+import { writeElf } from '../../src/loader/elf-writer.js';
+import { faultline } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'faultline-cli-'));
+function file(name: string, content: string | Uint8Array): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const HELLO = `
+  .text
+  .globl _start
+_start:
+  li a0, 1
+  la a1, msg
+  li a2, 6
+  li a7, 64
+  ecall
+  li a0, 300          # exit status is masked to 8 bits: 44
+  li a7, 93
+  ecall
+  .data
+msg: .ascii "hello\\n"
+`;
+
+describe('faultline run', () => {
+  it('runs assembly source: guest stdout, exit status masked to 8 bits', () => {
+    const r = faultline(['run', file('hello.s', HELLO)]);
+    expect(r.stdout).toBe('hello\n');
+    expect(r.status).toBe(44);
+    expect(r.stderr).toBe('');
+  });
+
+  it('runs an ELF file and passes guest arguments', () => {
+    const elf = file('args.elf', writeElf(assemble(`
+      .globl _start
+    _start:
+      lw a0, 0(sp)        # argc
+      li a7, 93
+      ecall
+    `)));
+    expect(faultline(['run', elf, 'one', 'two']).status).toBe(3);
+  });
+
+  it('keeps output written before an unresolved fault, prints one line and exits 139', () => {
+    const r = faultline(['run', file('segv.s', HELLO.replace('li a0, 300', 'li t0, 0x50000000\n sw a0, 0(t0)'))]);
+    expect(r.stdout).toBe('hello\n');
+    expect(r.status).toBe(139);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'faultline: unresolved fault: store/AMO page fault: write at 0x50000000 (not mapped), pc 0x0001001c: sw a0,0(t0), region root+0x50000000',
+    ]);
+  });
+
+  it('exits 132 for an illegal instruction, 133 for ebreak, 135 for a misaligned AMO', () => {
+    expect(faultline(['run', file('ill.s', '.word 0xffffffff\n')]).status).toBe(132);
+    expect(faultline(['run', file('brk.s', 'ebreak\n')]).status).toBe(133);
+    expect(faultline(['run', file('amo.s', 'la t0, x\n addi t0, t0, 2\n amoadd.w a0, a1, (t0)\n .data\nx: .word 0, 0\n')]).status).toBe(135);
+  });
+
+  it('--trace-faults prints each fault and its outcome; --stats prints counts', () => {
+    const r = faultline(['run', '--trace-faults', '--stats', file('segv2.s', 'li t0, 8\n lw a0, 0(t0)\n')]);
+    expect(r.status).toBe(139);
+    expect(r.stderr).toMatch(/^\[fault\] load page fault: read at 0x00000008 \(not mapped\), pc 0x00010004: lw a0,0\(t0\).* -> unresolved$/m);
+    expect(r.stderr).toMatch(/^\[stats\] instructions: 1$/m);
+    expect(r.stderr).toMatch(/^\[stats\]   cause load page fault: 1$/m);
+  });
+
+  it('--max-instructions stops a runaway guest with status 124', () => {
+    const r = faultline(['run', '--max-instructions', '1000', file('loop.s', '1: j 1b\n')]);
+    expect(r.status).toBe(124);
+    expect(r.stderr).toMatch(/stopped after 1000 instructions/);
+  });
+});
+
+describe('faultline: bad input gives one line and status 2', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['no command', [], /Usage: faultline/],
+    ['an unknown command', ['frobnicate'], /^faultline: unknown command 'frobnicate'/],
+    ['an unknown option', ['run', '--bogus', 'x.s'], /^faultline: .*bogus/],
+    ['a missing program', ['run'], /^faultline: run: missing PROGRAM/],
+    ['an unreadable file', ['run', join(dir, 'nope.elf')], /^faultline: cannot read .*nope\.elf: ENOENT$/],
+    ['a bad number', ['run', '--max-instructions', 'lots', 'x.s'], /^faultline: --max-instructions: expected a non-negative integer, got 'lots'$/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`for ${what}`, () => {
+      const r = faultline(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+
+  it('for a malformed ELF file, naming the file and offset', () => {
+    const bytes = new Uint8Array(64);
+    bytes.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+    const r = faultline(['run', file('bad.elf', bytes)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^faultline: .*bad\.elf/);
+  });
+
+  it('for a file that is neither ELF nor assembly', () => {
+    const r = faultline(['run', file('notes.txt', 'hello')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/not an ELF file .* and not assembly source/);
+  });
+
+  it('for assembly errors: every error as file:line:column', () => {
+    const r = faultline(['run', file('errors.s', 'addi a0, a0, 5000\nfoo a1\n')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/errors\.s:1:14: immediate 5000 out of range for addi \(-2048\.\.2047\)/);
+    expect(r.stderr).toMatch(/errors\.s:2:1: unknown instruction foo/);
+  });
+});
+
+describe('faultline asm', () => {
+  it('writes an ELF that faultline runs', () => {
+    const out = join(dir, 'hello.elf');
+    expect(faultline(['asm', file('hello2.s', HELLO), '-o', out]).status).toBe(0);
+    const r = faultline(['run', out]);
+    expect([r.stdout, r.status]).toEqual(['hello\n', 44]);
+  });
+
+  it('needs -o', () => {
+    const r = faultline(['asm', file('hello3.s', HELLO)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/missing -o/);
+  });
+});
