@@ -31,6 +31,16 @@ export { CollectedOutput, type OutputSink } from './machine/output.js';
 export type { Plugin, Uninstall } from './machine/plugin.js';
 export type { MachineEvents } from './machine/events.js';
 export { Cpu, StopReason } from './cpu/cpu.js';
+export {
+  GuestHandlerRegistry,
+  type GuestHandlerInfo,
+  TRAMPOLINE_ADDRESS,
+  RED_ZONE,
+  DEFAULT_HANDLER_INSTRUCTION_LIMIT,
+  UserContextLayout,
+  FaultInfoLayout,
+  FaultInfoFlags,
+} from './machine/guest-handlers.js';
 
 // Faults and the handler chain
 export { Fault } from './fault/fault.js';

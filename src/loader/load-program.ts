@@ -54,11 +54,14 @@ export function loadProgram(as: AddressSpace, program: Program, options: LoadOpt
     while (end < pages.length && pages[end] === pages[end - 1]! + 1) end++;
     const start = pages[k]! * PAGE_SIZE;
     const size = (end - k) * PAGE_SIZE;
-    if (as.root.lookup(start) !== undefined) {
-      throw new FormatError(`${program.name}: segment at ${hex32(start)} overlaps an existing mapping`);
+    for (let p = k; p < end; p++) {
+      if (as.root.lookup(pages[p]! * PAGE_SIZE) !== undefined) {
+        throw new FormatError(`${program.name}: segment page ${hex32(pages[p]! * PAGE_SIZE)} overlaps an existing mapping`);
+      }
     }
-    const ds = as.createDataspace(size, { name: program.name });
-    as.root.attach(ds, { at: start, writable: true, executable: true, name: program.name });
+    // Owned anonymous memory, as Linux's private file mappings become
+    // after the first write: a guest munmap returns its quota.
+    const ds = as.mapAnonymous(start, size, { prot: Prot.Read, name: program.name });
     for (let p = k; p < end; p++) {
       as.guestProtection.protect(pages[p]! * PAGE_SIZE, PAGE_SIZE, pageRights.get(pages[p]!)!);
     }
@@ -73,9 +76,7 @@ export function loadProgram(as: AddressSpace, program: Program, options: LoadOpt
   as.setBrkBase(brk);
 
   const stackSize = options.stackSize ?? DEFAULT_STACK_SIZE;
-  const stack = as.createDataspace(stackSize, { name: '[stack]' });
-  as.root.attach(stack, { at: STACK_TOP - stackSize, writable: true, executable: false, name: '[stack]' });
-  as.guestProtection.protect(STACK_TOP - stackSize, stackSize, Prot.Read | Prot.Write);
+  const stack = as.mapAnonymous(STACK_TOP - stackSize, stackSize, { prot: Prot.Read | Prot.Write, name: '[stack]' });
 
   const auxv: [number, number][] = [
     [AT.PAGESZ, PAGE_SIZE],

@@ -25,13 +25,19 @@ const INITIAL_BYTES = 1 << 20;
 export interface PhysicalMemoryOptions {
   /** Bytes of backing guests may reserve: a positive multiple of 4096, at most 1.5 GiB. Default 1 GiB. */
   quota?: number;
+  /**
+   * Bytes of buffer to start with (rounded up to a page, at most quota plus
+   * one frame). Default 1 MiB. A machine that knows it will touch a lot of
+   * memory saves the copies of repeated doubling.
+   */
+  initialSize?: number;
 }
 
 /**
  * All page frames of a machine in one flat buffer with typed views, and the
  * quota accounting for dataspaces.
  *
- * The buffer starts at 1 MiB and doubles when frames run out (a new buffer,
+ * The buffer starts at 1 MiB (see `initialSize`) and doubles when frames run out (a new buffer,
  * the used part copied, new views, `generation` incremented). Code that
  * caches the views must re-read them after any call that may allocate a
  * frame; frame offsets stay valid across growth. The buffer never grows past
@@ -84,9 +90,13 @@ export class PhysicalMemory {
         `PhysicalMemory: quota must be a positive multiple of ${PAGE_SIZE} of at most ${MAX_QUOTA} bytes, got ${String(quota)}`,
       );
     }
+    const initialSize = options.initialSize ?? INITIAL_BYTES;
+    if (!Number.isInteger(initialSize) || initialSize <= 0) {
+      throw new UsageError(`PhysicalMemory: initialSize must be a positive integer, got ${String(initialSize)}`);
+    }
     this.quotaBytes = quota;
     this.limit = quota + PAGE_SIZE;
-    const initial = Math.min(INITIAL_BYTES, this.limit);
+    const initial = Math.min(Math.ceil(initialSize / PAGE_SIZE) * PAGE_SIZE, this.limit);
     this.buffer = new ArrayBuffer(initial);
     this.u8 = new Uint8Array(this.buffer);
     this.i8 = new Int8Array(this.buffer);

@@ -83,6 +83,12 @@ describe('PhysicalMemory', () => {
     expect(new Set(frames).size).toBe(300);
   });
 
+  it('can start larger, clamped to quota plus the zero frame', () => {
+    expect(new PhysicalMemory({ quota: 1 << 24, initialSize: (1 << 22) + 1 }).capacity).toBe((1 << 22) + PAGE_SIZE);
+    expect(new PhysicalMemory({ quota: 1 << 20, initialSize: 1 << 24 }).capacity).toBe((1 << 20) + PAGE_SIZE);
+    expect(() => new PhysicalMemory({ initialSize: 0 })).toThrow(/initialSize/);
+  });
+
   it('never grows past quota plus the zero frame', () => {
     const m = new PhysicalMemory({ quota: 3 * (1 << 20) });
     for (let i = 0; i < (3 << 20) / PAGE_SIZE; i++) m.allocFrame();
