@@ -11,10 +11,15 @@
  * machine.registerFaultHandler((fault) =>
  *   fault.address === 0 ? FaultStatus.Fail : FaultStatus.Continue);
  * ```
+ *
+ * @enum
  */
 export const FaultStatus = {
+  /** Not mine: ask the next handler. */
   Continue: 0,
+  /** Resume the thread (retry, or at the new pc). */
   Fixed: 1,
+  /** The fault is fatal. */
   Fail: 2,
 } as const;
 
