@@ -18,7 +18,12 @@
  * ```
  */
 export class FaultlineError extends Error {
-  /** @param message - what went wrong, naming the offending value */
+  /**
+   * Creates the error; `name` becomes the subclass's name.
+   *
+   * @param message - what went wrong, naming the offending value
+   * @param options - `cause`: the error that led to this one, if any
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -26,12 +31,14 @@ export class FaultlineError extends Error {
 }
 
 /**
- * Guest memory would exceed the machine's quota.
+ * Guest memory would exceed the machine's quota: thrown by dataspace
+ * creation and attaches from the host (the guest's own `mmap`/`brk` get
+ * `-ENOMEM` instead). Nothing was reserved when it is thrown.
  *
  * @example
  * ```ts
  * const m = new Machine({ memoryQuota: 1 << 20 });
- * try { m.createDataspace(2 << 20); } catch (e) { console.log(e instanceof QuotaExceededError); }
+ * try { m.addressSpace.createDataspace(2 << 20); } catch (e) { console.log(e instanceof QuotaExceededError); } // true
  * ```
  */
 export class QuotaExceededError extends FaultlineError {}
@@ -42,7 +49,7 @@ export class QuotaExceededError extends FaultlineError {}
  *
  * @example
  * ```ts
- * try { parseElf(new Uint8Array(4)); } catch (e) { console.log((e as FormatError).message); }
+ * try { parseElf(new Uint8Array(4)); } catch (e) { console.log(e instanceof FormatError, (e as Error).message); }
  * ```
  */
 export class FormatError extends FaultlineError {}
@@ -53,12 +60,25 @@ export class FormatError extends FaultlineError {}
  *
  * @example
  * ```ts
- * try { regionMap.attach(ds, { at: 0x123 }); } catch (e) { console.log(e instanceof UsageError); }
+ * const as = new Machine().addressSpace;
+ * const ds = as.createDataspace(PAGE_SIZE);
+ * try { as.root.attach(ds, { at: 0x123 }); } catch (e) { console.log(e instanceof UsageError); } // true: not page aligned
  * ```
  */
 export class UsageError extends FaultlineError {}
 
-/** Formats a number as `0x`-prefixed, zero-padded 32-bit hex, for messages. */
+/**
+ * Formats a number as `0x`-prefixed, zero-padded 32-bit hex, for messages.
+ * Negative numbers show their two's-complement bits. Never throws.
+ *
+ * @param value - any number; only its low 32 bits are shown
+ * @returns e.g. `0x0001007c`
+ * @example
+ * ```ts
+ * hex32(0x1007c);   // '0x0001007c'
+ * hex32(-1);        // '0xffffffff'
+ * ```
+ */
 export function hex32(value: number): string {
   return '0x' + (value >>> 0).toString(16).padStart(8, '0');
 }

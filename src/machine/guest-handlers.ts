@@ -213,7 +213,8 @@ export class GuestHandlerRegistry {
   // Saved state of the faulting thread during a dispatch (reused).
   private readonly savedRegs = new Int32Array(32);
   private readonly savedFault = new Fault();
-  private readonly frame = new DataView(new ArrayBuffer(FRAME_SIZE));
+  private readonly frameBytes = new Uint8Array(FRAME_SIZE);
+  private readonly frame = new DataView(this.frameBytes.buffer);
 
   /**
    * @param machine - the machine whose chain, hart and memory this serves
@@ -367,7 +368,7 @@ export class GuestHandlerRegistry {
     const savedPc = cpu.pc, savedInstret = cpu.instret;
     const savedReservation = cpu.reservationValid, savedResAddress = cpu.reservationAddress, savedResValue = cpu.reservationValue;
     savedFault.copyFrom(fault);
-    this.writeFrame(ctx, info, fault);
+    this.writeFrame(ctx, fault);
 
     x[A0] = ctx;
     x[A1] = info;
@@ -410,19 +411,18 @@ export class GuestHandlerRegistry {
     return status as FaultStatus;
   }
 
-  /** Writes `struct user_context` at `ctx` and `struct fault_info` at `info`. */
-  private writeFrame(ctx: number, info: number, fault: Fault): void {
+  /** Writes `struct user_context` at `ctx` and `struct fault_info` after it, at `ctx + 144`. */
+  private writeFrame(ctx: number, fault: Fault): void {
     const cpu = this.machine.cpu, view = this.frame;
     for (let k = 0; k < 32; k++) view.setInt32(UserContextLayout.regs + 4 * k, k === 0 ? 0 : cpu.x[k]!, true);
     view.setInt32(UserContextLayout.pc, cpu.pc, true);
-    view.setUint32(136, 0, true);
-    view.setUint32(140, 0, true);
-    const at = info - ctx;
+    this.frameBytes.fill(0, UserContextLayout.size, CONTEXT_STRIDE);
+    const at = CONTEXT_STRIDE;
     view.setUint32(at + FaultInfoLayout.cause, fault.cause >>> 0, true);
     view.setUint32(at + FaultInfoLayout.address, fault.address >>> 0, true);
     view.setUint32(at + FaultInfoLayout.access, fault.access >>> 0, true);
     view.setUint32(at + FaultInfoLayout.flags, fault.protection ? FaultInfoFlags.Protection : 0, true);
-    this.machine.addressSpace.writeBytes(ctx, new Uint8Array(view.buffer, 0, FRAME_SIZE));
+    this.machine.addressSpace.writeBytes(ctx, this.frameBytes);
   }
 }
 

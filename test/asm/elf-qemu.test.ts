@@ -1,7 +1,7 @@
 /**
- * Acceptance 3 (qemu side): an ELF written from an assembled program runs
- * under qemu-riscv32 with the stdout and exit status its header promises,
- * and binutils objdump disassembles it.
+ * Acceptance 3: an ELF written from an assembled program runs under
+ * qemu-riscv32 and under faultline with the same stdout and exit status
+ * (the ones its header promises), and binutils objdump disassembles it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assemble.js';
 import { writeElf } from '../../src/loader/elf-writer.js';
+import { readFileSync } from 'node:fs';
+import { runFaultline } from '../helpers/run-guest.js';
 import { describeWithTools, OBJDUMP, QEMU, runQemu, runTool } from '../helpers/toolchain.js';
 import { expectedPrograms } from './programs.js';
 
@@ -23,10 +25,13 @@ function elfFor(file: string, source: string): string {
 
 describeWithTools([QEMU], 'assembled ELF under qemu-riscv32', () => {
   for (const p of expectedPrograms()) {
-    it(`${p.file} prints ${JSON.stringify(p.stdout)} and exits with ${p.exit}`, () => {
-      const result = runQemu(elfFor(p.file, p.source));
+    it(`${p.file} prints ${JSON.stringify(p.stdout)} and exits with ${p.exit}, under qemu and under faultline`, async () => {
+      const path = elfFor(p.file, p.source);
+      const result = runQemu(path);
       expect(result.stdout).toBe(p.stdout);
       expect(result.status).toBe(p.exit);
+      const ours = await runFaultline(readFileSync(path), p.file);
+      expect(ours).toEqual({ stdout: result.stdout, status: result.status });
     });
   }
 });
