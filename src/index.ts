@@ -57,6 +57,7 @@ export { Dataspace, type DataspaceOptions } from './memory/dataspace.js';
 export { RegionMap, type AttachOptions, type RightsOptions, type RegionMapOptions } from './memory/region-map.js';
 export { Region, type RegionInfo, type AttachTarget } from './memory/region.js';
 export { AddressSpace, type AddressSpaceOptions } from './memory/address-space.js';
+export type { MapAnonymousOptions } from './memory/linux-memory.js';
 export { ProtectionLayer } from './memory/protection-layer.js';
 export { TranslationFault } from './memory/translation-fault.js';
 export { type MapsEntry } from './memory/maps-format.js';

@@ -43,6 +43,10 @@ export interface AssembleOptions {
  * next page, `.bss` follows `.data`. The entry point is `_start` when it
  * is defined, else the start of `.text`.
  *
+ * @param source - the assembly text (GNU as syntax)
+ * @param options - `fileName` for diagnostics and `Program.name`, `textAddress`
+ * @returns a program for {@link Machine.load} or {@link writeElf}
+ *
  * @throws {@link AssemblyError} listing every error of the source, each as
  *   `file:line:column: message`.
  * @throws {@link UsageError} when `textAddress` is not a 4-byte-aligned

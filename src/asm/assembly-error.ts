@@ -57,7 +57,12 @@ export class AssemblyError extends FormatError {
   /** Every error of the file, sorted by line and column. */
   readonly diagnostics: readonly Diagnostic[];
 
-  /** @param diagnostics - the errors, at least one */
+  /**
+   * Creates the error; its message lists `diagnostics` one per line.
+   * Thrown by {@link assemble}; user code rarely constructs one.
+   *
+   * @param diagnostics - the errors, at least one
+   */
   constructor(diagnostics: readonly Diagnostic[]) {
     super(diagnostics.map(formatDiagnostic).join('\n'));
     this.diagnostics = diagnostics;

@@ -1,5 +1,6 @@
 import { Access, Cause } from '../fault/cause.js';
 import { Fault } from '../fault/fault.js';
+import { UsageError } from '../errors.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import { PAGE_SHIFT } from '../memory/page.js';
 import { JUMP_ALWAYS, decodeInto } from './decoder.js';
@@ -7,6 +8,7 @@ import { amoResult } from './amo.js';
 import { mulh, mulhsu, mulhu } from './multiply.js';
 import { amoSlow, loadReserved, loadSlow, raise, storeConditional, storeSlow } from './memory-slow-path.js';
 import { Op } from './op.js';
+import { compileBlock, type BlockHost, type CompiledBlock } from './block-compiler.js';
 
 /**
  * Why {@link Cpu.run} returned.
@@ -33,6 +35,43 @@ const CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02;
 const CSR_CYCLEH = 0xc80, CSR_TIMEH = 0xc81, CSR_INSTRETH = 0xc82;
 
 const EMPTY_CODE = new Int32Array(2);
+
+/** Default times an instruction slot is interpreted before its block is compiled. */
+const DEFAULT_JIT_THRESHOLD = 16;
+
+/** Compiled blocks of one decoded page: per slot a block, null (not compilable) or undefined (not yet). */
+interface PageBlocks {
+  readonly blocks: (CompiledBlock | null | undefined)[];
+  readonly heat: Uint8Array;
+}
+
+const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint8Array(1024) };
+const MULTIPLY = { mulh, mulhsu, mulhu };
+
+/** Options of a {@link Cpu}. */
+export interface CpuOptions {
+  /**
+   * Compile hot basic blocks to JavaScript functions (default true). Off,
+   * every instruction is interpreted; use it where `new Function` is not
+   * allowed (a strict Content-Security-Policy) or to compare the two.
+   */
+  readonly jit?: boolean;
+  /**
+   * Times a block start is interpreted before it is compiled (1 to 255,
+   * default 16). 1 compiles everything on first execution, which tests use
+   * to run all code through the compiler.
+   */
+  readonly jitThreshold?: number;
+}
+
+/** True when this runtime lets us build functions from source. */
+function canCompile(): boolean {
+  try {
+    return new Function('return 1')() === 1;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * An RV32IMA hart in user mode: 32 integer registers, the pc, the retired
@@ -68,9 +107,54 @@ export class Cpu {
   reservationAddress = 0;
   /** @internal */
   reservationValue = 0;
+  /** Instructions a compiled block retired in its last call. @internal */
+  retired = 0;
+  /** Set when a block took a memory slow path (views or code may have changed). @internal */
+  slowPath = false;
+  /** Whether hot blocks are compiled. */
+  readonly jit: boolean;
+  private readonly jitThreshold: number;
+  /** Compiled blocks per decoded page; dropped with the page. */
+  private readonly pageBlocks = new WeakMap<Int32Array, PageBlocks>();
 
-  /** @param addressSpace - where instructions and data come from */
-  constructor(readonly addressSpace: AddressSpace) {}
+  /**
+   * @param addressSpace - where instructions and data come from
+   * @param options - whether to compile hot blocks
+   */
+  constructor(readonly addressSpace: AddressSpace, options: CpuOptions = {}) {
+    this.jit = (options.jit ?? true) && canCompile();
+    const threshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
+    if (!Number.isInteger(threshold) || threshold < 1 || threshold > 255) {
+      throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 255, got ${threshold}`);
+    }
+    this.jitThreshold = threshold;
+  }
+
+  /** Slow-path load for compiled blocks. @internal */
+  loadSlow(address: number, size: number, pc: number): number {
+    this.slowPath = true;
+    return loadSlow(this, address, size, pc);
+  }
+
+  /** Slow-path store for compiled blocks. @internal */
+  storeSlow(address: number, size: number, value: number, pc: number): boolean {
+    this.slowPath = true;
+    return storeSlow(this, address, size, value, pc);
+  }
+
+  /** Forgets the compiled blocks of a decoded page (its slots were rewritten). @internal */
+  dropBlocks(code: Int32Array): void {
+    this.pageBlocks.delete(code);
+  }
+
+  private blocksOf(code: Int32Array): PageBlocks {
+    let pb = this.pageBlocks.get(code);
+    if (pb === undefined) {
+      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint8Array(1024) };
+      this.pageBlocks.set(code, pb);
+    }
+    return pb;
+  }
 
   /**
    * Executes up to `budget` instructions. Returns at the budget, at an
@@ -88,6 +172,10 @@ export class Cpu {
     let base = -1;
     let frame = 0;
     let code = EMPTY_CODE;
+    let blocks = NO_BLOCKS.blocks, heat = NO_BLOCKS.heat;
+    const jit = this.jit;
+    const hot = this.jitThreshold;
+    const host: BlockHost = this;
     let n = budget;
     this.trapped = false;
 
@@ -114,8 +202,31 @@ export class Cpu {
         code = c;
         frame = f;
         base = pc & ~0xfff;
+        if (jit) {
+          const pb = this.blocksOf(c);
+          blocks = pb.blocks;
+          heat = pb.heat;
+        }
       }
       const i = (pc & 0xfff) >>> 1;
+      if (jit) {
+        const block = blocks[i >>> 1];
+        if (block !== undefined) {
+          if (block !== null && block.length <= n) {
+            pc = block(host, x, u8, u16, i32, rt, wt);
+            n -= this.retired;
+            if (this.trapped) break exec;
+            if (this.slowPath) {
+              this.slowPath = false;
+              u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
+            }
+            continue;
+          }
+        } else if (++heat[i >>> 1]! >= hot) {
+          blocks[i >>> 1] = compileBlock(code, i, base, frame, i32, MULTIPLY);
+          continue;
+        }
+      }
       const w = code[i]!;
       switch (w & 0xff) {
         case Op.Undecoded:

@@ -81,6 +81,7 @@ function invalidateDecoded(cpu: Cpu, address: number, size: number): void {
     if (code !== undefined) {
       const slot = ((a & PAGE_MASK) >>> 2) << 1;
       code[slot] = Op.Undecoded;
+      cpu.dropBlocks(code);
     }
   }
 }

@@ -37,6 +37,11 @@ function fenceSet(mask: number): string {
 /**
  * Disassembles one instruction word found at `pc` (default 0; used to
  * print branch and jump targets as absolute addresses). Never throws.
+ * Words that are not RV32IMA instructions come out as `.word 0x...`.
+ *
+ * @param word - the 32-bit instruction word
+ * @param pc - the address it was found at
+ * @returns GNU objdump-style text, e.g. `addi a0,a0,1`
  *
  * @example
  * ```ts

@@ -14,9 +14,13 @@ import type { UserContext } from './user-context.js';
  * ```ts
  * const table = new ExceptionTable([{ insn: 0x10080, fixup: 0x100a0, type: ExtableType.Fixup, data: 0 }]);
  * ```
+ *
+ * @enum
  */
 export const ExtableType = {
+  /** 0 (`EX_TYPE_FIXUP`): pc ← fixup; registers are left alone. */
   Fixup: 0,
+  /** 1 (`EX_TYPE_UACCESS_ERR_ZERO`): error register ← -EFAULT, zero register ← 0, pc ← fixup. */
   UaccessErrZero: 1,
 } as const;
 
@@ -51,8 +55,19 @@ export class ExceptionTable {
   private readonly narrow: boolean;
 
   /**
-   * Sorts `entries` by instruction address. Throws FormatError for an
-   * unknown type or two entries for one instruction.
+   * Copies and sorts `entries` by instruction address (the array is not
+   * kept or changed).
+   *
+   * @param entries - the table, in any order (e.g. `program.extable`)
+   * @throws FormatError for an entry of unknown type or two entries for one instruction.
+   * @example
+   * ```ts
+   * const table = new ExceptionTable([
+   *   { insn: 0x10100, fixup: 0x10200, type: ExtableType.Fixup, data: 0 },
+   *   { insn: 0x10080, fixup: 0x10200, type: ExtableType.Fixup, data: 0 },
+   * ]);
+   * table.entries()[0].insn;   // 0x10080
+   * ```
    */
   constructor(entries: readonly ExtableEntry[]) {
     const order = entries.map((_, k) => k).sort((a, b) => (entries[a]!.insn >>> 0) - (entries[b]!.insn >>> 0));
@@ -87,13 +102,21 @@ export class ExceptionTable {
   }
 
   /**
-   * Index of the entry for instruction `pc`, or -1. No allocation.
+   * Index of the entry for instruction `pc`, or -1. No allocation, never throws.
    *
    * A data-dependent branch per bisection step would be mispredicted half
    * the time (~5 ns each, ~17 steps for 100,000 entries). So the keys are
    * stored relative to the smallest one, and when they span less than
    * 2 GiB each step is branch-free: `(key[mid] - pc - 1) >> 31` is -1
    * exactly when key[mid] <= pc. Wider tables use a plain bisection.
+   *
+   * @param pc - address of the faulting instruction
+   * @returns the entry's index for {@link ExceptionTable.apply}, or -1 when there is none
+   * @example
+   * ```ts
+   * const k = table.lookup(fault.pc);
+   * if (k >= 0) console.log('fixup at', hex32(table.fixupOf(k)));
+   * ```
    */
   lookup(pc: number): number {
     const rel = this.relative;
@@ -124,12 +147,37 @@ export class ExceptionTable {
     return -1;
   }
 
-  /** The fixup address of entry `index`. */
+  /**
+   * The fixup address of entry `index`.
+   *
+   * @param index - a result of {@link ExceptionTable.lookup} (not -1)
+   * @returns the address the pc is set to
+   * @example
+   * ```ts
+   * const fixup = table.fixupOf(table.lookup(fault.pc));
+   * ```
+   */
   fixupOf(index: number): number {
     return this.fixup[index]!;
   }
 
-  /** Applies entry `index` to `context` as Linux riscv's `fixup_exception` does. */
+  /**
+   * Applies entry `index` to `context` as Linux riscv's `fixup_exception`
+   * does: for type 1 writes the error and zero registers named by `data`
+   * (x0 is never written), then sets the pc to the fixup. Never throws.
+   *
+   * @param index - a result of {@link ExceptionTable.lookup} (not -1)
+   * @param context - the faulting thread's context
+   * @example
+   * ```ts
+   * machine.registerFaultHandler((fault, ctx) => {
+   *   const k = table.lookup(fault.pc);
+   *   if (k < 0) return FaultStatus.Continue;
+   *   table.apply(k, ctx);
+   *   return FaultStatus.Fixed;
+   * });
+   * ```
+   */
   apply(index: number, context: UserContext): void {
     if (this.type[index] === ExtableType.UaccessErrZero) {
       const data = this.data[index]!;
@@ -141,7 +189,14 @@ export class ExceptionTable {
     context.pc = this.fixup[index]!;
   }
 
-  /** The entries, sorted by instruction address. */
+  /**
+   * The entries, sorted by instruction address (a fresh array).
+   *
+   * @example
+   * ```ts
+   * for (const e of table.entries()) console.log(hex32(e.insn), '->', hex32(e.fixup));
+   * ```
+   */
   entries(): ExtableEntry[] {
     return Array.from(this.insn, (insn, k) => ({ insn, fixup: this.fixup[k]! >>> 0, type: this.type[k]!, data: this.data[k]! }));
   }

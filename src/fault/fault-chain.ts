@@ -11,6 +11,12 @@ import type { UserContext } from './user-context.js';
  * (the thread waits; only under `runAsync()`). `fault` and `context` are
  * reused objects, valid during the call.
  *
+ * A handler that throws, or returns something that is not a status, stops
+ * the run with a {@link HandlerError} naming it.
+ *
+ * @param fault - the fault being dispatched (cause, access, address, pc, region)
+ * @param context - the faulting thread's registers and pc, writable
+ * @returns a {@link FaultStatus}, or a promise of one (only under `runAsync()`)
  * @example
  * ```ts
  * const handler: FaultHandler = (fault, ctx) =>
@@ -19,7 +25,14 @@ import type { UserContext } from './user-context.js';
  */
 export type FaultHandler = (fault: Fault, context: UserContext) => FaultStatus | Promise<FaultStatus>;
 
-/** Options of {@link FaultChain.register}. */
+/**
+ * Options of {@link FaultChain.register} and {@link Machine.registerFaultHandler}.
+ *
+ * @example
+ * ```ts
+ * machine.registerFaultHandler(handler, { tail: true, name: 'fallback' });
+ * ```
+ */
 export interface RegisterOptions {
   /** Add at the tail (asked last) instead of the head (asked first). */
   readonly tail?: boolean;
@@ -30,12 +43,30 @@ export interface RegisterOptions {
 /**
  * Removes a handler again; returns whether it was still registered. Also
  * `Disposable`, so `using off = machine.registerFaultHandler(h)` works.
+ * Calling it twice is harmless (the second call returns false).
+ *
+ * @example
+ * ```ts
+ * const off: Unregister = machine.registerFaultHandler(handler);
+ * off();   // true
+ * off();   // false: already gone
+ * ```
  */
 export type Unregister = (() => boolean) & Disposable;
 
-/** A registered handler and its report name. @internal */
+/**
+ * A registered handler and its report name, as {@link FaultChain.list}
+ * returns them.
+ *
+ * @example
+ * ```ts
+ * for (const entry of machine.chain.list()) console.log(entry.name);
+ * ```
+ */
 export interface ChainEntry {
+  /** The function that was registered. */
   readonly handler: FaultHandler;
+  /** The `name` option, else the function's name, else `'anonymous handler'`. */
   readonly name: string;
 }
 
@@ -74,8 +105,20 @@ export class FaultChain {
   pendingList: readonly ChainEntry[] = [];
 
   /**
-   * Adds `handler` at the head (default) or the tail. Throws UsageError if
-   * it is not a function or already registered.
+   * Adds `handler` at the head (default) or the tail. A dispatch already
+   * under way keeps the list it started with.
+   *
+   * @param handler - the function to call for each fault
+   * @param options - `tail` to add at the end, `name` for reports
+   * @returns a function (also `Disposable`) that unregisters the handler
+   * @throws UsageError if `handler` is not a function or is already registered.
+   * @example
+   * ```ts
+   * const chain = new FaultChain();
+   * const off = chain.register(() => FaultStatus.Continue, { name: 'observer' });
+   * chain.size;   // 1
+   * off();
+   * ```
    */
   register(handler: FaultHandler, options: RegisterOptions = {}): Unregister {
     if (typeof handler !== 'function') throw new UsageError(`registerFaultHandler: handler must be a function, got ${typeof handler}`);
@@ -89,7 +132,16 @@ export class FaultChain {
     return off;
   }
 
-  /** Removes `handler`; returns whether it was registered. */
+  /**
+   * Removes `handler`; a dispatch already under way still asks it. Never throws.
+   *
+   * @param handler - the function passed to {@link FaultChain.register}
+   * @returns whether it was registered
+   * @example
+   * ```ts
+   * chain.unregister(myHandler);   // true, then false
+   * ```
+   */
   unregister(handler: FaultHandler): boolean {
     const at = this.entries.findIndex((e) => e.handler === handler);
     if (at < 0) return false;
@@ -97,7 +149,15 @@ export class FaultChain {
     return true;
   }
 
-  /** The handlers, head first (a snapshot). */
+  /**
+   * The handlers, head first. The array is a snapshot: later changes to the
+   * chain do not alter it.
+   *
+   * @example
+   * ```ts
+   * console.log(machine.chain.list().map((e) => e.name));
+   * ```
+   */
   list(): readonly ChainEntry[] {
     return this.entries;
   }

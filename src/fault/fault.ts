@@ -35,7 +35,16 @@ export class Fault {
   /** Offset of the faulting address inside {@link Fault.regionMap}. */
   regionOffset = 0;
 
-  /** Copies every field from `other`. */
+  /**
+   * Copies every field from `other`. Never throws.
+   *
+   * @param other - the fault to copy
+   * @example
+   * ```ts
+   * const kept = new Fault();
+   * machine.events.on('fault', (fault) => kept.copyFrom(fault));
+   * ```
+   */
   copyFrom(other: Fault): void {
     this.cause = other.cause;
     this.access = other.access;
@@ -47,7 +56,15 @@ export class Fault {
     this.regionOffset = other.regionOffset;
   }
 
-  /** A detached copy that stays valid after the dispatch. */
+  /**
+   * A detached copy that stays valid after the dispatch. Never throws.
+   *
+   * @example
+   * ```ts
+   * const seen: Fault[] = [];
+   * machine.events.on('fault', (fault) => seen.push(fault.snapshot()));
+   * ```
+   */
   snapshot(): Fault {
     const copy = new Fault();
     copy.copyFrom(this);
@@ -62,6 +79,12 @@ export class Fault {
   /**
    * One line for reports: cause, access, address, pc and region, e.g.
    * `store/AMO page fault: write at 0x00000000 (not mapped), pc 0x00010074`.
+   * Never throws.
+   *
+   * @example
+   * ```ts
+   * machine.events.on('unresolved', (fault) => console.error(fault.describe()));
+   * ```
    */
   describe(): string {
     let text = `${causeName(this.cause)}: ${accessName(this.access)} at ${hex32(this.address)}`;

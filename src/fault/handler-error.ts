@@ -17,6 +17,8 @@ import type { Fault } from './fault.js';
  */
 export class HandlerError extends FaultlineError {
   /**
+   * Creates the error; the machine throws it, user code rarely needs to.
+   *
    * @param message - what happened
    * @param handlerName - the handler that misbehaved
    * @param fault - a snapshot of the fault being handled

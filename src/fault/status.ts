@@ -17,11 +17,18 @@
 export const FaultStatus = {
   /** Not mine: ask the next handler. */
   Continue: 0,
-  /** Resume the thread (retry, or at the new pc). */
+  /** Resume the thread: retry the instruction if pc is unchanged, else continue at the new pc. */
   Fixed: 1,
-  /** The fault is fatal. */
+  /** The fault is fatal: no later handler or exception-table fixup is asked. */
   Fail: 2,
 } as const;
 
-/** One of the {@link FaultStatus} values. */
+/**
+ * One of the {@link FaultStatus} values: what a {@link FaultHandler} returns.
+ *
+ * @example
+ * ```ts
+ * const answer: FaultStatus = FaultStatus.Continue;
+ * ```
+ */
 export type FaultStatus = (typeof FaultStatus)[keyof typeof FaultStatus];

@@ -21,16 +21,32 @@ export class UserContext {
   /** x0..x31 (int32); index with ABI numbers (a0 = 10, sp = 2, ...). */
   readonly regs: Int32Array;
 
-  /** @param cpu - the hart whose state this exposes */
+  /**
+   * Wraps a hart. The machine makes one for its CPU ({@link Machine.context});
+   * user code does not normally construct these.
+   *
+   * @param cpu - the hart whose state this exposes
+   */
   constructor(private readonly cpu: Cpu) {
     this.regs = cpu.x.subarray(0, 32);
   }
 
-  /** Address of the instruction the thread resumes at. */
+  /**
+   * Address of the instruction the thread resumes at. During a dispatch it
+   * is the faulting instruction's address; leave it alone to retry the
+   * instruction, set it to continue elsewhere. The value is stored as a
+   * signed 32-bit number (addresses from 0x80000000 read back negative; use
+   * `ctx.pc >>> 0` to print them).
+   */
   get pc(): number {
     return this.cpu.pc;
   }
 
+  /**
+   * Sets where the thread resumes (applied when the handler answers `Fixed`).
+   *
+   * @param value - the new pc; it should be a multiple of 4, or the next fetch raises a misaligned fault
+   */
   set pc(value: number) {
     this.cpu.pc = value | 0;
   }

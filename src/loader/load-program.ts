@@ -4,12 +4,34 @@ import { PAGE_SHIFT, PAGE_SIZE, Prot } from '../memory/page.js';
 import { AT, buildInitialStack } from './initial-stack.js';
 import type { Program } from './program.js';
 
-/** Top of the guest stack (the 3 GiB / 1 GiB split of 32-bit Linux). */
+/**
+ * Top of the guest stack (the 3 GiB / 1 GiB split of 32-bit Linux): the
+ * stack occupies `[STACK_TOP - stackSize, STACK_TOP)`.
+ *
+ * @example
+ * ```ts
+ * console.log(machine.context.regs[2] < STACK_TOP); // sp starts just below it
+ * ```
+ */
 export const STACK_TOP = 0xc000_0000;
-/** Default stack size: 8 MiB, Linux's default `ulimit -s`. */
+/**
+ * Default stack size: 8 MiB, Linux's default `ulimit -s`.
+ *
+ * @example
+ * ```ts
+ * machine.load(program, { stackSize: DEFAULT_STACK_SIZE * 2 });
+ * ```
+ */
 export const DEFAULT_STACK_SIZE = 8 << 20;
 
-/** Options of {@link loadProgram}. */
+/**
+ * Options of {@link Machine.load}: what the new process sees.
+ *
+ * @example
+ * ```ts
+ * machine.load(program, { argv: ['prog', '--fast'], envp: ['HOME=/'], stackSize: 1 << 20 });
+ * ```
+ */
 export interface LoadOptions {
   /** Argument vector; `argv[0]` defaults to the program name. */
   readonly argv?: readonly string[];

@@ -6,6 +6,11 @@
 /**
  * One loadable segment. `data` holds the file bytes; `memSize - data.length`
  * bytes of zeroes follow (bss).
+ *
+ * @example
+ * ```ts
+ * const text: ProgramSegment = { vaddr: 0x10000, data: code, memSize: code.length, flags: Prot.Read | Prot.Exec };
+ * ```
  */
 export interface ProgramSegment {
   /** Virtual address of the first byte (need not be page aligned). */
@@ -27,6 +32,11 @@ export interface ProgramSegment {
 /**
  * One exception-table entry, with absolute addresses (the on-disk relative
  * form of Linux riscv is resolved by the reader).
+ *
+ * @example
+ * ```ts
+ * const entry: ExtableEntry = { insn: 0x10080, fixup: 0x100a0, type: ExtableType.Fixup, data: 0 };
+ * ```
  */
 export interface ExtableEntry {
   /** Address of the instruction that may fault. */
@@ -60,5 +70,12 @@ export interface Program {
   /** Exception-table entries (may be empty). */
   readonly extable: readonly ExtableEntry[];
   /** Where the program headers sit in guest memory, for the auxiliary vector (AT_PHDR etc.); absent for assembled programs. */
-  readonly programHeaders?: { readonly address: number; readonly entrySize: number; readonly count: number };
+  readonly programHeaders?: {
+    /** Guest address of the first program header (`AT_PHDR`). */
+    readonly address: number;
+    /** Bytes per header (`AT_PHENT`, 32 for ELF32). */
+    readonly entrySize: number;
+    /** Number of headers (`AT_PHNUM`). */
+    readonly count: number;
+  };
 }

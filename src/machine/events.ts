@@ -13,14 +13,38 @@ import type { Fault } from '../fault/fault.js';
  * ```
  */
 export interface MachineEvents {
-  /** A fault is about to be dispatched to the chain. */
+  /**
+   * A fault is about to be dispatched to the chain.
+   *
+   * @param fault - the machine's reused fault object
+   */
   fault: (fault: Fault) => void;
-  /** A fault was resolved by `by` (a handler name, or `'exception table'`). */
+  /**
+   * A fault was resolved.
+   *
+   * @param fault - the machine's reused fault object
+   * @param by - the name of the handler that answered `Fixed`, or `'exception table'`
+   */
   fixed: (fault: Fault, by: string) => void;
-  /** A fault stayed unresolved; `by` is the handler that answered Fail, or null at the end of the chain. */
+  /**
+   * A fault stayed unresolved: the run stops, or, inside a system call, the
+   * call returns `-EFAULT` (or a short count).
+   *
+   * @param fault - the machine's reused fault object
+   * @param by - the handler that answered `Fail`, or null when the chain ran out
+   */
   unresolved: (fault: Fault, by: string | null) => void;
-  /** A system call returned `result` (for exit calls, the status). */
+  /**
+   * A system call returned.
+   *
+   * @param number - the call's number ({@link Syscall})
+   * @param result - what it returned in `a0` (for exit calls, the status)
+   */
   syscall: (number: number, result: number) => void;
-  /** The guest exited with `code`. */
+  /**
+   * The guest exited.
+   *
+   * @param code - its exit status, masked to 8 bits
+   */
   exit: (code: number) => void;
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { Cpu, StopReason } from '../cpu/cpu.js';
+import { Cpu, StopReason, type CpuOptions } from '../cpu/cpu.js';
 import { UsageError } from '../errors.js';
 import { Access, Cause } from '../fault/cause.js';
 import { ExceptionTable } from '../fault/exception-table.js';
@@ -34,6 +34,10 @@ export interface MachineOptions {
    * between, before the run stops with a {@link LivelockError} (default 1000).
    */
   readonly livelockLimit?: number;
+  /** Compile hot basic blocks to JavaScript (default true); see {@link CpuOptions.jit}. */
+  readonly jit?: boolean;
+  /** Executions of a block start before it is compiled; see {@link CpuOptions.jitThreshold}. */
+  readonly jitThreshold?: number;
 }
 
 /** Options of {@link Machine.run} and {@link Machine.runAsync}. */
@@ -122,7 +126,7 @@ export class Machine {
   constructor(options: MachineOptions = {}) {
     this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA });
     this.addressSpace = new AddressSpace({ memory: this.memory });
-    this.cpu = new Cpu(this.addressSpace);
+    this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold });
     this.context = new UserContext(this.cpu);
     this.stdout = options.stdout ?? discard;
     this.stderr = options.stderr ?? discard;

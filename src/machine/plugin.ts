@@ -25,9 +25,26 @@ import type { Machine } from './machine.js';
 export interface Plugin {
   /** Name for reports and errors. */
   readonly name: string;
-  /** Installs into `machine`; returns the uninstall function. */
+  /**
+   * Installs into `machine`; returns the uninstall function. Called once
+   * per {@link Machine.use}.
+   *
+   * @param machine - the machine to install into
+   * @returns a function that undoes everything `install` did
+   * @throws whatever the plugin finds wrong (e.g. a UsageError for a bad option); the machine must be left unchanged
+   */
   install(machine: Machine): () => unknown;
 }
 
-/** Uninstalls a plugin; returns false if it was already uninstalled. Also `Disposable`. */
+/**
+ * Uninstalls a plugin; returns false if it was already uninstalled. Also
+ * `Disposable`, so `using` uninstalls at the end of a block.
+ *
+ * @example
+ * ```ts
+ * const uninstall: Uninstall = machine.use(plugin);
+ * uninstall();   // true
+ * uninstall();   // false
+ * ```
+ */
 export type Uninstall = (() => boolean) & Disposable;

@@ -17,22 +17,63 @@ import type { Fault } from '../fault/fault.js';
  * ```
  */
 export type RunResult =
-  | { readonly kind: 'exit'; readonly exitCode: number }
-  | { readonly kind: 'fault'; readonly fault: Fault; readonly signal: number; readonly message: string; readonly handler: string | null }
-  | { readonly kind: 'limit' };
+  | {
+      /** The guest exited. */
+      readonly kind: 'exit';
+      /** Its exit status, masked to 8 bits (0..255). */
+      readonly exitCode: number;
+    }
+  | {
+      /** A fault stayed unresolved. */
+      readonly kind: 'fault';
+      /** A snapshot of the fault (stays valid). */
+      readonly fault: Fault;
+      /** The {@link Signal} Linux would send for it. */
+      readonly signal: number;
+      /** One line describing the fault, naming the failing handler if any. */
+      readonly message: string;
+      /** The handler that answered `Fail`, or null when every handler answered `Continue`. */
+      readonly handler: string | null;
+    }
+  | {
+      /** The run's instruction limit was reached; `run()` again continues. */
+      readonly kind: 'limit';
+    };
 
-/** Linux signal numbers used for unresolved faults. */
+/**
+ * Linux signal numbers used for unresolved faults.
+ *
+ * @example
+ * ```ts
+ * const result = machine.run();
+ * if (result.kind === 'fault' && result.signal === Signal.SIGSEGV) console.log('segfault');
+ * ```
+ *
+ * @enum
+ */
 export const Signal = {
+  /** 4: illegal instruction. */
   SIGILL: 4,
+  /** 5: breakpoint (`ebreak`). */
   SIGTRAP: 5,
+  /** 7: misaligned fetch, AMO, `lr.w` or `sc.w`. */
   SIGBUS: 7,
+  /** 11: page fault (unmapped or protection). */
   SIGSEGV: 11,
 } as const;
 
 /**
  * The signal Linux sends a user process for an exception with `cause`:
  * SIGBUS for misaligned accesses, SIGILL for illegal instructions, SIGTRAP
- * for breakpoints and SIGSEGV for page and access faults.
+ * for breakpoints and SIGSEGV for page and access faults. Never throws.
+ *
+ * @param cause - a RISC-V cause number ({@link Cause})
+ * @returns a {@link Signal} number
+ * @example
+ * ```ts
+ * signalForCause(Cause.StorePageFault);   // 11 (SIGSEGV)
+ * signalForCause(Cause.Breakpoint);       // 5 (SIGTRAP)
+ * ```
  */
 export function signalForCause(cause: number): number {
   switch (cause) {
@@ -46,6 +87,15 @@ export function signalForCause(cause: number): number {
 /**
  * The status a shell sees for `result`: the exit code, or 128 + signal for
  * an unresolved fault (139 SIGSEGV, 132 SIGILL, 133 SIGTRAP, 135 SIGBUS).
+ * This is what `faultline run` exits with.
+ *
+ * @param result - what {@link Machine.run} returned
+ * @returns 0..255
+ * @throws Error for a `limit` result: the run has not ended.
+ * @example
+ * ```ts
+ * process.exitCode = exitStatusOf(machine.run());
+ * ```
  */
 export function exitStatusOf(result: RunResult): number {
   if (result.kind === 'exit') return result.exitCode;

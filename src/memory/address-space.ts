@@ -89,6 +89,17 @@ export class AddressSpace implements TranslationOwner {
   private hostDataspace: Dataspace | null = null;
   private hostOffset = 0;
 
+  /**
+   * Creates an empty address space (nothing mapped, no break, no layers
+   * but the guest's). A {@link Machine} makes its own; create one directly
+   * only to use the memory layer without a CPU. Never throws.
+   *
+   * @param options - the physical memory to allocate from
+   * @example
+   * ```ts
+   * const as = new AddressSpace({ memory: new PhysicalMemory({ quota: 16 << 20 }) });
+   * ```
+   */
   constructor(options: AddressSpaceOptions) {
     this.memory = options.memory;
     this.root = new RegionMap(ADDRESS_SPACE_SIZE, { name: 'root' });
@@ -105,6 +116,8 @@ export class AddressSpace implements TranslationOwner {
    * Creates a zero-filled dataspace in this address space's physical
    * memory, charged to its quota.
    *
+   * @param size - bytes: a positive multiple of 4096
+   * @param options - `writable`, `name`, `shared`
    * @throws UsageError when `size` is not a positive multiple of 4096.
    * @throws QuotaExceededError when the quota cannot cover `size`.
    * @example
@@ -119,6 +132,8 @@ export class AddressSpace implements TranslationOwner {
   /**
    * Creates an empty region map (attach it somewhere to make a managed dataspace).
    *
+   * @param size - bytes the map spans: a positive multiple of 4096 up to 2^32
+   * @param options - `name` for messages and `maps()`
    * @throws UsageError when `size` is not a positive multiple of 4096 up to 2^32.
    * @example
    * ```ts
@@ -145,6 +160,8 @@ export class AddressSpace implements TranslationOwner {
    * writeTlb, so every store there comes back here and the CPU can update
    * its decoded instructions.
    *
+   * @param vaddr - the virtual address
+   * @param access - an {@link Access} kind
    * @throws FaultlineError when a dataspace of another physical memory is attached (a broken invariant).
    * @example
    * ```ts
@@ -207,6 +224,7 @@ export class AddressSpace implements TranslationOwner {
    * Effective Prot bits at `vaddr` (all layers and levels ANDed), or -1
    * when nothing is mapped there. Does not touch the TLBs.
    *
+   * @param vaddr - any address in the page
    * @example
    * ```ts
    * if (as.effectiveProt(addr) & Prot.Write) console.log('writable');
@@ -262,6 +280,7 @@ export class AddressSpace implements TranslationOwner {
    * `vpage`: its write translation is dropped and not cached again until the
    * page is flushed, so stores there take the slow path.
    *
+   * @param vpage - the virtual page number (address >>> 12)
    * @example
    * ```ts
    * as.codeCache.set(vpage, decoded);
@@ -280,6 +299,9 @@ export class AddressSpace implements TranslationOwner {
    * (`codeCache` entries and code marks). Every invalidation in the memory
    * layer comes through here.
    *
+   * @param vpageStart - first virtual page number
+   * @param count - number of pages
+   * @param rights - Prot bits of the translation kinds to drop
    * @example
    * ```ts
    * as.flush(0x10, 4); // pages 0x10000..0x13fff
@@ -351,6 +373,7 @@ export class AddressSpace implements TranslationOwner {
    * Adds a protection layer (all pages unrestricted) whose rights are ANDed
    * into every translation from now on.
    *
+   * @param name - name for messages
    * @example
    * ```ts
    * const layer = as.createProtectionLayer('dirty-log');
@@ -367,6 +390,7 @@ export class AddressSpace implements TranslationOwner {
    * Removes a layer created by {@link createProtectionLayer}. Returns false
    * when it was not there. Rights only grow, so nothing is flushed.
    *
+   * @param layer - a layer from {@link AddressSpace.createProtectionLayer}
    * @throws UsageError when asked to remove {@link guestProtection}.
    * @example
    * ```ts
@@ -393,6 +417,8 @@ export class AddressSpace implements TranslationOwner {
    * Copies `length` bytes of guest memory from `vaddr`, ignoring
    * protections and raising no guest fault.
    *
+   * @param vaddr - first guest address
+   * @param length - bytes to copy
    * @throws FaultlineError naming the first unmapped address in the range.
    * @example
    * ```ts
@@ -424,6 +450,8 @@ export class AddressSpace implements TranslationOwner {
    * code of the written pages is dropped. Nothing is written unless every
    * page is mapped to a writable dataspace.
    *
+   * @param vaddr - first guest address
+   * @param bytes - what to copy in
    * @throws FaultlineError naming the address when a page is unmapped or its dataspace is read-only (sealed).
    * @example
    * ```ts
@@ -455,6 +483,7 @@ export class AddressSpace implements TranslationOwner {
   /**
    * Reads a little-endian 32-bit word (unsigned) at `vaddr`; see {@link readBytes}.
    *
+   * @param vaddr - guest address (any alignment)
    * @throws FaultlineError naming the address when unmapped.
    * @example
    * ```ts
@@ -469,6 +498,8 @@ export class AddressSpace implements TranslationOwner {
   /**
    * Writes a little-endian 32-bit word at `vaddr`; see {@link writeBytes}.
    *
+   * @param vaddr - guest address (any alignment)
+   * @param value - the word; its low 32 bits are written
    * @throws FaultlineError naming the address when unmapped or read-only.
    * @example
    * ```ts
@@ -483,6 +514,8 @@ export class AddressSpace implements TranslationOwner {
    * Reads a NUL-terminated UTF-8 string at `vaddr`, at most `max` bytes
    * (the string is cut there when no NUL comes first).
    *
+   * @param vaddr - address of the first character
+   * @param max - most bytes to read
    * @throws FaultlineError naming the address when a byte before the NUL is unmapped.
    * @example
    * ```ts
@@ -551,6 +584,12 @@ export class AddressSpace implements TranslationOwner {
    * (MAP_FIXED_NOREPLACE over a mapping), -ENOMEM (no room or quota; nothing
    * changed). Never throws on guest errors.
    *
+   * @param addr - hint, or the exact address with `MAP_FIXED`
+   * @param length - bytes (rounded up to pages)
+   * @param prot - {@link Prot} bits
+   * @param flags - {@link MapFlags}: exactly one of `Private`/`Shared`, plus `Anonymous`
+   * @param fd - must be -1 (anonymous)
+   * @param offset - must be 0 or page aligned
    * @example
    * ```ts
    * const a = as.mmap(0, 4096, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous, -1, 0);
@@ -565,6 +604,8 @@ export class AddressSpace implements TranslationOwner {
    * range past 2^32. Holes are fine. Owned anonymous memory no longer
    * mapped gives its quota back; guest protection resets to 7 there.
    *
+   * @param addr - start (page aligned)
+   * @param length - bytes (rounded up to pages)
    * @example
    * ```ts
    * as.munmap(a, 4096);
@@ -580,6 +621,9 @@ export class AddressSpace implements TranslationOwner {
    * (then nothing changes). A page inside a managed region counts as mapped
    * even when the managed map has a hole there.
    *
+   * @param addr - start (page aligned)
+   * @param length - bytes (rounded up to pages)
+   * @param prot - the new {@link Prot} bits
    * @example
    * ```ts
    * as.mprotect(a, 4096, Prot.Read);
@@ -593,6 +637,7 @@ export class AddressSpace implements TranslationOwner {
    * Linux `brk`: returns the new break (exactly `addr`) on success, the
    * current break for `brk(0)` and for requests that cannot be met.
    *
+   * @param addr - the requested break, or 0 to ask for the current one
    * @example
    * ```ts
    * const start = as.brk(0);
@@ -607,6 +652,7 @@ export class AddressSpace implements TranslationOwner {
    * Sets where the heap starts (the loader passes the page-rounded end of
    * the highest segment); the break is reset to it.
    *
+   * @param addr - page-aligned start of the heap
    * @throws UsageError when `addr` is not page aligned.
    * @example
    * ```ts
@@ -631,6 +677,7 @@ export class AddressSpace implements TranslationOwner {
    * Sets the upper end of the range `mmap` searches without a fixed address
    * (the loader passes the lowest address of the stack area). Default 2^32.
    *
+   * @param addr - page-aligned end of the search range
    * @throws UsageError when `addr` is not page aligned.
    * @example
    * ```ts
@@ -648,6 +695,9 @@ export class AddressSpace implements TranslationOwner {
    * treat it like its own mappings. Returns the dataspace (write the
    * contents through it or {@link writeBytes}).
    *
+   * @param at - page-aligned address
+   * @param size - bytes: a positive multiple of 4096
+   * @param options - guest protection (`prot`), `name` and `shared` for `maps()`
    * @throws UsageError when the range is unaligned or overlaps a mapping.
    * @throws QuotaExceededError when the quota cannot cover it.
    * @example

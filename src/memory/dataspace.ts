@@ -81,6 +81,9 @@ export class Dataspace {
    * Creates a zero-filled dataspace and reserves its full size from the quota.
    * Prefer `addressSpace.createDataspace`.
    *
+   * @param memory - the physical memory holding the frames (and charged for them)
+   * @param size - bytes: a positive multiple of 4096 up to 4 GiB
+   * @param options - `writable` (default true), `name`, `shared`
    * @throws UsageError when `size` is not a positive multiple of 4096 up to 4 GiB.
    * @throws QuotaExceededError when the quota cannot cover `size`.
    */
@@ -136,6 +139,8 @@ export class Dataspace {
   /**
    * Copies `length` bytes starting at `offset` out of the dataspace.
    *
+   * @param offset - byte offset inside the dataspace
+   * @param length - bytes to copy
    * @throws UsageError when the range is outside the dataspace or the dataspace is destroyed.
    * @example
    * ```ts
@@ -163,6 +168,8 @@ export class Dataspace {
    * needed. Decoded-instruction caches of every address space that maps the
    * written pages are invalidated.
    *
+   * @param offset - byte offset inside the dataspace
+   * @param bytes - what to copy in
    * @throws UsageError when the dataspace is read-only (sealed), destroyed, or the range is outside it.
    * @throws QuotaExceededError only on a broken invariant (pages are reserved at creation).
    * @example
@@ -189,6 +196,9 @@ export class Dataspace {
    * Sets `length` bytes at `offset` to `value`. Filling with zero does not
    * materialize pages that were never written.
    *
+   * @param offset - byte offset inside the dataspace
+   * @param length - bytes to fill
+   * @param value - the byte value (its low 8 bits)
    * @throws UsageError as {@link write}.
    * @example
    * ```ts
@@ -216,6 +226,8 @@ export class Dataspace {
   /**
    * Sets `length` bytes at `offset` to zero (see {@link fill}).
    *
+   * @param offset - byte offset inside the dataspace
+   * @param length - bytes to clear
    * @throws UsageError as {@link write}.
    * @example
    * ```ts

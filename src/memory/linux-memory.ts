@@ -21,7 +21,14 @@ const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 /** End of the 32-bit address space. */
 const TOP = 2 ** 32;
 
-/** Options of {@link AddressSpace.mapAnonymous}. */
+/**
+ * Options of {@link AddressSpace.mapAnonymous}.
+ *
+ * @example
+ * ```ts
+ * machine.addressSpace.mapAnonymous(0x2000_0000, 0x4000, { prot: Prot.Read | Prot.Write, name: 'scratch' });
+ * ```
+ */
 export interface MapAnonymousOptions {
   /** Guest protection of the new pages (Prot bits). */
   prot: number;

@@ -10,6 +10,8 @@
  * ```ts
  * addressSpace.mmap(0, 8192, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous, -1, 0);
  * ```
+ *
+ * @enum
  */
 export const MapFlags = {
   /** `MAP_SHARED`: changes are shared (shown as `s` in `maps()`). */

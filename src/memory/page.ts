@@ -23,11 +23,17 @@ export const VPAGE_COUNT = 1 << (32 - PAGE_SHIFT);
  * ```ts
  * machine.addressSpace.mprotect(addr, 4096, Prot.Read);
  * ```
+ *
+ * @enum
  */
 export const Prot = {
+  /** 0: no access (`PROT_NONE`). */
   None: 0,
+  /** 1: reading allowed (`PROT_READ`). */
   Read: 1,
+  /** 2: writing allowed (`PROT_WRITE`). */
   Write: 2,
+  /** 4: execution allowed (`PROT_EXEC`). */
   Exec: 4,
 } as const;
 

@@ -81,6 +81,7 @@ export class PhysicalMemory {
   private freeCount = 0;
 
   /**
+   * @param options - `quota` (default 1 GiB) and `initialSize` of the buffer
    * @throws UsageError when `quota` is not a positive multiple of 4096 or exceeds 1.5 GiB.
    */
   constructor(options: PhysicalMemoryOptions = {}) {
@@ -135,6 +136,8 @@ export class PhysicalMemory {
   /**
    * Reserves `bytes` of quota for `what` (named in the error).
    *
+   * @param bytes - how many bytes to reserve (a non-negative integer)
+   * @param what - what they are for, for the error message
    * @throws QuotaExceededError naming `what`, the request and the remaining quota; nothing is reserved then.
    * @example
    * ```ts
@@ -156,6 +159,7 @@ export class PhysicalMemory {
   /**
    * Gives back `bytes` reserved earlier.
    *
+   * @param bytes - how many reserved bytes to give back
    * @throws FaultlineError when more is released than reserved (a broken invariant).
    * @example
    * ```ts
@@ -197,6 +201,7 @@ export class PhysicalMemory {
    * Returns a frame from {@link allocFrame} to the free list. Its contents
    * are cleared when it is handed out again.
    *
+   * @param frame - a byte offset returned by {@link PhysicalMemory.allocFrame}
    * @throws FaultlineError when `frame` is not a frame offset handed out before, or is the zero frame.
    * @example
    * ```ts

@@ -45,6 +45,9 @@ export class ProtectionLayer {
    * rounded up to whole pages) to `prot`. Flushes the pages whose rights
    * shrink, for the kinds removed only.
    *
+   * @param vaddr - first address (page aligned)
+   * @param length - bytes, rounded up to whole pages
+   * @param prot - the new Prot bits of every page in the range
    * @throws UsageError when `vaddr` is not page aligned, `prot` has bits other than Prot.Read|Write|Exec, or the range passes 2^32.
    * @example
    * ```ts
@@ -82,6 +85,7 @@ export class ProtectionLayer {
   /**
    * Prot bits of the page holding `vaddr`.
    *
+   * @param vaddr - any address in the page
    * @example
    * ```ts
    * if ((layer.get(addr) & Prot.Write) === 0) console.log('write-protected');

@@ -111,6 +111,8 @@ export class RegionMap {
   private liveCount = 0;
 
   /**
+   * @param size - bytes the map spans: a positive multiple of 4096 up to 2^32
+   * @param options - `name` for messages and `maps()`
    * @throws UsageError when `size` is not a positive multiple of 4096 up to 2^32.
    */
   constructor(size: number, options: RegionMapOptions = {}) {
@@ -137,6 +139,8 @@ export class RegionMap {
    * dataspace itself. Attaching into a hole needs no flush (holes are never
    * cached).
    *
+   * @param target - a dataspace, or a region map (then it is a managed dataspace)
+   * @param options - where (`at`), which part (`offset`, `size`), rights (`writable`, `executable`) and `name`
    * @throws UsageError naming the value when `at`/`offset`/`size` are not page aligned,
    *   the range is outside the target or this map, it overlaps a region, no free range fits,
    *   the target is destroyed, or attaching would create a cycle of region maps.
@@ -191,6 +195,7 @@ export class RegionMap {
    * Removes the region containing offset `at` and flushes every translation
    * through it. Returns what was removed.
    *
+   * @param at - any offset inside the region to remove
    * @throws UsageError when nothing is attached at `at`.
    * @example
    * ```ts
@@ -210,6 +215,8 @@ export class RegionMap {
    * flushes the region's translations of that kind; adding one needs no
    * flush.
    *
+   * @param at - any offset inside the region
+   * @param rights - the rights to change; absent ones stay
    * @throws UsageError when nothing is attached at `at`.
    * @example
    * ```ts
@@ -236,6 +243,8 @@ export class RegionMap {
    * offset adjusted). Returns the removed pieces, sorted, so that the owner
    * can discard memory it owns. Holes in the range are fine.
    *
+   * @param offset - start of the range (page aligned)
+   * @param length - bytes (page aligned)
    * @throws UsageError when `offset`/`length` are not page aligned or the range is outside the map.
    * @example
    * ```ts
@@ -321,6 +330,7 @@ export class RegionMap {
   /**
    * The region covering `offset`, or undefined for a hole. O(1).
    *
+   * @param offset - an offset inside this map
    * @throws UsageError when `offset` is outside the map.
    * @example
    * ```ts

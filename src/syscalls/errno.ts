@@ -5,13 +5,22 @@
  * ```ts
  * if (result === -Errno.ENOMEM) console.log('out of memory');
  * ```
+ *
+ * @enum
  */
 export const Errno = {
+  /** 2: no such entry (`unregister_fault_handler` of a function not registered). */
   ENOENT: 2,
+  /** 9: bad file descriptor (`write` to anything but 1 and 2; file-backed `mmap`). */
   EBADF: 9,
+  /** 12: out of memory or address space; `mprotect` over unmapped pages. */
   ENOMEM: 12,
+  /** 14: bad address: a buffer the call needs stayed unmapped after the fault chain. */
   EFAULT: 14,
+  /** 17: already exists (`register_fault_handler` twice; `MAP_FIXED_NOREPLACE` over a mapping). */
   EEXIST: 17,
+  /** 22: invalid argument. */
   EINVAL: 22,
+  /** 38: unknown system call number. */
   ENOSYS: 38,
 } as const;

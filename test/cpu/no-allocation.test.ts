@@ -5,27 +5,28 @@ import { describe, expect, it } from 'vitest';
 /*
  * The hot paths — the instruction loop and memory access, and fault
  * dispatch — must not allocate. Measured on the built code (dist/, built by
- * test/global-setup.ts) in a plain Node process, where nothing else
- * allocates: not a single garbage collection may happen.
+ * test/global-setup.ts) in a plain Node process with a 1 MiB young
+ * generation: one 16-byte object per instruction would be 800 MB (hundreds
+ * of scavenges), one per fault 8 MB (eight). V8's own bookkeeping (lazy
+ * feedback, compilation) may cause a collection now and then, so the bound
+ * is two, not zero; heap growth is not asserted for the same reason.
  */
 const PROBE = fileURLToPath(new URL('./fixtures/allocation-probe.mjs', import.meta.url));
 
 function probe(kind: string): { count: number; collections: number; heapGrowth: number } {
-  return JSON.parse(execFileSync(process.execPath, [PROBE, kind], { encoding: 'utf8' })) as { count: number; collections: number; heapGrowth: number };
+  return JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=1', PROBE, kind], { encoding: 'utf8' })) as { count: number; collections: number; heapGrowth: number };
 }
 
 describe('hot paths do not allocate', () => {
-  it('the instruction loop: 50 M instructions of the compute benchmark cause no garbage collection', () => {
+  it('the instruction loop: 50 M instructions of the compute benchmark cause (almost) no garbage collection', () => {
     const r = probe('instructions');
     expect(r.count).toBe(50_000_000);
-    expect(r.collections).toBe(0);
-    expect(r.heapGrowth).toBeLessThan(256 * 1024);
+    expect(r.collections).toBeLessThanOrEqual(2);
   });
 
-  it('fault dispatch: 500,000 fault round trips through a fixing handler cause no garbage collection', () => {
+  it('fault dispatch: 500,000 fault round trips through a fixing handler cause (almost) no garbage collection', () => {
     const r = probe('faults');
     expect(r.count).toBeGreaterThan(499_000);
-    expect(r.collections).toBe(0);
-    expect(r.heapGrowth).toBeLessThan(256 * 1024);
+    expect(r.collections).toBeLessThanOrEqual(2);
   });
 });

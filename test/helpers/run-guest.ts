@@ -8,9 +8,13 @@
  * status masked to 8 bits, or 128 + signal for an unresolved fault (139
  * page fault, 132 illegal instruction, 133 ebreak, 135 misaligned
  * AMO/LR/SC). Rejects only on a host-side error.
+ *
+ * The guest runs twice: once interpreted only, once with every block
+ * compiled on its first execution (jitThreshold 1). Both must agree — the
+ * block compiler is held to the interpreter, and both to the reference.
  */
 import { parseElf } from '../../src/loader/elf-reader.js';
-import { Machine } from '../../src/machine/machine.js';
+import { Machine, type MachineOptions } from '../../src/machine/machine.js';
 import { CollectedOutput } from '../../src/machine/output.js';
 import { exitStatusOf } from '../../src/machine/run-result.js';
 
@@ -23,11 +27,24 @@ export interface GuestResult {
 /** Instruction limit: a runaway guest fails the test instead of hanging it. */
 const MAX_INSTRUCTIONS = 2_000_000_000;
 
-export async function runFaultline(elfBytes: Uint8Array, name: string): Promise<GuestResult> {
+function runOnce(elfBytes: Uint8Array, name: string, options: MachineOptions): GuestResult {
   const out = new CollectedOutput();
-  const machine = new Machine({ stdout: out.sink });
+  const machine = new Machine({ ...options, stdout: out.sink });
   machine.load(parseElf(elfBytes, name), { argv: [name] });
   const result = machine.run({ maxInstructions: MAX_INSTRUCTIONS });
   if (result.kind === 'limit') throw new Error(`${name}: still running after ${MAX_INSTRUCTIONS} instructions`);
   return { stdout: out.text(), status: exitStatusOf(result) };
+}
+
+export async function runFaultline(elfBytes: Uint8Array, name: string): Promise<GuestResult> {
+  const interpreted = runOnce(elfBytes, name, { jit: false });
+  const compiled = runOnce(elfBytes, name, { jit: true, jitThreshold: 1 });
+  if (interpreted.status !== compiled.status || interpreted.stdout !== compiled.stdout) {
+    throw new Error(
+      `${name}: the block compiler disagrees with the interpreter\n` +
+        `interpreter: status ${interpreted.status}, stdout ${JSON.stringify(interpreted.stdout)}\n` +
+        `compiled:    status ${compiled.status}, stdout ${JSON.stringify(compiled.stdout)}`,
+    );
+  }
+  return compiled;
 }

@@ -1,0 +1,657 @@
+/**
+ * Demand paging (DESIGN §5): a plugin that backs a managed region — a
+ * region map attached into the address space — on first touch.
+ *
+ *   address space root
+ *   ... ---+-------------------- managed region map --------------------+--- ...
+ *          | unit 0 | unit 1 (hole) | unit 2 | unit 3 (hole) | ...      |
+ *          +--------+---------------+--------+---------------+----------+
+ *              |                        |
+ *          backing[0]               backing[2]     (dataspaces, by unit number)
+ *
+ * A *unit* is what one fault attaches: one designated dataspace, or one
+ * chunk of `chunkPages` pages for zero-fill and page sources. A guest access
+ * to a hole is reported against the managed map and the offset inside it;
+ * the handler turns the offset into a unit number (a division, or one
+ * Int32Array load for designated dataspaces), finds or makes the unit's
+ * dataspace, attaches it and answers `Fixed`, so the access is retried.
+ * Everything else — other regions, protection faults, non-memory faults —
+ * gets `Continue`.
+ *
+ * Built only on the public API (`../src/index.js`), exactly as a user's
+ * plugin would be.
+ */
+
+import {
+  Access,
+  FaultStatus,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  UsageError,
+  hex32,
+  type AttachOptions,
+  type Dataspace,
+  type Fault,
+  type Machine,
+  type Plugin,
+  type RegionMap,
+  type Unregister,
+} from '../src/index.js';
+
+/**
+ * Produces the contents of one unit of a managed region: `offset` is the
+ * unit's offset inside the region, `length` its size in bytes. Returns the
+ * bytes (at most `length`; the rest reads as zero), `null` for an all-zero
+ * unit, or a promise of either — the faulting thread then waits, which
+ * needs `machine.runAsync()` (under `run()` the machine stops with a
+ * HandlerError that says so). A throw or rejection stops the run with a
+ * HandlerError naming the plugin.
+ *
+ * @example
+ * ```ts
+ * const fromMap: PageSource = async (offset) => pages.get(offset) ?? null;
+ * ```
+ */
+export type PageSource = (offset: number, length: number) => Uint8Array | null | Promise<Uint8Array | null>;
+
+/**
+ * A dataspace that backs a fixed range of a managed region (Genode's
+ * managed dataspace with sub-dataspaces). A fault anywhere in the range
+ * attaches the whole range.
+ *
+ * @example
+ * ```ts
+ * const entry: DesignatedDataspace = { offset: 0x1000, dataspace: subDs1, name: 'sub_ds1' };
+ * ```
+ */
+export interface DesignatedDataspace {
+  /** Offset inside the managed region where it goes (page aligned). */
+  readonly offset: number;
+  /** The backing. It stays the caller's: the plugin never destroys it. */
+  readonly dataspace: Dataspace;
+  /** Offset inside the dataspace (page aligned). Default 0. */
+  readonly dataspaceOffset?: number;
+  /** Bytes to attach (page aligned). Default: the rest of the dataspace. */
+  readonly size?: number;
+  /** Attach writable. Default: the plugin's `writable`. */
+  readonly writable?: boolean;
+  /** Name for reports and `maps()`. Default: the dataspace's name. */
+  readonly name?: string;
+}
+
+/**
+ * Where the backing of a managed region comes from:
+ * - `zero`: a fresh zero-filled dataspace per unit, made on first touch;
+ * - `designated`: the given dataspaces at fixed offsets; holes between them
+ *   are not served (their faults get `Continue`);
+ * - `source`: a {@link PageSource} (possibly asynchronous) fills a fresh
+ *   dataspace per unit on first touch.
+ *
+ * @example
+ * ```ts
+ * const backing: DemandPagingBacking = { kind: 'source', fetch: async (offset) => remote.read(offset) };
+ * ```
+ */
+export type DemandPagingBacking =
+  | { readonly kind: 'zero' }
+  | { readonly kind: 'designated'; readonly dataspaces: readonly DesignatedDataspace[] }
+  | { readonly kind: 'source'; readonly fetch: PageSource };
+
+/**
+ * What {@link DemandPagingOptions.onAttach} is told. One object, reused for
+ * every attach: read it during the call, copy what you keep.
+ */
+export interface AttachRecord {
+  /** Offset of the attached unit inside the managed region. */
+  readonly offset: number;
+  /** Bytes attached. */
+  readonly size: number;
+  /** What was attached. */
+  readonly dataspace: Dataspace;
+  /** Name of the attached unit (the designated entry's name, else the plugin's). */
+  readonly name: string;
+  /** The faulting virtual address. */
+  readonly address: number;
+  /** Virtual address where the attached unit starts, as the faulting access sees it. */
+  readonly virtualAddress: number;
+  /** The faulting access ({@link Access}). */
+  readonly access: number;
+}
+
+/** Options of {@link demandPaging}. */
+export interface DemandPagingOptions {
+  /** Where the backing comes from. */
+  readonly backing: DemandPagingBacking;
+  /**
+   * A managed region the caller made and attached (anywhere, at any
+   * nesting depth). Give either this, or `at` and `size`.
+   */
+  readonly region?: RegionMap;
+  /** Create the managed region and attach it into the root at this virtual address (page aligned). */
+  readonly at?: number;
+  /** Size in bytes of the region to create (page aligned). */
+  readonly size?: number;
+  /** Name of the plugin, its handler, the created region and zero/source dataspaces. Default `'demand-paging'`. */
+  readonly name?: string;
+  /** Pages per unit for `zero` and `source` backing. Default 1. */
+  readonly chunkPages?: number;
+  /** Attach backing writable (designated entries may override). Default true. */
+  readonly writable?: boolean;
+  /** Attach backing executable (and the created region). Default false: fetches are not served. */
+  readonly executable?: boolean;
+  /** Register the handler at the tail of the chain instead of the head. Default false. */
+  readonly tail?: boolean;
+  /** Called after each attach (see {@link AttachRecord}); must not throw. */
+  readonly onAttach?: (record: AttachRecord) => void;
+}
+
+/** Options of {@link DemandPaging.evict}. */
+export interface EvictRange {
+  /** First byte of the range, an offset inside the managed region. Default 0. */
+  readonly offset?: number;
+  /** Bytes in the range. Default: to the end of the region. */
+  readonly length?: number;
+  /**
+   * Also drop the backing of `zero` and `source` units (the quota comes
+   * back; the next touch is zero again or fetched again). Without it the
+   * backing is kept and the next touch re-attaches it with its contents.
+   * Designated dataspaces are the caller's and are never dropped.
+   */
+  readonly discard?: boolean;
+}
+
+/**
+ * The demand-paging plugin: {@link Plugin} plus its own API. Install with
+ * `machine.use(plugin)`; at most one machine at a time.
+ */
+export interface DemandPaging extends Plugin {
+  /** The managed region: the one given, or the one created (null while not installed). */
+  readonly regionMap: RegionMap | null;
+  /** Virtual address of the created region (null when the caller gave the region). */
+  readonly address: number | null;
+  /** Faults answered `Fixed` by attaching backing (cumulative). */
+  readonly faultsServed: number;
+  /** Pages of the region currently attached by the plugin. */
+  readonly pagesResident: number;
+  /** Units whose contents the page source produced (cumulative). */
+  readonly pagesFetched: number;
+  /**
+   * True when the unit holding `offset` (inside the region) is attached.
+   *
+   * @throws UsageError when `offset` is outside the region.
+   */
+  isResident(offset: number): boolean;
+  /**
+   * Detaches every resident unit that intersects the range (whole units:
+   * a unit is attached and detached as one), so the next touch faults
+   * again. Returns the number of pages detached.
+   *
+   * @throws UsageError when not installed or the range is outside the region.
+   */
+  evict(range?: EvictRange): number;
+}
+
+/** Default plugin name. */
+const DEFAULT_NAME = 'demand-paging';
+/** `unitOfPage` entry of a page no designated dataspace covers. */
+const NO_UNIT = -1;
+
+/** A designated entry with defaults applied. */
+interface Entry {
+  readonly offset: number;
+  readonly dataspace: Dataspace;
+  readonly dataspaceOffset: number;
+  readonly size: number;
+  readonly writable: boolean;
+  readonly name: string;
+}
+
+/** Mutable {@link AttachRecord}, reused. */
+class Record implements AttachRecord {
+  offset = 0;
+  size = 0;
+  dataspace!: Dataspace;
+  name = '';
+  address = 0;
+  virtualAddress = 0;
+  access = 0;
+}
+
+function noop(): void {}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+function isPageAligned(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value % PAGE_SIZE === 0;
+}
+
+/**
+ * Makes a demand-paging plugin for one managed region: first touches of
+ * the region's holes attach backing (designated dataspaces, zero-filled
+ * chunks, or chunks filled by a page source) and answer `Fixed`; faults
+ * elsewhere get `Continue`.
+ *
+ * The fault path does one comparison to reject foreign faults, finds the
+ * unit's backing by index (O(1), whatever the number of pages), and
+ * allocates nothing but what the attach needs (the region record, and for
+ * a first touch of `zero`/`source` units the dataspace).
+ *
+ * Uninstalling unregisters the handler. When the plugin created the region
+ * it also detaches it from the root, detaches every unit and destroys the
+ * `zero`/`source` dataspaces it made (the quota comes back). When the caller
+ * gave the region, everything attached stays as it is (the guest keeps its
+ * memory; later faults in holes go to the rest of the chain).
+ *
+ * @throws UsageError when the options are inconsistent: not exactly one of
+ *   `region` or `at`+`size`, unaligned values, designated entries outside
+ *   the region or overlapping, `chunkPages` not a positive integer.
+ * @example
+ * ```ts
+ * const lazy = demandPaging({ at: 0x5000_0000, size: 64 << 20, backing: { kind: 'zero' } });
+ * const off = machine.use(lazy);
+ * machine.run();
+ * console.log(lazy.faultsServed, lazy.pagesResident);
+ * lazy.evict({ offset: 0, length: 1 << 20, discard: true });
+ * off();
+ * ```
+ */
+export function demandPaging(options: DemandPagingOptions): DemandPaging {
+  return new DemandPagingPlugin(options);
+}
+
+/** See {@link demandPaging}. */
+class DemandPagingPlugin implements DemandPaging {
+  readonly name: string;
+
+  private readonly givenRegion: RegionMap | null;
+  private readonly createAt: number;
+  private readonly regionSize: number;
+  private readonly source: PageSource | null;
+  private readonly entries: readonly Entry[];
+  /** Designated backing: unit number of each page of the region, or NO_UNIT. Null for chunked backing. */
+  private readonly unitOfPage: Int32Array | null;
+  private readonly unitBytes: number;
+  private readonly unitCount: number;
+  private readonly writable: boolean;
+  private readonly executable: boolean;
+  private readonly tail: boolean;
+  private readonly onAttach: ((record: AttachRecord) => void) | null;
+
+  private machine: Machine | null = null;
+  private region: RegionMap | null = null;
+  private unregister: Unregister | null = null;
+  /** Backing of each unit (null: not made yet). */
+  private backing: (Dataspace | null)[] = [];
+  /** 1 where the unit is attached. */
+  private resident = new Uint8Array(0);
+  /** Source fetches under way, by unit. */
+  private readonly inflight = new Map<number, Promise<FaultStatus>>();
+  /** Bumped on every install and uninstall: a fetch that settles later belongs to a past one. */
+  private generation = 0;
+  private served = 0;
+  private residentPages = 0;
+  private fetched = 0;
+  /** Reused for every attach (RegionMap.attach reads it and keeps nothing). */
+  private readonly attachOptions: AttachOptions = { at: 0, offset: 0, size: PAGE_SIZE, writable: true, executable: false, name: '' };
+  private readonly record = new Record();
+
+  constructor(options: DemandPagingOptions) {
+    if (options === null || typeof options !== 'object') throw new UsageError(`demandPaging: expected an options object, got ${String(options)}`);
+    this.name = options.name ?? DEFAULT_NAME;
+    const fn = `demandPaging '${this.name}'`;
+    this.writable = options.writable ?? true;
+    this.executable = options.executable ?? false;
+    this.tail = options.tail ?? false;
+    this.onAttach = options.onAttach ?? null;
+
+    if (options.region !== undefined) {
+      if (options.at !== undefined || options.size !== undefined) throw new UsageError(`${fn}: give either region, or at and size, not both`);
+      if (options.region === null || options.region.isRegionMap !== true) throw new UsageError(`${fn}: region must be a RegionMap, got ${String(options.region)}`);
+      this.givenRegion = options.region;
+      this.createAt = -1;
+      this.regionSize = options.region.size;
+    } else {
+      if (!isPageAligned(options.at)) throw new UsageError(`${fn}: at must be a page-aligned address, got ${String(options.at)}`);
+      if (!isPageAligned(options.size) || options.size === 0 || options.at + options.size > 2 ** 32) {
+        throw new UsageError(`${fn}: size must be a positive multiple of ${PAGE_SIZE} that fits above ${hex32(options.at)}, got ${String(options.size)}`);
+      }
+      this.givenRegion = null;
+      this.createAt = options.at;
+      this.regionSize = options.size;
+    }
+
+    const backing = options.backing;
+    const kind = backing === null || typeof backing !== 'object' ? undefined : (backing as { kind?: unknown }).kind;
+    if (kind === 'designated') {
+      const list = (backing as { dataspaces: readonly DesignatedDataspace[] }).dataspaces;
+      if (!Array.isArray(list)) throw new UsageError(`${fn}: designated backing needs a dataspaces array`);
+      this.entries = list.map((e, k) => this.entry(fn, e, k));
+      this.unitOfPage = new Int32Array(this.regionSize / PAGE_SIZE).fill(NO_UNIT);
+      this.entries.forEach((e, k) => {
+        const first = e.offset / PAGE_SIZE, end = first + e.size / PAGE_SIZE;
+        for (let p = first; p < end; p++) {
+          const other = this.unitOfPage![p]!;
+          if (other !== NO_UNIT) throw new UsageError(`${fn}: designated dataspaces "${this.entries[other]!.name}" and "${e.name}" overlap at offset ${hex32(p * PAGE_SIZE)}`);
+          this.unitOfPage![p] = k;
+        }
+      });
+      this.source = null;
+      this.unitBytes = 0;
+      this.unitCount = this.entries.length;
+    } else if (kind === 'zero' || kind === 'source') {
+      const chunkPages = options.chunkPages ?? 1;
+      if (!Number.isInteger(chunkPages) || chunkPages <= 0) throw new UsageError(`${fn}: chunkPages must be a positive integer, got ${String(chunkPages)}`);
+      if (kind === 'source') {
+        const fetch = (backing as { fetch?: unknown }).fetch;
+        if (typeof fetch !== 'function') throw new UsageError(`${fn}: source backing needs a fetch function, got ${typeof fetch}`);
+        this.source = fetch as PageSource;
+      } else {
+        this.source = null;
+      }
+      this.entries = [];
+      this.unitOfPage = null;
+      this.unitBytes = chunkPages * PAGE_SIZE;
+      this.unitCount = Math.ceil(this.regionSize / this.unitBytes);
+    } else {
+      throw new UsageError(`${fn}: backing must be { kind: 'zero' | 'designated' | 'source', ... }, got kind ${String(kind)}`);
+    }
+    this.attachOptions.executable = this.executable;
+    this.resetUnits();
+  }
+
+  get regionMap(): RegionMap | null {
+    return this.region ?? this.givenRegion;
+  }
+
+  get address(): number | null {
+    return this.createAt < 0 || this.region === null ? null : this.createAt;
+  }
+
+  get faultsServed(): number {
+    return this.served;
+  }
+
+  get pagesResident(): number {
+    return this.residentPages;
+  }
+
+  get pagesFetched(): number {
+    return this.fetched;
+  }
+
+  /**
+   * Registers the handler (and creates and attaches the region if asked).
+   * Leaves the machine unchanged when it throws.
+   *
+   * @throws UsageError when already installed, a designated dataspace
+   *   belongs to another machine's memory, or the region cannot be
+   *   attached at `at` (overlap).
+   */
+  install(machine: Machine): () => void {
+    const fn = `demandPaging '${this.name}'`;
+    if (this.machine !== null) throw new UsageError(`${fn}: already installed (uninstall it first)`);
+    for (const e of this.entries) {
+      if (e.dataspace.memory !== machine.memory) throw new UsageError(`${fn}: designated dataspace "${e.name}" belongs to another machine's memory`);
+    }
+    let region = this.givenRegion;
+    if (region === null) {
+      region = machine.addressSpace.createRegionMap(this.regionSize, { name: this.name });
+      machine.addressSpace.root.attach(region, { at: this.createAt, executable: this.executable, name: this.name });
+      this.resetUnits();
+    }
+    this.machine = machine;
+    this.region = region;
+    this.generation++;
+    this.unregister = machine.registerFaultHandler(this.handle, { tail: this.tail, name: this.name });
+    return () => this.uninstall();
+  }
+
+  isResident(offset: number): boolean {
+    const region = this.regionMap;
+    const size = region === null ? this.regionSize : region.size;
+    if (!Number.isInteger(offset) || offset < 0 || offset >= size) {
+      throw new UsageError(`isResident: offset ${String(offset)} is outside the ${size}-byte region of '${this.name}'`);
+    }
+    const unit = this.unitAt(offset);
+    return unit !== NO_UNIT && this.resident[unit] !== 0;
+  }
+
+  evict(range: EvictRange = {}): number {
+    const region = this.region;
+    if (region === null) throw new UsageError(`evict: demand paging '${this.name}' is not installed`);
+    const offset = range.offset ?? 0;
+    const length = range.length ?? region.size - offset;
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > region.size) {
+      throw new UsageError(`evict: range offset ${String(offset)} length ${String(length)} is outside the ${region.size}-byte region of '${this.name}'`);
+    }
+    if (length === 0) return 0;
+    const discard = range.discard === true;
+    let pages = 0;
+    if (this.unitOfPage === null) {
+      const end = Math.ceil((offset + length) / this.unitBytes);
+      for (let unit = Math.floor(offset / this.unitBytes); unit < end; unit++) pages += this.evictUnit(region, unit, discard);
+    } else {
+      for (let unit = 0; unit < this.entries.length; unit++) {
+        const e = this.entries[unit]!;
+        if (e.offset < offset + length && offset < e.offset + e.size) pages += this.evictUnit(region, unit, false);
+      }
+    }
+    return pages;
+  }
+
+  // ---- the fault path ------------------------------------------------------
+
+  /**
+   * The fault handler: serves not-present faults in the region's holes.
+   * Synchronous except for a first touch of a `source` unit whose fetch
+   * returns a promise.
+   */
+  private readonly handle = (fault: Fault): FaultStatus | Promise<FaultStatus> => {
+    const region = this.region;
+    if (region === null || fault.regionMap !== region || fault.protection) return FaultStatus.Continue;
+    if (fault.access === Access.Execute && !this.executable) return FaultStatus.Continue;
+    const unit = this.unitAt(fault.regionOffset);
+    if (unit === NO_UNIT) return FaultStatus.Continue;
+    if (this.resident[unit] !== 0) this.forget(unit); // detached behind our back: serve it again
+    if (this.backing[unit] === null) {
+      if (this.source === null) this.backing[unit] = this.makeDataspace(unit);
+      else {
+        const pending = this.fetchUnit(unit, fault);
+        if (pending !== null) return pending;
+      }
+    }
+    this.attachUnit(region, unit, fault.address, fault.regionOffset, fault.access);
+    return FaultStatus.Fixed;
+  };
+
+  /** Unit holding `offset` (inside the region), or NO_UNIT. */
+  private unitAt(offset: number): number {
+    return this.unitOfPage === null ? Math.floor(offset / this.unitBytes) : this.unitOfPage[offset >>> PAGE_SHIFT]!;
+  }
+
+  /** Offset of `unit` inside the region. */
+  private unitOffset(unit: number): number {
+    return this.unitOfPage === null ? unit * this.unitBytes : this.entries[unit]!.offset;
+  }
+
+  /** Bytes of `unit` (the last chunk may be short). */
+  private unitSize(unit: number): number {
+    if (this.unitOfPage !== null) return this.entries[unit]!.size;
+    const start = unit * this.unitBytes;
+    return Math.min(this.unitBytes, this.regionSize - start);
+  }
+
+  /**
+   * Attaches `unit`'s backing (which exists) into `region`, marks it
+   * resident, counts the fault and tells onAttach. `address`,
+   * `regionOffset` and `access` are the fault's.
+   */
+  private attachUnit(region: RegionMap, unit: number, address: number, regionOffset: number, access: number): void {
+    const o = this.attachOptions;
+    const ds = this.backing[unit]!;
+    if (this.unitOfPage === null) {
+      o.at = unit * this.unitBytes;
+      o.offset = 0;
+      o.size = ds.size;
+      o.writable = this.writable;
+      o.name = this.name;
+    } else {
+      const e = this.entries[unit]!;
+      o.at = e.offset;
+      o.offset = e.dataspaceOffset;
+      o.size = e.size;
+      o.writable = e.writable;
+      o.name = e.name;
+    }
+    region.attach(ds, o);
+    this.resident[unit] = 1;
+    this.residentPages += o.size! / PAGE_SIZE;
+    this.served++;
+    const tell = this.onAttach;
+    if (tell !== null) {
+      const r = this.record;
+      r.offset = o.at!;
+      r.size = o.size!;
+      r.dataspace = ds;
+      r.name = o.name!;
+      r.address = address;
+      r.virtualAddress = (address - (regionOffset - o.at!)) >>> 0;
+      r.access = access;
+      tell(r);
+    }
+  }
+
+  /** A fresh zero-filled dataspace for chunk `unit`. May throw QuotaExceededError. */
+  private makeDataspace(unit: number): Dataspace {
+    return this.machine!.addressSpace.createDataspace(this.unitSize(unit), { name: this.name });
+  }
+
+  /**
+   * Asks the page source for `unit`. A synchronous answer fills
+   * `backing[unit]` and gives null; a promise gives the handler's promise,
+   * which attaches when the bytes arrive (unless uninstalled meanwhile: then
+   * Continue). Rejections are marked handled here so that a promise the
+   * machine refuses under `run()` cannot become an unhandled rejection.
+   */
+  private fetchUnit(unit: number, fault: Fault): Promise<FaultStatus> | null {
+    const already = this.inflight.get(unit);
+    if (already !== undefined) return already;
+    const answer = this.source!(this.unitOffset(unit), this.unitSize(unit));
+    if (!isThenable(answer)) {
+      this.backing[unit] = this.filledDataspace(unit, answer);
+      return null;
+    }
+    const address = fault.address, regionOffset = fault.regionOffset, access = fault.access;
+    const generation = this.generation;
+    const pending = Promise.resolve(answer).then(
+      (bytes) => {
+        this.inflight.delete(unit);
+        if (generation !== this.generation || this.region === null) return FaultStatus.Continue;
+        if (this.backing[unit] === null) this.backing[unit] = this.filledDataspace(unit, bytes);
+        if (this.resident[unit] === 0) this.attachUnit(this.region, unit, address, regionOffset, access);
+        return FaultStatus.Fixed;
+      },
+      (err: unknown) => {
+        this.inflight.delete(unit);
+        throw err;
+      },
+    );
+    pending.catch(noop);
+    this.inflight.set(unit, pending);
+    return pending;
+  }
+
+  /**
+   * A dataspace for `unit` holding `bytes` (null: all zero).
+   *
+   * @throws UsageError when the source gave something else than a Uint8Array, or too many bytes.
+   */
+  private filledDataspace(unit: number, bytes: unknown): Dataspace {
+    const size = this.unitSize(unit);
+    if (bytes !== null && !(bytes instanceof Uint8Array)) {
+      throw new UsageError(`page source of '${this.name}' returned ${typeof bytes}, not a Uint8Array or null, for offset ${hex32(this.unitOffset(unit))}`);
+    }
+    if (bytes !== null && bytes.length > size) {
+      throw new UsageError(`page source of '${this.name}' returned ${bytes.length} bytes for the ${size}-byte unit at offset ${hex32(this.unitOffset(unit))}`);
+    }
+    const ds = this.makeDataspace(unit);
+    if (bytes !== null && bytes.length > 0) ds.write(0, bytes);
+    this.fetched++;
+    return ds;
+  }
+
+  // ---- eviction and uninstall -----------------------------------------------
+
+  /** Forgets that `unit` is resident (it was detached by someone else). */
+  private forget(unit: number): void {
+    this.resident[unit] = 0;
+    this.residentPages -= this.unitSize(unit) / PAGE_SIZE;
+  }
+
+  /**
+   * Detaches `unit` if it is resident (and still attached as we left it);
+   * with `discard`, destroys its zero/source backing. Returns the pages detached.
+   */
+  private evictUnit(region: RegionMap, unit: number, discard: boolean): number {
+    let pages = 0;
+    const ds = this.backing[unit] ?? null;
+    if (this.resident[unit] !== 0) {
+      const at = this.unitOffset(unit);
+      const there = region.lookup(at);
+      if (there !== undefined && there.target === ds && there.at === at) {
+        region.detach(at);
+        pages = there.size / PAGE_SIZE;
+      }
+      this.forget(unit);
+    }
+    if (discard && this.unitOfPage === null && ds !== null) {
+      ds.destroy();
+      this.backing[unit] = null;
+    }
+    return pages;
+  }
+
+  /** Undoes {@link install}; see {@link demandPaging} for what stays. */
+  private uninstall(): void {
+    const machine = this.machine!, region = this.region!;
+    this.generation++;
+    this.unregister!();
+    this.unregister = null;
+    if (this.givenRegion === null) {
+      const root = machine.addressSpace.root;
+      const there = root.lookup(this.createAt);
+      if (there !== undefined && there.target === region) root.detach(this.createAt);
+      for (let unit = 0; unit < this.unitCount; unit++) this.evictUnit(region, unit, true);
+      this.region = null;
+    }
+    this.inflight.clear();
+    this.machine = null;
+  }
+
+  /** Empty per-unit state; designated units are backed by their entries. */
+  private resetUnits(): void {
+    this.backing = this.unitOfPage === null ? new Array<Dataspace | null>(this.unitCount).fill(null) : this.entries.map((e) => e.dataspace);
+    this.resident = new Uint8Array(this.unitCount);
+    this.residentPages = 0;
+  }
+
+  /** Checks designated entry `k` and applies its defaults. */
+  private entry(fn: string, e: DesignatedDataspace, k: number): Entry {
+    const ds = e?.dataspace as Dataspace | undefined;
+    if (ds === undefined || ds === null || ds.isRegionMap !== false) throw new UsageError(`${fn}: designated entry ${k} needs a dataspace`);
+    const name = e.name ?? ds.name;
+    const dataspaceOffset = e.dataspaceOffset ?? 0;
+    const size = e.size ?? ds.size - dataspaceOffset;
+    if (!isPageAligned(e.offset)) throw new UsageError(`${fn}: offset of designated dataspace "${name}" must be page aligned, got ${String(e.offset)}`);
+    if (!isPageAligned(dataspaceOffset)) throw new UsageError(`${fn}: dataspaceOffset of "${name}" must be page aligned, got ${String(dataspaceOffset)}`);
+    if (!isPageAligned(size) || size === 0 || dataspaceOffset + size > ds.size) {
+      throw new UsageError(`${fn}: size ${String(size)} of designated dataspace "${name}" must be a positive multiple of ${PAGE_SIZE} within its ${ds.size} bytes`);
+    }
+    if (e.offset + size > this.regionSize) {
+      throw new UsageError(`${fn}: designated dataspace "${name}" at ${hex32(e.offset)} + ${size} bytes runs past the ${this.regionSize}-byte region`);
+    }
+    return { offset: e.offset, dataspace: ds, dataspaceOffset, size, writable: e.writable ?? this.writable, name };
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * Dirty logging, mprotect-style (DESIGN §1, §5): write-protect memory, take
+ * the first write to each page as a fault, record the page, let writes
+ * through again. Built on the public API only, as a user's plugin would be.
+ *
+ * How the protection is laid out:
+ *
+ *   own protection layer, per virtual page (2^20 pages):
+ *
+ *     R|X  clean: the next write faults             (every page at start,
+ *                                                    mapped or not)
+ *     RWX  dirty since the last collect()           (in the dirty list)
+ *     RWX  excluded: the [stack], unless includeStack
+ *
+ * Every page of the 4 GiB address space starts write-protected in the
+ * layer, mapped or not, so memory the guest maps later (mmap, brk) or the
+ * host attaches later is logged with no hook at all: a write can only get
+ * through the layer on a page that is already in the dirty list, and only
+ * collect() takes pages out of the list, re-protecting them as it does.
+ * The only pages the layer leaves open without logging are those of the
+ * `[stack]` regions (unless `includeStack`); they are re-read after every
+ * `mmap`/`munmap` system call and at every collect(), so a mapping that
+ * replaces part of the stack is protected before the guest runs again.
+ *
+ * The layer is ANDed with the guest's own `mprotect` layer, so a page the
+ * guest made read-only stays read-only: a write fault there is not ours
+ * (see `_internals/write-rights.ts`) and goes on down the chain.
+ */
+
+import {
+  Access,
+  FaultStatus,
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  Prot,
+  Syscall,
+  UsageError,
+  type AddressSpace,
+  type Fault,
+  type FaultHandler,
+  type Machine,
+  type Plugin,
+  type ProtectionLayer,
+} from '../src/index.js';
+import { writeResolvable } from './_internals/write-rights.js';
+
+/** Virtual pages in the 32-bit address space. */
+const VPAGE_COUNT = 2 ** (32 - PAGE_SHIFT);
+/** Bytes in the 32-bit address space. */
+const ADDRESS_SPACE_SIZE = 2 ** 32;
+/** The layer's value for a clean page: writes fault. */
+const CLEAN = Prot.Read | Prot.Exec;
+/** The layer's value for a dirty or excluded page: no restriction. */
+const OPEN = Prot.Read | Prot.Write | Prot.Exec;
+/** Region name the loader gives the stack. */
+const STACK_NAME = '[stack]';
+
+/** Options of {@link dirtyLog}. */
+export interface DirtyLogOptions {
+  /**
+   * Log the `[stack]` too (default false: like Linux's soft-dirty users,
+   * the stack is left writable and never reported). Leave it false when
+   * the guest registers its own fault handlers: their frames are built on
+   * the stack, and a write-protected stack page there is fatal (DESIGN §2).
+   */
+  readonly includeStack?: boolean;
+  /** Name of the plugin and of its fault handler in the chain (default `'dirty-log'`). */
+  readonly name?: string;
+  /** Register the handler at the tail of the chain instead of the head (default false). */
+  readonly tail?: boolean;
+}
+
+/**
+ * A dirty-logging plugin: install with `machine.use(log)`, read the pages
+ * written since the previous call with {@link DirtyLog.collect}.
+ *
+ * What counts as a write: guest stores of every width (misaligned ones that
+ * cross a page count for both pages), AMOs, a successful `sc.w`, and
+ * system calls that write guest memory (they fault through the chain like
+ * guest stores, DESIGN §3). Host writes through `addressSpace.writeBytes`
+ * or `Dataspace.write` raise no fault; report them with
+ * {@link DirtyLog.markDirty}. Pages are virtual pages: a dataspace mapped
+ * twice is logged at the address written through.
+ */
+export interface DirtyLog extends Plugin {
+  /**
+   * Returns the addresses of the pages written since the previous collect
+   * (or since install), sorted ascending, each a multiple of 4096 as an
+   * unsigned 32-bit number, in a new `Uint32Array` the caller owns; then
+   * clears the set and write-protects those pages again, so their next
+   * write is logged anew. A page may have been unmapped since it was
+   * written (check `addressSpace.effectiveProt(addr) >= 0` before reading
+   * it). Cost: O(d log d) for d dirty pages, independent of memory size.
+   * After uninstall it still returns (and clears) what was logged before,
+   * protecting nothing.
+   *
+   * @example
+   * ```ts
+   * const log = dirtyLog();
+   * machine.use(log);
+   * machine.run({ maxInstructions: 1_000_000 });
+   * for (const page of log.collect()) save(page, machine.addressSpace.readBytes(page, 4096));
+   * ```
+   */
+  collect(): Uint32Array;
+  /**
+   * True when the page holding `vaddr` is in the dirty set (written since
+   * the last collect).
+   *
+   * @example
+   * ```ts
+   * if (log.isDirty(0x20000)) console.log('written');
+   * ```
+   */
+  isDirty(vaddr: number): boolean;
+  /**
+   * Adds the pages of `[vaddr, vaddr + length)` to the dirty set and lets
+   * writes to them through until the next collect — for writes the host
+   * makes behind the guest's back (`writeBytes`, a restore). Length 0 marks
+   * nothing.
+   *
+   * @throws UsageError when the range is not inside the 32-bit address space.
+   * @example
+   * ```ts
+   * machine.addressSpace.writeBytes(buffer, bytes);
+   * log.markDirty(buffer, bytes.length);
+   * ```
+   */
+  markDirty(vaddr: number, length: number): void;
+  /**
+   * Number of pages in the dirty set now.
+   *
+   * @example
+   * ```ts
+   * console.log(`${log.dirtyCount} pages to save`);
+   * ```
+   */
+  readonly dirtyCount: number;
+  /**
+   * Write faults this log resolved since it was made (one per page per
+   * collect interval, at most).
+   *
+   * @example
+   * ```ts
+   * console.log(`${log.faults} first writes`);
+   * ```
+   */
+  readonly faults: number;
+  /**
+   * True while installed in a machine.
+   *
+   * @example
+   * ```ts
+   * if (!log.installed) machine.use(log);
+   * ```
+   */
+  readonly installed: boolean;
+}
+
+/**
+ * Makes a dirty-logging plugin (DESIGN §5). `install` write-protects the
+ * whole address space in a protection layer of its own (the `[stack]`
+ * excepted unless `includeStack`) and registers a fault handler, at the
+ * head of the chain unless `tail`. The handler takes a write fault whose
+ * page its layer protects, lifts the protection for that page and, when
+ * nothing but other plugins' layers still denies the write, records the
+ * page and answers `Fixed`; the retried write fills the TLB, so the page's
+ * further writes run at full speed. When the guest's `mprotect`, a
+ * read-only region or a sealed dataspace denies the write, it restores its
+ * protection and answers `Continue`: the guest's intent is kept, and the
+ * fault reaches the other handlers. O(1) and allocation-free per fault.
+ *
+ * Composes: with write tracking and with other dirty logs in any chain
+ * order (each lifts only its own restriction and leaves the others to
+ * their owners); with demand paging (a write to a not-yet-attached page
+ * faults "not mapped" first, which this log passes on; the retried write
+ * then faults here); checkpointing builds incremental images on
+ * {@link DirtyLog.collect}. A plugin in front of it that answers `Fixed`
+ * for every write fault hides the faults from it — keep it at the head.
+ *
+ * One log is installed in one machine at a time; uninstalling removes its
+ * layer and handler (nothing stays protected) and keeps the dirty set.
+ * Allocates 5 MiB of tables (a flag and a list slot per virtual page) at
+ * the first install.
+ *
+ * @throws UsageError from `install` when the log is installed already.
+ * @example
+ * ```ts
+ * import { Machine, assemble } from 'faultline';
+ * import { dirtyLog } from 'faultline/handlers';
+ *
+ * const machine = new Machine();
+ * machine.load(assemble(source));
+ * const log = dirtyLog();
+ * const off = machine.use(log);
+ * machine.run({ maxInstructions: 100_000 });
+ * console.log([...log.collect()].map((a) => a.toString(16)));  // pages written so far
+ * off();
+ * ```
+ */
+export function dirtyLog(options: DirtyLogOptions = {}): DirtyLog {
+  const includeStack = options.includeStack ?? false;
+  const name = options.name ?? 'dirty-log';
+  const tail = options.tail ?? false;
+
+  let machine: Machine | null = null;
+  let space: AddressSpace | null = null;
+  let layer: ProtectionLayer | null = null;
+  /** 1 where the virtual page is in the dirty set. */
+  let flags: Uint8Array | null = null;
+  /** Virtual page numbers of the dirty set, unordered, `count` of them. */
+  let list: Uint32Array | null = null;
+  let count = 0;
+  let faults = 0;
+  /** Virtual page ranges [lo, hi) left open as `[stack]`, flattened. */
+  let stack: number[] = [];
+
+  /** Adds virtual page `vpage` to the dirty set. No allocation. */
+  const record = (vpage: number): void => {
+    if (flags![vpage] === 0) {
+      flags![vpage] = 1;
+      list![count++] = vpage;
+    }
+  };
+
+  const inStack = (vpage: number): boolean => {
+    for (let i = 0; i < stack.length; i += 2) if (vpage >= stack[i]! && vpage < stack[i + 1]!) return true;
+    return false;
+  };
+
+  /**
+   * Re-reads the `[stack]` regions of the root map: pages that left the
+   * stack and are not dirty are protected again, pages of the stack are
+   * opened. Cost O(regions + stack pages); called at install, after
+   * mmap/munmap and at collect.
+   */
+  const refreshStack = (): void => {
+    if (includeStack) return;
+    const as = space!, own = layer!;
+    const next: number[] = [];
+    for (const r of as.root.regions()) {
+      if (r.name === STACK_NAME) next.push(r.at / PAGE_SIZE, (r.at + r.size) / PAGE_SIZE);
+    }
+    const old = stack;
+    stack = next;
+    for (let i = 0; i < old.length; i += 2) {
+      for (let p = old[i]!; p < old[i + 1]!; p++) {
+        if (flags![p] === 0 && !inStack(p)) own.protect(p * PAGE_SIZE, PAGE_SIZE, CLEAN);
+      }
+    }
+    for (let i = 0; i < next.length; i += 2) {
+      own.protect(next[i]! * PAGE_SIZE, (next[i + 1]! - next[i]!) * PAGE_SIZE, OPEN);
+    }
+  };
+
+  const onSyscall = (nr: number): void => {
+    if (nr === Syscall.Mmap || nr === Syscall.Munmap) refreshStack();
+  };
+
+  /** The chain handler: see {@link dirtyLog}. Hot path: no allocation. */
+  const handler: FaultHandler = (fault: Fault) => {
+    if (fault.access !== Access.Write || !fault.protection) return FaultStatus.Continue;
+    const own = layer!;
+    const vaddr = fault.address >>> 0;
+    if ((own.get(vaddr) & Prot.Write) !== 0) return FaultStatus.Continue; // not ours
+    const vpage = vaddr >>> PAGE_SHIFT;
+    const page = vpage * PAGE_SIZE;
+    own.protect(page, PAGE_SIZE, OPEN);
+    if (!writeResolvable(space!, vaddr, own)) {
+      own.protect(page, PAGE_SIZE, CLEAN);
+      return FaultStatus.Continue;
+    }
+    record(vpage);
+    faults++;
+    return FaultStatus.Fixed;
+  };
+
+  const log: DirtyLog = {
+    name,
+
+    install(target: Machine): () => void {
+      if (machine !== null) throw new UsageError(`${name}: install: already installed in a machine`);
+      if (flags === null) {
+        flags = new Uint8Array(VPAGE_COUNT);
+        list = new Uint32Array(VPAGE_COUNT);
+      }
+      const as = target.addressSpace;
+      const own = as.createProtectionLayer(name);
+      let unregister: (() => boolean) | null = null;
+      try {
+        machine = target;
+        space = as;
+        layer = own;
+        stack = [];
+        own.protect(0, ADDRESS_SPACE_SIZE, CLEAN);
+        // Pages already in the dirty set (a previous install) stay open.
+        for (let k = 0; k < count; k++) own.protect(list![k]! * PAGE_SIZE, PAGE_SIZE, OPEN);
+        refreshStack();
+        unregister = target.registerFaultHandler(handler, { tail, name });
+        target.events.on('syscall', onSyscall);
+      } catch (err) {
+        if (unregister !== null) unregister();
+        as.removeProtectionLayer(own);
+        machine = space = layer = null;
+        throw err;
+      }
+      const off = unregister;
+      return () => {
+        target.events.off('syscall', onSyscall);
+        off();
+        as.removeProtectionLayer(own);
+        machine = space = layer = null;
+        stack = [];
+      };
+    },
+
+    collect(): Uint32Array {
+      if (list === null) return new Uint32Array(0);
+      const pages = list.slice(0, count).sort();
+      count = 0;
+      const own = layer;
+      if (own !== null) refreshStack();
+      for (let k = 0; k < pages.length; k++) {
+        const vpage = pages[k]!;
+        flags![vpage] = 0;
+        const page = vpage * PAGE_SIZE;
+        if (own !== null && !inStack(vpage)) own.protect(page, PAGE_SIZE, CLEAN);
+        pages[k] = page;
+      }
+      return pages;
+    },
+
+    isDirty(vaddr: number): boolean {
+      return flags !== null && flags[(vaddr >>> 0) >>> PAGE_SHIFT] === 1;
+    },
+
+    markDirty(vaddr: number, length: number): void {
+      if (!Number.isInteger(vaddr) || vaddr < 0 || !Number.isInteger(length) || length < 0 || vaddr + length > ADDRESS_SPACE_SIZE) {
+        throw new UsageError(`${name}: markDirty: range ${String(vaddr)} + ${String(length)} is outside the 32-bit address space`);
+      }
+      if (length === 0) return;
+      if (flags === null) {
+        flags = new Uint8Array(VPAGE_COUNT);
+        list = new Uint32Array(VPAGE_COUNT);
+      }
+      const last = Math.floor((vaddr + length - 1) / PAGE_SIZE);
+      for (let p = Math.floor(vaddr / PAGE_SIZE); p <= last; p++) {
+        record(p);
+        if (layer !== null) layer.protect(p * PAGE_SIZE, PAGE_SIZE, OPEN);
+      }
+    },
+
+    get dirtyCount(): number {
+      return count;
+    },
+
+    get faults(): number {
+      return faults;
+    },
+
+    get installed(): boolean {
+      return machine !== null;
+    },
+  };
+  return log;
+}

@@ -1,0 +1,267 @@
+/**
+ * The checkpoint image format: constants and the decoded form of an image.
+ * docs/checkpoint-format.md describes the bytes; this file is its code.
+ *
+ *   offset  size  field
+ *   0       8     magic 89 46 4C 43 4B 50 0D 0A  ("\x89FLCKP\r\n")
+ *   8       4     format version (1)
+ *   12      4     flags (bit 0: incremental)
+ *   16      8     chain id
+ *   24      4     sequence number in the chain (0 = the full base image)
+ *   28      4     image id
+ *   32      4     parent image id (0 for a base image)
+ *   36      4     number of sections, END included
+ *   40      8     total image size in bytes
+ *   48      12    reserved, zero
+ *   60      4     CRC-32 of bytes 0..59
+ *   64      ...   sections, each a 16-byte header and a payload padded to 4
+ */
+
+import type { ExtableEntry } from '../loader/program.js';
+
+/** First eight bytes of every image. */
+export const IMAGE_MAGIC = new Uint8Array([0x89, 0x46, 0x4c, 0x43, 0x4b, 0x50, 0x0d, 0x0a]);
+/** The format version this code writes and reads. */
+export const IMAGE_VERSION = 1;
+/** Bytes of the image header. */
+export const HEADER_SIZE = 64;
+/** Bytes of a section header: tag, payload length, payload CRC, header CRC. */
+export const SECTION_HEADER_SIZE = 16;
+/** Bytes of one page record in the page index: dataspace id, page number, CRC. */
+export const PAGE_RECORD_SIZE = 12;
+/** Header flag: the image is incremental (holds only pages written since its parent). */
+export const FLAG_INCREMENTAL = 1;
+
+/** Header field offsets. */
+export const HeaderField = {
+  magic: 0,
+  version: 8,
+  flags: 12,
+  chainId: 16,
+  sequence: 24,
+  imageId: 28,
+  parentId: 32,
+  sectionCount: 36,
+  totalSize: 40,
+  crc: 60,
+} as const;
+
+/**
+ * Section tags: four ASCII characters read as a little-endian u32. Sections
+ * appear in this order; `Plugin` may repeat (zero or more), every other
+ * section appears exactly once.
+ *
+ * @example
+ * ```ts
+ * tagName(SectionTag.Layout); // 'LAYT'
+ * ```
+ */
+export const SectionTag = {
+  Meta: tag('META'),
+  Cpu: tag('CPU '),
+  Layout: tag('LAYT'),
+  GuestHandlers: tag('GHND'),
+  ExceptionTable: tag('XTBL'),
+  Plugin: tag('PLUG'),
+  PageIndex: tag('PIDX'),
+  PageData: tag('PDAT'),
+  End: tag('END '),
+} as const;
+
+function tag(name: string): number {
+  return (name.charCodeAt(0) | (name.charCodeAt(1) << 8) | (name.charCodeAt(2) << 16) | (name.charCodeAt(3) << 24)) >>> 0;
+}
+
+/**
+ * The four characters of a section tag, or its hex value when they are not printable.
+ *
+ * @example
+ * ```ts
+ * tagName(0x54594c4c); // 'LLYT'
+ * ```
+ */
+export function tagName(value: number): string {
+  const chars = [0, 8, 16, 24].map((s) => (value >>> s) & 0xff);
+  if (chars.every((c) => c >= 0x20 && c < 0x7f)) return String.fromCharCode(...chars);
+  return '0x' + (value >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * State of one dataspace page, as the layout's run lists encode it.
+ *
+ * @example
+ * ```ts
+ * const run = (count << 2) | PageState.Data;
+ * ```
+ */
+export const PageState = {
+  /** Never written: reads as zero, holds no frame. */
+  Zero: 0,
+  /** Has contents: the latest image of the chain with a record for it holds them. */
+  Data: 1,
+  /** Given up for good by `munmap` (its quota returned). */
+  Retired: 2,
+} as const;
+
+/** Bits of a run word: `count << RUN_SHIFT | state`. */
+export const RUN_SHIFT = 2;
+
+/** Flags of a dataspace record. */
+export const DataspaceFlag = { Writable: 1, Shared: 2, Owned: 4 } as const;
+/** Flags of a region record. */
+export const RegionFlag = { Writable: 1, Executable: 2, Named: 4 } as const;
+
+/** The image header, decoded. */
+export interface ImageHeader {
+  /** Format version (always {@link IMAGE_VERSION} once decoded). */
+  readonly version: number;
+  /** True for an incremental image. */
+  readonly incremental: boolean;
+  /** 16 hex digits naming the chain the image belongs to. */
+  readonly chainId: string;
+  /** Position in the chain; 0 for the base. */
+  readonly sequence: number;
+  /** Random id of this image. */
+  readonly imageId: number;
+  /** Id of the image this one increments (0 for a base). */
+  readonly parentId: number;
+  /** Number of sections, END included. */
+  readonly sectionCount: number;
+  /** Size of the whole image in bytes. */
+  readonly totalSize: number;
+}
+
+/** Machine-level facts of an image (META section). */
+export interface MachineMeta {
+  /** The machine's memory quota in bytes. */
+  readonly memoryQuota: number;
+  /** The guest's exit status if it had exited, else null. */
+  readonly exitCode: number | null;
+  /** Name of the loaded program. */
+  readonly programName: string;
+  /** Its entry point. */
+  readonly programEntry: number;
+}
+
+/** The hart (CPU section). */
+export interface CpuState {
+  /** x0..x31. */
+  readonly regs: Int32Array;
+  /** Address of the next instruction. */
+  readonly pc: number;
+  /** Instructions retired (also what rdcycle/rdtime read). */
+  readonly instret: number;
+  /** LR/SC reservation. */
+  readonly reservationValid: boolean;
+  readonly reservationAddress: number;
+  readonly reservationValue: number;
+}
+
+/** One dataspace of the layout. */
+export interface DataspaceRecord {
+  /** Id, stable across the images of a chain. */
+  readonly id: number;
+  /** Bytes (a multiple of 4096). */
+  readonly size: number;
+  readonly name: string;
+  /** False once sealed. */
+  readonly writable: boolean;
+  readonly shared: boolean;
+  /** Owned anonymous memory of the Linux-flavoured calls (mmap, brk, the loader's segments and stack). */
+  readonly owned: boolean;
+  /** Page states as runs: `count << RUN_SHIFT | PageState`, covering every page in order. */
+  readonly runs: Uint32Array;
+}
+
+/** One region of a region map. */
+export interface RegionRecord {
+  readonly at: number;
+  readonly offset: number;
+  readonly size: number;
+  /** Id of the attached dataspace or region map. */
+  readonly target: number;
+  readonly writable: boolean;
+  readonly executable: boolean;
+  /** Name given at attach time, if any. */
+  readonly name: string | undefined;
+}
+
+/** One region map of the layout. */
+export interface RegionMapRecord {
+  readonly id: number;
+  readonly size: number;
+  readonly name: string;
+  /** Regions sorted by address. */
+  readonly regions: readonly RegionRecord[];
+}
+
+/** A run of pages with the same guest protection (only runs other than rwx are stored). */
+export interface ProtectionRun {
+  readonly firstPage: number;
+  readonly pageCount: number;
+  /** Prot bits. */
+  readonly prot: number;
+}
+
+/** Address-space layout (LAYT section). */
+export interface LayoutState {
+  readonly dataspaces: readonly DataspaceRecord[];
+  /** Region maps, every map after the maps attached into it; the root is last. */
+  readonly maps: readonly RegionMapRecord[];
+  /** Guest `mprotect` overlay. */
+  readonly protection: readonly ProtectionRun[];
+  readonly brkBase: number;
+  readonly currentBrk: number;
+  /** True once the loader set the heap start. */
+  readonly brkSet: boolean;
+  /** Upper end of the mmap search range. */
+  readonly mmapTop: number;
+}
+
+/** Guest fault handlers (GHND section). */
+export interface GuestHandlersState {
+  /** Registered guest functions, chain order (head first). */
+  readonly functions: readonly number[];
+  /** The registry's per-call instruction bound. */
+  readonly instructionLimit: number;
+}
+
+/** The page index (PIDX section): parallel arrays, sorted by (dataspace, page). */
+export interface PageIndex {
+  readonly ids: Uint32Array;
+  readonly pages: Uint32Array;
+  readonly crcs: Uint32Array;
+  /** Absolute offset in the image of the first page's data (record k at dataOffset + 4096 k). */
+  readonly dataOffset: number;
+}
+
+/** A decoded image: everything but the page contents, which stay in `bytes`. */
+export interface DecodedImage {
+  /** Name used in messages (file name, or `image #k`). */
+  readonly name: string;
+  /** The image bytes. */
+  readonly bytes: Uint8Array;
+  readonly header: ImageHeader;
+  readonly meta: MachineMeta;
+  readonly cpu: CpuState;
+  readonly layout: LayoutState;
+  readonly guestHandlers: GuestHandlersState;
+  /** The exception table, or null when the machine had none. */
+  readonly exceptionTable: readonly ExtableEntry[] | null;
+  /** State contributed by plugins, by name. */
+  readonly plugins: ReadonlyMap<string, Uint8Array>;
+  readonly pages: PageIndex;
+  /** Where each section starts (its header), by tag name, for `inspect`. */
+  readonly sections: readonly SectionInfo[];
+}
+
+/** Where a section sits in its image. */
+export interface SectionInfo {
+  readonly tag: string;
+  /** Absolute offset of the section header. */
+  readonly offset: number;
+  /** Payload bytes (without padding). */
+  readonly length: number;
+  /** The stored payload CRC. */
+  readonly crc: number;
+}
