@@ -18,6 +18,18 @@
  * Everything else — other regions, protection faults, non-memory faults —
  * gets `Continue`.
  *
+ * Zero-fill and source chunks share backing dataspaces, `chunksPerDataspace`
+ * chunks each (default 16):
+ *
+ *   chunk (unit)  u = floor(offset / chunkBytes)
+ *   dataspace     d = floor(u / chunksPerDataspace)
+ *   offset in d   (u - d * chunksPerDataspace) * chunkBytes
+ *
+ * Making a dataspace costs far more than attaching (typed arrays, quota,
+ * garbage collection), so sharing one among 16 chunks keeps first touches
+ * cheap; and a page read before it is written walks only the ≤ 16
+ * attachments of its own dataspace when it gets its frame.
+ *
  * Built only on the public API (`../src/index.js`), exactly as a user's
  * plugin would be.
  */
@@ -133,8 +145,15 @@ export interface DemandPagingOptions {
   readonly size?: number;
   /** Name of the plugin, its handler, the created region and zero/source dataspaces. Default `'demand-paging'`. */
   readonly name?: string;
-  /** Pages per unit for `zero` and `source` backing. Default 1. */
+  /** Pages per unit (attached by one fault) for `zero` and `source` backing. Default 1. */
   readonly chunkPages?: number;
+  /**
+   * Units per backing dataspace for `zero` and `source` backing. Default
+   * 16. Larger values make fewer dataspaces; smaller ones return quota
+   * sooner after `evict({ discard: true })` (a dataspace is destroyed once
+   * none of its units holds contents).
+   */
+  readonly chunksPerDataspace?: number;
   /** Attach backing writable (designated entries may override). Default true. */
   readonly writable?: boolean;
   /** Attach backing executable (and the created region). Default false: fetches are not served. */
@@ -152,9 +171,10 @@ export interface EvictRange {
   /** Bytes in the range. Default: to the end of the region. */
   readonly length?: number;
   /**
-   * Also drop the backing of `zero` and `source` units (the quota comes
-   * back; the next touch is zero again or fetched again). Without it the
-   * backing is kept and the next touch re-attaches it with its contents.
+   * Also drop the contents of `zero` and `source` units: the next touch
+   * is zero again or fetched again, and a backing dataspace none of whose
+   * units holds contents any more is destroyed (its quota comes back).
+   * Without it the contents are kept and the next touch re-attaches them.
    * Designated dataspaces are the caller's and are never dropped.
    */
   readonly discard?: boolean;
@@ -193,6 +213,8 @@ export interface DemandPaging extends Plugin {
 
 /** Default plugin name. */
 const DEFAULT_NAME = 'demand-paging';
+/** Default units per backing dataspace of zero-fill and source backing. */
+const DEFAULT_CHUNKS_PER_DATASPACE = 16;
 /** `unitOfPage` entry of a page no designated dataspace covers. */
 const NO_UNIT = -1;
 
@@ -272,7 +294,10 @@ class DemandPagingPlugin implements DemandPaging {
   private readonly entries: readonly Entry[];
   /** Designated backing: unit number of each page of the region, or NO_UNIT. Null for chunked backing. */
   private readonly unitOfPage: Int32Array | null;
+  /** Chunked backing: bytes per unit, units per backing dataspace, bytes per backing dataspace. */
   private readonly unitBytes: number;
+  private readonly unitsPerDataspace: number;
+  private readonly dataspaceBytes: number;
   private readonly unitCount: number;
   private readonly writable: boolean;
   private readonly executable: boolean;
@@ -282,8 +307,12 @@ class DemandPagingPlugin implements DemandPaging {
   private machine: Machine | null = null;
   private region: RegionMap | null = null;
   private unregister: Unregister | null = null;
-  /** Backing of each unit (null: not made yet). */
+  /** Backing dataspaces: by dataspace number (chunked; null = not made yet), or by entry (designated). */
   private backing: (Dataspace | null)[] = [];
+  /** Chunked backing: 1 where the unit's contents are in its dataspace. */
+  private filled = new Uint8Array(0);
+  /** Chunked backing: units with contents, per backing dataspace. */
+  private filledCount = new Int32Array(0);
   /** 1 where the unit is attached. */
   private resident = new Uint8Array(0);
   /** Source fetches under way, by unit. */
@@ -328,21 +357,26 @@ class DemandPagingPlugin implements DemandPaging {
       const list = (backing as { dataspaces: readonly DesignatedDataspace[] }).dataspaces;
       if (!Array.isArray(list)) throw new UsageError(`${fn}: designated backing needs a dataspaces array`);
       this.entries = list.map((e, k) => this.entry(fn, e, k));
-      this.unitOfPage = new Int32Array(this.regionSize / PAGE_SIZE).fill(NO_UNIT);
+      const unitOfPage = new Int32Array(this.regionSize / PAGE_SIZE).fill(NO_UNIT);
       this.entries.forEach((e, k) => {
         const first = e.offset / PAGE_SIZE, end = first + e.size / PAGE_SIZE;
         for (let p = first; p < end; p++) {
-          const other = this.unitOfPage![p]!;
+          const other = unitOfPage[p]!;
           if (other !== NO_UNIT) throw new UsageError(`${fn}: designated dataspaces "${this.entries[other]!.name}" and "${e.name}" overlap at offset ${hex32(p * PAGE_SIZE)}`);
-          this.unitOfPage![p] = k;
+          unitOfPage[p] = k;
         }
       });
+      this.unitOfPage = unitOfPage;
       this.source = null;
       this.unitBytes = 0;
+      this.unitsPerDataspace = 1;
+      this.dataspaceBytes = 0;
       this.unitCount = this.entries.length;
     } else if (kind === 'zero' || kind === 'source') {
       const chunkPages = options.chunkPages ?? 1;
       if (!Number.isInteger(chunkPages) || chunkPages <= 0) throw new UsageError(`${fn}: chunkPages must be a positive integer, got ${String(chunkPages)}`);
+      const perDataspace = options.chunksPerDataspace ?? DEFAULT_CHUNKS_PER_DATASPACE;
+      if (!Number.isInteger(perDataspace) || perDataspace <= 0) throw new UsageError(`${fn}: chunksPerDataspace must be a positive integer, got ${String(perDataspace)}`);
       if (kind === 'source') {
         const fetch = (backing as { fetch?: unknown }).fetch;
         if (typeof fetch !== 'function') throw new UsageError(`${fn}: source backing needs a fetch function, got ${typeof fetch}`);
@@ -353,6 +387,8 @@ class DemandPagingPlugin implements DemandPaging {
       this.entries = [];
       this.unitOfPage = null;
       this.unitBytes = chunkPages * PAGE_SIZE;
+      this.unitsPerDataspace = perDataspace;
+      this.dataspaceBytes = this.unitBytes * perDataspace;
       this.unitCount = Math.ceil(this.regionSize / this.unitBytes);
     } else {
       throw new UsageError(`${fn}: backing must be { kind: 'zero' | 'designated' | 'source', ... }, got kind ${String(kind)}`);
@@ -400,6 +436,8 @@ class DemandPagingPlugin implements DemandPaging {
       region = machine.addressSpace.createRegionMap(this.regionSize, { name: this.name });
       machine.addressSpace.root.attach(region, { at: this.createAt, executable: this.executable, name: this.name });
       this.resetUnits();
+    } else if (this.unitOfPage === null && this.backing.some((ds) => ds !== null && ds.memory !== machine.memory)) {
+      throw new UsageError(`${fn}: its dataspaces belong to the machine it was installed in before`);
     }
     this.machine = machine;
     this.region = region;
@@ -409,8 +447,7 @@ class DemandPagingPlugin implements DemandPaging {
   }
 
   isResident(offset: number): boolean {
-    const region = this.regionMap;
-    const size = region === null ? this.regionSize : region.size;
+    const size = this.regionSize;
     if (!Number.isInteger(offset) || offset < 0 || offset >= size) {
       throw new UsageError(`isResident: offset ${String(offset)} is outside the ${size}-byte region of '${this.name}'`);
     }
@@ -446,7 +483,8 @@ class DemandPagingPlugin implements DemandPaging {
   /**
    * The fault handler: serves not-present faults in the region's holes.
    * Synchronous except for a first touch of a `source` unit whose fetch
-   * returns a promise.
+   * returns a promise. Throws (the run stops with a HandlerError) when the
+   * quota cannot cover a new backing dataspace.
    */
   private readonly handle = (fault: Fault): FaultStatus | Promise<FaultStatus> => {
     const region = this.region;
@@ -455,8 +493,8 @@ class DemandPagingPlugin implements DemandPaging {
     const unit = this.unitAt(fault.regionOffset);
     if (unit === NO_UNIT) return FaultStatus.Continue;
     if (this.resident[unit] !== 0) this.forget(unit); // detached behind our back: serve it again
-    if (this.backing[unit] === null) {
-      if (this.source === null) this.backing[unit] = this.makeDataspace(unit);
+    if (this.unitOfPage === null && this.filled[unit] === 0) {
+      if (this.source === null) this.fillUnit(unit, null);
       else {
         const pending = this.fetchUnit(unit, fault);
         if (pending !== null) return pending;
@@ -479,26 +517,28 @@ class DemandPagingPlugin implements DemandPaging {
   /** Bytes of `unit` (the last chunk may be short). */
   private unitSize(unit: number): number {
     if (this.unitOfPage !== null) return this.entries[unit]!.size;
-    const start = unit * this.unitBytes;
-    return Math.min(this.unitBytes, this.regionSize - start);
+    return Math.min(this.unitBytes, this.regionSize - unit * this.unitBytes);
   }
 
   /**
-   * Attaches `unit`'s backing (which exists) into `region`, marks it
-   * resident, counts the fault and tells onAttach. `address`,
+   * Attaches `unit`'s backing (its contents are there) into `region`,
+   * marks it resident, counts the fault and tells onAttach. `address`,
    * `regionOffset` and `access` are the fault's.
    */
   private attachUnit(region: RegionMap, unit: number, address: number, regionOffset: number, access: number): void {
     const o = this.attachOptions;
-    const ds = this.backing[unit]!;
+    let ds: Dataspace;
     if (this.unitOfPage === null) {
+      const d = Math.floor(unit / this.unitsPerDataspace);
+      ds = this.backing[d]!;
       o.at = unit * this.unitBytes;
-      o.offset = 0;
-      o.size = ds.size;
+      o.offset = (unit - d * this.unitsPerDataspace) * this.unitBytes;
+      o.size = Math.min(this.unitBytes, this.regionSize - o.at);
       o.writable = this.writable;
       o.name = this.name;
     } else {
       const e = this.entries[unit]!;
+      ds = e.dataspace;
       o.at = e.offset;
       o.offset = e.dataspaceOffset;
       o.size = e.size;
@@ -507,31 +547,54 @@ class DemandPagingPlugin implements DemandPaging {
     }
     region.attach(ds, o);
     this.resident[unit] = 1;
-    this.residentPages += o.size! / PAGE_SIZE;
+    this.residentPages += o.size / PAGE_SIZE;
     this.served++;
     const tell = this.onAttach;
     if (tell !== null) {
       const r = this.record;
-      r.offset = o.at!;
-      r.size = o.size!;
+      r.offset = o.at;
+      r.size = o.size;
       r.dataspace = ds;
-      r.name = o.name!;
+      r.name = o.name;
       r.address = address;
-      r.virtualAddress = (address - (regionOffset - o.at!)) >>> 0;
+      r.virtualAddress = (address - (regionOffset - o.at)) >>> 0;
       r.access = access;
       tell(r);
     }
   }
 
-  /** A fresh zero-filled dataspace for chunk `unit`. May throw QuotaExceededError. */
-  private makeDataspace(unit: number): Dataspace {
-    return this.machine!.addressSpace.createDataspace(this.unitSize(unit), { name: this.name });
+  /**
+   * Puts the contents of chunk `unit` into its backing dataspace, making
+   * the dataspace on its first use: `bytes` (at most the unit's size; the
+   * rest stays zero) or nothing for zero-fill.
+   *
+   * @throws UsageError when a page source gave something else than a Uint8Array or null, or too many bytes.
+   * @throws QuotaExceededError when the quota cannot cover a new dataspace.
+   */
+  private fillUnit(unit: number, bytes: unknown): void {
+    const size = this.unitSize(unit);
+    if (bytes !== null && !(bytes instanceof Uint8Array)) {
+      throw new UsageError(`page source of '${this.name}' returned ${typeof bytes}, not a Uint8Array or null, for offset ${hex32(this.unitOffset(unit))}`);
+    }
+    if (bytes !== null && bytes.length > size) {
+      throw new UsageError(`page source of '${this.name}' returned ${bytes.length} bytes for the ${size}-byte unit at offset ${hex32(this.unitOffset(unit))}`);
+    }
+    const d = Math.floor(unit / this.unitsPerDataspace);
+    let ds = this.backing[d]!;
+    if (ds === null) {
+      const start = d * this.dataspaceBytes;
+      ds = this.machine!.addressSpace.createDataspace(Math.min(this.dataspaceBytes, this.regionSize - start), { name: this.name });
+      this.backing[d] = ds;
+    }
+    if (bytes !== null && bytes.length > 0) ds.write((unit - d * this.unitsPerDataspace) * this.unitBytes, bytes);
+    this.filled[unit] = 1;
+    this.filledCount[d]!++;
   }
 
   /**
-   * Asks the page source for `unit`. A synchronous answer fills
-   * `backing[unit]` and gives null; a promise gives the handler's promise,
-   * which attaches when the bytes arrive (unless uninstalled meanwhile: then
+   * Asks the page source for `unit`. A synchronous answer fills the unit
+   * and gives null; a promise gives the handler's promise, which fills and
+   * attaches when the bytes arrive (unless uninstalled meanwhile: then
    * Continue). Rejections are marked handled here so that a promise the
    * machine refuses under `run()` cannot become an unhandled rejection.
    */
@@ -540,7 +603,8 @@ class DemandPagingPlugin implements DemandPaging {
     if (already !== undefined) return already;
     const answer = this.source!(this.unitOffset(unit), this.unitSize(unit));
     if (!isThenable(answer)) {
-      this.backing[unit] = this.filledDataspace(unit, answer);
+      this.fillUnit(unit, answer);
+      this.fetched++;
       return null;
     }
     const address = fault.address, regionOffset = fault.regionOffset, access = fault.access;
@@ -548,9 +612,13 @@ class DemandPagingPlugin implements DemandPaging {
     const pending = Promise.resolve(answer).then(
       (bytes) => {
         this.inflight.delete(unit);
-        if (generation !== this.generation || this.region === null) return FaultStatus.Continue;
-        if (this.backing[unit] === null) this.backing[unit] = this.filledDataspace(unit, bytes);
-        if (this.resident[unit] === 0) this.attachUnit(this.region, unit, address, regionOffset, access);
+        const region = this.region;
+        if (generation !== this.generation || region === null) return FaultStatus.Continue;
+        if (this.filled[unit] === 0) {
+          this.fillUnit(unit, bytes);
+          this.fetched++;
+        }
+        if (this.resident[unit] === 0) this.attachUnit(region, unit, address, regionOffset, access);
         return FaultStatus.Fixed;
       },
       (err: unknown) => {
@@ -563,25 +631,6 @@ class DemandPagingPlugin implements DemandPaging {
     return pending;
   }
 
-  /**
-   * A dataspace for `unit` holding `bytes` (null: all zero).
-   *
-   * @throws UsageError when the source gave something else than a Uint8Array, or too many bytes.
-   */
-  private filledDataspace(unit: number, bytes: unknown): Dataspace {
-    const size = this.unitSize(unit);
-    if (bytes !== null && !(bytes instanceof Uint8Array)) {
-      throw new UsageError(`page source of '${this.name}' returned ${typeof bytes}, not a Uint8Array or null, for offset ${hex32(this.unitOffset(unit))}`);
-    }
-    if (bytes !== null && bytes.length > size) {
-      throw new UsageError(`page source of '${this.name}' returned ${bytes.length} bytes for the ${size}-byte unit at offset ${hex32(this.unitOffset(unit))}`);
-    }
-    const ds = this.makeDataspace(unit);
-    if (bytes !== null && bytes.length > 0) ds.write(0, bytes);
-    this.fetched++;
-    return ds;
-  }
-
   // ---- eviction and uninstall -----------------------------------------------
 
   /** Forgets that `unit` is resident (it was detached by someone else). */
@@ -591,12 +640,15 @@ class DemandPagingPlugin implements DemandPaging {
   }
 
   /**
-   * Detaches `unit` if it is resident (and still attached as we left it);
-   * with `discard`, destroys its zero/source backing. Returns the pages detached.
+   * Detaches `unit` if it is resident (and still attached as we left it).
+   * With `discard` (chunked backing only), drops its contents and destroys
+   * its dataspace once no unit of it holds contents. Returns the pages detached.
    */
   private evictUnit(region: RegionMap, unit: number, discard: boolean): number {
     let pages = 0;
-    const ds = this.backing[unit] ?? null;
+    const chunked = this.unitOfPage === null;
+    const d = chunked ? Math.floor(unit / this.unitsPerDataspace) : unit;
+    const ds = this.backing[d] ?? null;
     if (this.resident[unit] !== 0) {
       const at = this.unitOffset(unit);
       const there = region.lookup(at);
@@ -606,9 +658,14 @@ class DemandPagingPlugin implements DemandPaging {
       }
       this.forget(unit);
     }
-    if (discard && this.unitOfPage === null && ds !== null) {
-      ds.destroy();
-      this.backing[unit] = null;
+    if (discard && chunked && this.filled[unit] !== 0) {
+      this.filled[unit] = 0;
+      if (--this.filledCount[d]! === 0) {
+        ds!.destroy();
+        this.backing[d] = null;
+      } else {
+        ds!.zero((unit - d * this.unitsPerDataspace) * this.unitBytes, this.unitSize(unit));
+      }
     }
     return pages;
   }
@@ -623,7 +680,9 @@ class DemandPagingPlugin implements DemandPaging {
       const root = machine.addressSpace.root;
       const there = root.lookup(this.createAt);
       if (there !== undefined && there.target === region) root.detach(this.createAt);
-      for (let unit = 0; unit < this.unitCount; unit++) this.evictUnit(region, unit, true);
+      for (let unit = 0; unit < this.unitCount; unit++) if (this.resident[unit] !== 0) this.evictUnit(region, unit, false);
+      if (this.unitOfPage === null) for (const ds of this.backing) ds?.destroy();
+      this.resetUnits();
       this.region = null;
     }
     this.inflight.clear();
@@ -632,7 +691,14 @@ class DemandPagingPlugin implements DemandPaging {
 
   /** Empty per-unit state; designated units are backed by their entries. */
   private resetUnits(): void {
-    this.backing = this.unitOfPage === null ? new Array<Dataspace | null>(this.unitCount).fill(null) : this.entries.map((e) => e.dataspace);
+    if (this.unitOfPage === null) {
+      const dataspaces = Math.ceil(this.unitCount / this.unitsPerDataspace);
+      this.backing = new Array<Dataspace | null>(dataspaces).fill(null);
+      this.filledCount = new Int32Array(dataspaces);
+      this.filled = new Uint8Array(this.unitCount);
+    } else {
+      this.backing = this.entries.map((e) => e.dataspace);
+    }
     this.resident = new Uint8Array(this.unitCount);
     this.residentPages = 0;
   }

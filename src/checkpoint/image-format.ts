@@ -251,6 +251,8 @@ export interface DecodedImage {
   /** State contributed by plugins, by name. */
   readonly plugins: ReadonlyMap<string, Uint8Array>;
   readonly pages: PageIndex;
+  /** True when every page's CRC was checked at decode time. */
+  readonly pagesVerified: boolean;
   /** Where each section starts (its header), by tag name, for `inspect`. */
   readonly sections: readonly SectionInfo[];
 }

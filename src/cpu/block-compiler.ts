@@ -9,8 +9,15 @@ import { Op } from './op.js';
  * happen once per block instead of once per instruction).
  *
  * A block function is called as
- *   block(cpu, x, m8, m16, m32, rt, wt) → next pc
- * and sets `cpu.retired` to the number of instructions that retired. The
+ *   block(cpu, x, m8, m16, m32, rt, wt, budget) → next pc
+ * and sets `cpu.retired` to the number of instructions that retired (never
+ * more than `budget`, which must be at least the block's length).
+ *
+ * Blocks are superblocks: a conditional branch leaves the function only
+ * when taken, so a block runs on through not-taken branches. A branch or
+ * jump back to the block's own start becomes a JavaScript loop that goes
+ * round while the budget allows another full pass (DESIGN §8: guest loops
+ * compiled into JavaScript loops are the fastest form). The
  * instructions it contains are the ones whose fast path is pure register
  * and memory work; anything else (ecall, ebreak, CSRs, fences, AMOs,
  * LR/SC, illegal words, misaligned jumps) ends the block before it and is
@@ -25,7 +32,7 @@ import { Op } from './op.js';
 
 /** A compiled block. @internal */
 export interface CompiledBlock {
-  (cpu: BlockHost, x: Int32Array, m8: Uint8Array, m16: Uint16Array, m32: Int32Array, rt: Int32Array, wt: Int32Array): number;
+  (cpu: BlockHost, x: Int32Array, m8: Uint8Array, m16: Uint16Array, m32: Int32Array, rt: Int32Array, wt: Int32Array, budget: number): number;
   /** Instructions in the block (the most it can retire). */
   length: number;
 }
@@ -43,18 +50,31 @@ export const MAX_BLOCK_LENGTH = 64;
 
 const r = (n: number) => `x[${n}]`;
 
+/** How an emitted instruction ends the block: it does not, it always leaves (jump), or it may loop back. */
+interface EmitState {
+  /** Set by an instruction after which nothing more can follow in the block. */
+  terminal: boolean;
+  /** Set when the block contains a jump back to its start (it becomes a loop). */
+  loops: boolean;
+}
+
 /**
  * JavaScript for the instruction decoded in `code[i]`, `code[i + 1]` at
- * `pc`, the `index`-th of its block; or null if it ends the block before it
- * (not compilable). Terminators (branches, jumps) return their code and set
- * `terminal.value`.
+ * `pc`, the `index`-th of a block that starts at `start`; or null if it
+ * cannot be compiled (the block ends before it). `done` in the generated
+ * code counts instructions retired by earlier passes of a loop.
  */
-function emit(w: number, imm: number, pc: number, index: number, terminal: { value: boolean }): string | null {
+function emit(w: number, imm: number, pc: number, index: number, start: number, state: EmitState): string | null {
   const op = w & 0xff;
   const rd = (w >>> 8) & 0xff, rs1 = (w >>> 16) & 0xff, rs2 = w >>> 24;
   const next = (pc + 4) | 0;
   const a = r(rs1), b = r(rs2), d = r(rd);
-  const exitFault = `{ c.retired = ${index}; return ${pc}; }`;
+  const exitFault = `{ c.retired = done + ${index}; return ${pc}; }`;
+  /** Leave for `target` after this instruction retired, or go round again if it is the start. */
+  const goTo = (target: string | number) =>
+    target === start
+      ? `{ done += ${index + 1}; if (done + LENGTH > budget) { c.retired = done; return ${start}; } continue loop; }`
+      : `{ c.retired = done + ${index + 1}; return ${target}; }`;
   const load = (size: number, fast: string, extend: (v: string) => string) =>
     `a = (${a} + ${imm}) | 0; e = rt[a >>> 12];\n` +
     `if (e >= 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${d} = ${extend(fast)};\n` +
@@ -62,21 +82,22 @@ function emit(w: number, imm: number, pc: number, index: number, terminal: { val
   const store = (size: number, fast: string) =>
     `a = (${a} + ${imm}) | 0; e = wt[a >>> 12];\n` +
     `if (e >= 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${fast} = ${b};\n` +
-    `else { if (!c.storeSlow(a, ${size}, ${b}, ${pc})) ${exitFault} c.retired = ${index + 1}; return ${next}; }\n`;
+    `else { if (!c.storeSlow(a, ${size}, ${b}, ${pc})) ${exitFault} c.retired = done + ${index + 1}; return ${next}; }\n`;
   const branch = (cond: string) => {
-    terminal.value = true;
-    return `c.retired = ${index + 1}; return (${cond}) ? ${imm} : ${next};\n`;
+    if (imm === start) state.loops = true;
+    return `if (${cond}) ${goTo(imm)}\n`;
   };
   switch (op) {
     case Op.LoadConstant: return `${d} = ${imm};\n`;
     case Op.Jal:
-      terminal.value = true;
-      return `${d} = ${next}; c.retired = ${index + 1}; return ${imm};\n`;
+      state.terminal = true;
+      if (imm === start) state.loops = true;
+      return `${d} = ${next}; ${goTo(imm)}\n`;
     case Op.Jalr:
-      terminal.value = true;
+      state.terminal = true;
       return `a = ((${a} + ${imm}) & ~1) | 0;\n` +
-        `if ((a & 3) !== 0) { c.retired = ${index}; return ${pc}; }\n` + // the interpreter raises the fault
-        `${d} = ${next}; c.retired = ${index + 1}; return a;\n`;
+        `if ((a & 3) !== 0) { c.retired = done + ${index}; return ${pc}; }\n` + // the interpreter raises the fault
+        `${d} = ${next}; c.retired = done + ${index + 1}; return a;\n`;
     case Op.Beq: return branch(`${a} === ${b}`);
     case Op.Bne: return branch(`${a} !== ${b}`);
     case Op.Blt: return branch(`${a} < ${b}`);
@@ -134,25 +155,31 @@ export function compileBlock(
 ): CompiledBlock | null {
   let body = '';
   let length = 0;
-  const terminal = { value: false };
+  const start = (pageBase + (i << 1)) | 0;
+  const state: EmitState = { terminal: false, loops: false };
   for (let slot = i; slot < 2048 && length < MAX_BLOCK_LENGTH; slot += 2) {
     const pc = (pageBase + (slot << 1)) | 0;
     if (code[slot] === Op.Undecoded) decodeInto(m32[(frame + (slot << 1)) >> 2]!, pc, code, slot);
-    const js = emit(code[slot]!, code[slot + 1]!, pc, length, terminal);
+    const js = emit(code[slot]!, code[slot + 1]!, pc, length, start, state);
     if (js === null) break;
     body += js;
     length++;
-    if (terminal.value) break;
+    if (state.terminal) break;
   }
   if (length === 0) return null;
-  if (!terminal.value) {
-    // Fell off the end of the block without a jump: continue sequentially.
-    body += `c.retired = ${length}; return ${(pageBase + ((i + 2 * length) << 1)) | 0};\n`;
+  if (!state.terminal) {
+    // Fell off the end without a jump: continue sequentially.
+    body += `c.retired = done + ${length}; return ${(start + 4 * length) | 0};\n`;
   }
-  const factory = new Function('mulh', 'mulhsu', 'mulhu',
-    `return function block(c, x, m8, m16, m32, rt, wt) {\n"use strict";\nlet a = 0, e = 0, v = 0, s = 0, t = 0;\n${body}};`);
+  body = body.replaceAll('LENGTH', String(length));
+  const source =
+    `return function block(c, x, m8, m16, m32, rt, wt, budget) {\n"use strict";\n` +
+    `let a = 0, e = 0, v = 0, s = 0, t = 0, done = 0;\n` +
+    (state.loops ? `loop: for (;;) {\n${body}}\n` : body) +
+    `};`;
+  const factory = new Function('mulh', 'mulhsu', 'mulhu', source);
   const block = factory(helpers.mulh, helpers.mulhsu, helpers.mulhu) as CompiledBlock;
-  block.length; // (a function's own length is its arity; keep ours separately)
+  // A function's own `length` is its arity; ours is the instruction count.
   Object.defineProperty(block, 'length', { value: length });
   return block;
 }

@@ -116,6 +116,8 @@ export class Cpu {
   private readonly jitThreshold: number;
   /** Compiled blocks per decoded page; dropped with the page. */
   private readonly pageBlocks = new WeakMap<Int32Array, PageBlocks>();
+  private lastCode: Int32Array = EMPTY_CODE;
+  private lastBlocks: PageBlocks = NO_BLOCKS;
 
   /**
    * @param addressSpace - where instructions and data come from
@@ -145,14 +147,19 @@ export class Cpu {
   /** Forgets the compiled blocks of a decoded page (its slots were rewritten). @internal */
   dropBlocks(code: Int32Array): void {
     this.pageBlocks.delete(code);
+    if (this.lastCode === code) this.lastCode = EMPTY_CODE;
   }
 
   private blocksOf(code: Int32Array): PageBlocks {
+    // Re-entering the page we left (after a fault or syscall) is the common case.
+    if (this.lastCode === code) return this.lastBlocks;
     let pb = this.pageBlocks.get(code);
     if (pb === undefined) {
       pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint8Array(1024) };
       this.pageBlocks.set(code, pb);
     }
+    this.lastCode = code;
+    this.lastBlocks = pb;
     return pb;
   }
 
@@ -213,7 +220,7 @@ export class Cpu {
         const block = blocks[i >>> 1];
         if (block !== undefined) {
           if (block !== null && block.length <= n) {
-            pc = block(host, x, u8, u16, i32, rt, wt);
+            pc = block(host, x, u8, u16, i32, rt, wt, n);
             n -= this.retired;
             if (this.trapped) break exec;
             if (this.slowPath) {

@@ -18,7 +18,7 @@ import { Access } from '../fault/cause.js';
 import { Dataspace } from './dataspace.js';
 import type { DataspaceOptions } from './dataspace.js';
 import { LinuxMemory } from './linux-memory.js';
-import type { MapAnonymousOptions } from './linux-memory.js';
+import type { LinuxMemoryState, MapAnonymousOptions } from './linux-memory.js';
 import { collectMappings, formatMaps } from './maps-format.js';
 import type { MapsEntry } from './maps-format.js';
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot, VPAGE_COUNT } from './page.js';
@@ -33,7 +33,14 @@ const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 /** Size of the root region map: the whole 32-bit address space. */
 const ADDRESS_SPACE_SIZE = 2 ** 32;
 
-/** Options of {@link AddressSpace}. */
+/**
+ * Options of {@link AddressSpace}.
+ *
+ * @example
+ * ```ts
+ * const as = new AddressSpace({ memory: new PhysicalMemory() });
+ * ```
+ */
 export interface AddressSpaceOptions {
   /** The physical memory (and quota) every dataspace of this address space lives in. */
   memory: PhysicalMemory;
@@ -708,6 +715,63 @@ export class AddressSpace implements TranslationOwner {
    */
   mapAnonymous(at: number, size: number, options: MapAnonymousOptions): Dataspace {
     return this.linux.mapAnonymous(at, size, options);
+  }
+
+  /**
+   * The Linux-call bookkeeping not visible in the region maps (break, heap
+   * start, mmap search top), for checkpointing.
+   *
+   * @example
+   * ```ts
+   * const { brkBase, currentBrk } = as.linuxState();
+   * ```
+   */
+  linuxState(): LinuxMemoryState {
+    return this.linux.state();
+  }
+
+  /**
+   * Sets the Linux-call bookkeeping back to `state` (checkpoint restore).
+   * Maps nothing: the heap's mappings come back with the region maps.
+   *
+   * @throws UsageError when an address is not page aligned or the break is below the heap start.
+   * @example
+   * ```ts
+   * fresh.addressSpace.restoreLinuxState(saved.addressSpace.linuxState());
+   * ```
+   */
+  restoreLinuxState(state: LinuxMemoryState): void {
+    this.linux.restoreState(state);
+  }
+
+  /**
+   * True when `ds` is owned anonymous memory of the Linux-flavoured calls
+   * (made by `mmap`, `brk` or {@link mapAnonymous}): `munmap` retires its
+   * pages and destroys it when nothing of it stays mapped.
+   *
+   * @example
+   * ```ts
+   * const owned = as.root.regions().filter((r) => !r.target.isRegionMap && as.isOwnedAnonymous(r.target));
+   * ```
+   */
+  isOwnedAnonymous(ds: Dataspace): boolean {
+    return this.linux.isOwned(ds);
+  }
+
+  /**
+   * Makes `ds`, already attached in the root map, owned anonymous memory
+   * (checkpoint restore recreates `mmap`-made memory this way).
+   *
+   * @throws UsageError when `ds` is destroyed, of another physical memory, or not attached in the root map.
+   * @example
+   * ```ts
+   * const ds = as.createDataspace(size);
+   * as.root.attach(ds, { at, executable: true });
+   * as.adoptAnonymous(ds);
+   * ```
+   */
+  adoptAnonymous(ds: Dataspace): void {
+    this.linux.adopt(ds);
   }
 
   /**

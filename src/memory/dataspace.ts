@@ -17,7 +17,14 @@ const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 /** Largest dataspace: the whole 32-bit address space. */
 const MAX_SIZE = 2 ** 32;
 
-/** Options of {@link Dataspace}. */
+/**
+ * Options of {@link Dataspace} construction and {@link AddressSpace.createDataspace}.
+ *
+ * @example
+ * ```ts
+ * const ds = machine.addressSpace.createDataspace(PAGE_SIZE, { name: 'shared-buffer', shared: true });
+ * ```
+ */
 export interface DataspaceOptions {
   /** False makes a read-only dataspace from the start (all zero). Default true. */
   writable?: boolean;

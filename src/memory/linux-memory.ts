@@ -39,6 +39,22 @@ export interface MapAnonymousOptions {
 }
 
 /**
+ * The bookkeeping of the Linux-flavoured calls that is not visible in the
+ * region maps: the heap break and the top of the mmap search range. Read
+ * and restored by checkpointing ({@link AddressSpace.linuxState}).
+ */
+export interface LinuxMemoryState {
+  /** Start of the heap. */
+  readonly brkBase: number;
+  /** Current program break. */
+  readonly currentBrk: number;
+  /** True once the loader set the heap start (brk fails before that). */
+  readonly brkSet: boolean;
+  /** Upper end of the range `mmap` searches without a fixed address. */
+  readonly mmapTop: number;
+}
+
+/**
  * State and logic of the Linux-flavoured calls of one address space.
  *
  * @internal Reached through {@link AddressSpace}'s methods.
@@ -137,6 +153,36 @@ export class LinuxMemory {
   setMmapTop(addr: number): void {
     checkPageAddress('setMmapTop', addr);
     this.mmapTop = addr;
+  }
+
+  state(): LinuxMemoryState {
+    return { brkBase: this.brkBase, currentBrk: this.currentBrk, brkSet: this.brkSet, mmapTop: this.mmapTop };
+  }
+
+  restoreState(state: LinuxMemoryState): void {
+    checkPageAddress('restoreLinuxState', state.brkBase);
+    checkPageAddress('restoreLinuxState', state.mmapTop);
+    if (!Number.isInteger(state.currentBrk) || state.currentBrk < state.brkBase || state.currentBrk >= TOP) {
+      throw new UsageError(`restoreLinuxState: break ${String(state.currentBrk)} is below the heap start ${hex32(state.brkBase)} or past 2^32`);
+    }
+    this.brkBase = state.brkBase;
+    this.currentBrk = state.currentBrk;
+    this.brkSet = state.brkSet;
+    this.mmapTop = state.mmapTop;
+  }
+
+  isOwned(ds: Dataspace): boolean {
+    return this.owned.has(ds);
+  }
+
+  adopt(ds: Dataspace): void {
+    if (ds.isDestroyed || ds.memory !== this.space.memory) {
+      throw new UsageError(`adoptAnonymous: dataspace "${ds.name}" is destroyed or belongs to another physical memory`);
+    }
+    if (!ds.attachments.some((r) => r.map === this.space.root)) {
+      throw new UsageError(`adoptAnonymous: dataspace "${ds.name}" is not attached in the root region map`);
+    }
+    this.owned.add(ds);
   }
 
   mapAnonymous(at: number, size: number, options: MapAnonymousOptions): Dataspace {

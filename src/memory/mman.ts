@@ -26,7 +26,16 @@ export const MapFlags = {
   FixedNoReplace: 0x100000,
 } as const;
 
-/** Where `mmap` without `MAP_FIXED` starts searching upward for a free range. */
+/**
+ * Where `mmap` without `MAP_FIXED` (and without a usable hint) starts
+ * searching upward for a free range; below it only when nothing fits above.
+ *
+ * @example
+ * ```ts
+ * const a = machine.addressSpace.mmap(0, PAGE_SIZE, Prot.Read, MapFlags.Private | MapFlags.Anonymous, -1, 0);
+ * a >= MMAP_BASE; // true on a fresh machine
+ * ```
+ */
 export const MMAP_BASE = 0x4000_0000;
 
 /** Lowest address `mmap` hands out when it has to search below {@link MMAP_BASE} (Linux `mmap_min_addr`). */

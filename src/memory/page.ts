@@ -7,11 +7,32 @@
  *  +------------------------+-------------+
  */
 
-/** log2 of the page size. */
+/**
+ * log2 of the page size.
+ *
+ * @example
+ * ```ts
+ * const vpage = address >>> PAGE_SHIFT;
+ * ```
+ */
 export const PAGE_SHIFT = 12;
-/** Bytes in a page. */
+/**
+ * Bytes in a page: 4096.
+ *
+ * @example
+ * ```ts
+ * const ds = machine.addressSpace.createDataspace(4 * PAGE_SIZE);
+ * ```
+ */
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
-/** Mask of the offset inside a page. */
+/**
+ * Mask of the offset inside a page (4095).
+ *
+ * @example
+ * ```ts
+ * const pageStart = address & ~PAGE_MASK;
+ * ```
+ */
 export const PAGE_MASK = PAGE_SIZE - 1;
 /** Number of virtual pages in the 4 GiB address space. */
 export const VPAGE_COUNT = 1 << (32 - PAGE_SHIFT);

@@ -14,14 +14,36 @@
 import { FaultlineError, QuotaExceededError, UsageError } from '../errors.js';
 import { PAGE_SIZE, PAGE_MASK } from './page.js';
 
-/** Default quota: 1 GiB of backing memory. */
+/**
+ * Default quota: 1 GiB of backing memory.
+ *
+ * @example
+ * ```ts
+ * new Machine().memory.quota === DEFAULT_QUOTA; // true
+ * ```
+ */
 export const DEFAULT_QUOTA = 1 << 30;
-/** Largest quota accepted: 1.5 GiB, so that every frame offset stays a positive int32. */
+/**
+ * Largest quota accepted: 1.5 GiB, so that every frame offset stays a
+ * positive int32. A larger quota throws a UsageError.
+ *
+ * @example
+ * ```ts
+ * const machine = new Machine({ memoryQuota: MAX_QUOTA });
+ * ```
+ */
 export const MAX_QUOTA = 3 << 29;
 /** Size of the buffer before the first growth. */
 const INITIAL_BYTES = 1 << 20;
 
-/** Options of {@link PhysicalMemory}. */
+/**
+ * Options of {@link PhysicalMemory}.
+ *
+ * @example
+ * ```ts
+ * const memory = new PhysicalMemory({ quota: 64 << 20 });
+ * ```
+ */
 export interface PhysicalMemoryOptions {
   /** Bytes of backing guests may reserve: a positive multiple of 4096, at most 1.5 GiB. Default 1 GiB. */
   quota?: number;

@@ -32,7 +32,15 @@ export interface TranslationOwner {
   flush(vpageStart: number, count: number, rights?: number): void;
 }
 
-/** Options of {@link RegionMap.attach}. */
+/**
+ * Options of {@link RegionMap.attach}.
+ *
+ * @example
+ * ```ts
+ * const options: AttachOptions = { at: 0x2000_0000, offset: 0, size: 2 * PAGE_SIZE, writable: false, name: 'table' };
+ * machine.addressSpace.root.attach(ds, options);
+ * ```
+ */
 export interface AttachOptions {
   /** Where to attach (page aligned). Default: the first free range that fits. */
   at?: number;
@@ -48,7 +56,14 @@ export interface AttachOptions {
   name?: string;
 }
 
-/** Options of {@link RegionMap.setRights}. */
+/**
+ * Options of {@link RegionMap.setRights}.
+ *
+ * @example
+ * ```ts
+ * machine.addressSpace.root.setRights(0x2000_0000, { writable: true });
+ * ```
+ */
 export interface RightsOptions {
   /** New write right; unchanged when absent. */
   writable?: boolean;
@@ -56,7 +71,14 @@ export interface RightsOptions {
   executable?: boolean;
 }
 
-/** Options of {@link RegionMap} construction. */
+/**
+ * Options of {@link RegionMap} construction and {@link AddressSpace.createRegionMap}.
+ *
+ * @example
+ * ```ts
+ * const managed = machine.addressSpace.createRegionMap(16 * PAGE_SIZE, { name: 'lazy' });
+ * ```
+ */
 export interface RegionMapOptions {
   /** Name for messages and `maps()`. Default `''`. */
   name?: string;

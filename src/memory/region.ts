@@ -5,7 +5,15 @@
 import type { Dataspace } from './dataspace.js';
 import type { RegionMap } from './region-map.js';
 
-/** What can be attached into a region map: backing memory or another region map (a managed dataspace). */
+/**
+ * What can be attached into a region map: backing memory or another region
+ * map (a managed dataspace). Tell them apart with `isRegionMap`.
+ *
+ * @example
+ * ```ts
+ * const describe = (t: AttachTarget) => (t.isRegionMap ? 'managed ' : 'dataspace ') + t.name;
+ * ```
+ */
 export type AttachTarget = Dataspace | RegionMap;
 
 /**

@@ -1,0 +1,186 @@
+/**
+ * Captures the layout of an address space for a checkpoint image: every
+ * dataspace and region map reachable from the root, with page states,
+ * regions and rights, the guest's protection overlay and the Linux-call
+ * bookkeeping (break, mmap top).
+ */
+
+import type { AddressSpace } from '../memory/address-space.js';
+import type { Dataspace } from '../memory/dataspace.js';
+import { PAGE_SIZE } from '../memory/page.js';
+import type { RegionMap } from '../memory/region-map.js';
+import type { AttachTarget } from '../memory/region.js';
+import { TRAMPOLINE_ADDRESS } from '../machine/guest-handlers.js';
+import {
+  PageState,
+  RUN_SHIFT,
+  type DataspaceRecord,
+  type LayoutState,
+  type ProtectionRun,
+  type RegionMapRecord,
+  type RegionRecord,
+} from './image-format.js';
+
+/** Name of the guest-handler trampoline's mapping (recreated by re-registration, never saved). */
+const TRAMPOLINE_NAME = '[faultline]';
+/** Guest protection of a page nobody restricted. */
+const ALL_RIGHTS = 7;
+/** Four pages of {@link ALL_RIGHTS} as one little-endian word. */
+const FOUR_OPEN = 0x07070707;
+
+/**
+ * Ids of dataspaces and region maps, stable for as long as the object
+ * lives, never reused: the images of one chain name the same dataspace by
+ * the same id.
+ *
+ * @example
+ * ```ts
+ * const ids = new ObjectIds();
+ * const a = ids.of(ds), b = ids.of(ds); // a === b
+ * ```
+ */
+export class ObjectIds {
+  private readonly ids = new WeakMap<AttachTarget, number>();
+  private next: number;
+
+  /** @param first - the first id handed out (default 1; 0 is never an id) */
+  constructor(first = 1) {
+    this.next = first;
+  }
+
+  /** The id of `target`, assigned on first sight. */
+  of(target: AttachTarget): number {
+    let id = this.ids.get(target);
+    if (id === undefined) {
+      id = this.next++;
+      this.ids.set(target, id);
+    }
+    return id;
+  }
+
+  /** Gives `target` the id `id` (used when a restore continues a chain). */
+  assign(target: AttachTarget, id: number): void {
+    this.ids.set(target, id);
+    if (id >= this.next) this.next = id + 1;
+  }
+}
+
+/** A captured layout and the live dataspaces behind its records. */
+export interface CapturedLayout {
+  readonly layout: LayoutState;
+  /** The dataspace of each dataspace record, by id. */
+  readonly dataspaces: ReadonlyMap<number, Dataspace>;
+}
+
+/**
+ * Walks `as` from its root and records every reachable dataspace and
+ * region map (each once, however often attached), with ids from `ids`.
+ * Region maps come children first and the root last; dataspaces sorted by
+ * id. The guest-handler trampoline page is left out (registering the
+ * handlers again maps it). Cost: O(regions + dataspace pages), plus one
+ * pass over the protection overlay of the mapped pages.
+ *
+ * @example
+ * ```ts
+ * const { layout } = captureLayout(machine.addressSpace, new ObjectIds());
+ * console.log(layout.maps.length, layout.dataspaces.length);
+ * ```
+ */
+export function captureLayout(as: AddressSpace, ids: ObjectIds): CapturedLayout {
+  const dataspaces = new Map<number, Dataspace>();
+  const dsRecords: DataspaceRecord[] = [];
+  const maps: RegionMapRecord[] = [];
+  const seenMaps = new Set<RegionMap>();
+
+  const visitDataspace = (ds: Dataspace): number => {
+    const id = ids.of(ds);
+    if (!dataspaces.has(id)) {
+      dataspaces.set(id, ds);
+      dsRecords.push({
+        id,
+        size: ds.size,
+        name: ds.name,
+        writable: ds.writable,
+        shared: ds.shared,
+        owned: as.isOwnedAnonymous(ds),
+        runs: pageRuns(ds.frames),
+      });
+    }
+    return id;
+  };
+
+  const visitMap = (map: RegionMap, isRoot: boolean): number => {
+    const id = ids.of(map);
+    if (seenMaps.has(map)) return id;
+    seenMaps.add(map);
+    const regions: RegionRecord[] = [];
+    for (const r of map.liveRegions()) {
+      if (isRoot && isTrampoline(as, r.at, r.target)) continue;
+      const target = r.target.isRegionMap ? visitMap(r.target, false) : visitDataspace(r.target);
+      regions.push({ at: r.at, offset: r.offset, size: r.size, target, writable: r.writable, executable: r.executable, name: r.name });
+    }
+    maps.push({ id, size: map.size, name: map.name, regions });
+    return id;
+  };
+
+  visitMap(as.root, true);
+  dsRecords.sort((a, b) => a.id - b.id);
+  const linux = as.linuxState();
+  return {
+    layout: {
+      dataspaces: dsRecords,
+      maps,
+      protection: protectionRuns(as.guestProtection.prot),
+      brkBase: linux.brkBase,
+      currentBrk: linux.currentBrk,
+      brkSet: linux.brkSet,
+      mmapTop: linux.mmapTop,
+    },
+    dataspaces,
+  };
+}
+
+/** True for the trampoline page the guest-handler registry maps. */
+function isTrampoline(as: AddressSpace, at: number, target: AttachTarget): boolean {
+  return at === TRAMPOLINE_ADDRESS && !target.isRegionMap && target.name === TRAMPOLINE_NAME && !target.writable && !as.isOwnedAnonymous(target);
+}
+
+/** Run-length page states of a dataspace from its frame table (-1 zero, -2 retired, else data). */
+export function pageRuns(frames: Int32Array): Uint32Array {
+  const runs: number[] = [];
+  let state = -1, count = 0;
+  for (let p = 0; p < frames.length; p++) {
+    const f = frames[p]!;
+    const s = f >= 0 ? PageState.Data : f === -1 ? PageState.Zero : PageState.Retired;
+    if (s === state) { count++; continue; }
+    if (count > 0) runs.push((count << RUN_SHIFT) | state);
+    state = s;
+    count = 1;
+  }
+  if (count > 0) runs.push(((count << RUN_SHIFT) | state) >>> 0);
+  return Uint32Array.from(runs, (r) => r >>> 0);
+}
+
+/** Runs of pages whose guest protection is not rwx, scanning four pages per step. */
+function protectionRuns(prot: Uint8Array): ProtectionRun[] {
+  const runs: ProtectionRun[] = [];
+  const words = new Uint32Array(prot.buffer, prot.byteOffset, prot.length >>> 2);
+  let p = 0;
+  const n = prot.length;
+  while (p < n) {
+    if ((p & 3) === 0 && words[p >>> 2] === FOUR_OPEN) { p += 4; continue; }
+    const v = prot[p]!;
+    if (v === ALL_RIGHTS) { p++; continue; }
+    const first = p;
+    while (p < n && prot[p] === v) p++;
+    runs.push({ firstPage: first, pageCount: p - first, prot: v });
+  }
+  return runs;
+}
+
+/** Bytes of `ds` pages in state Data (for quota checks). */
+export function pageBytes(runs: Uint32Array, state: number): number {
+  let pages = 0;
+  for (const run of runs) if ((run & 3) === state) pages += run >>> RUN_SHIFT;
+  return pages * PAGE_SIZE;
+}

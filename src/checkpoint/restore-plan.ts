@@ -1,0 +1,111 @@
+/**
+ * Checks that decoded images form one chain (a base and its increments, in
+ * order) and works out, for every page with contents in the last image's
+ * layout, which image holds its newest copy.
+ */
+
+import { FormatError, hex32 } from '../errors.js';
+import { HeaderField, PageState, RUN_SHIFT, type DataspaceRecord, type DecodedImage } from './image-format.js';
+
+/** Where the newest copy of each page of one dataspace is. */
+export interface PageSources {
+  /** Index into {@link RestorePlan.images} per page, or -1 (no contents). */
+  readonly image: Int32Array;
+  /** Record index in that image's page index, per page. */
+  readonly record: Int32Array;
+}
+
+/** A validated chain, ready to restore. */
+export interface RestorePlan {
+  /** The chain, base first. */
+  readonly images: readonly DecodedImage[];
+  /** The image whose state is restored (the last one). */
+  readonly last: DecodedImage;
+  /** Page sources of every dataspace of the last layout that has pages in state Data, by id. */
+  readonly sources: ReadonlyMap<number, PageSources>;
+  /** Bytes of backing the restored layout reserves (retired pages excluded). */
+  readonly reservedBytes: number;
+}
+
+/**
+ * Validates that `images` are one chain in order: the first is a full
+ * image, each next one is incremental, of the same chain, with the next
+ * sequence number and its predecessor as parent. Then locates the newest
+ * copy of every page the last layout says has contents.
+ *
+ * @throws FormatError naming the image and header offset of a chain that is empty, out of order, mixed or incomplete.
+ * @example
+ * ```ts
+ * const plan = planRestore(files.map((f) => decodeImage(f.bytes, f.name)));
+ * ```
+ */
+export function planRestore(images: readonly DecodedImage[]): RestorePlan {
+  if (images.length === 0) throw new FormatError('restore: no images given');
+  const base = images[0]!;
+  if (base.header.incremental) {
+    throw new FormatError(`${base.name}: offset ${hex32(HeaderField.sequence)}: incremental image (sequence ${base.header.sequence}) where the full base image of the chain was expected`);
+  }
+  for (let k = 1; k < images.length; k++) {
+    const img = images[k]!, prev = images[k - 1]!;
+    const h = img.header;
+    if (h.chainId !== base.header.chainId) {
+      throw new FormatError(`${img.name}: offset ${hex32(HeaderField.chainId)}: belongs to chain ${h.chainId}, not to chain ${base.header.chainId} of ${base.name}`);
+    }
+    if (h.sequence !== k) {
+      throw new FormatError(`${img.name}: offset ${hex32(HeaderField.sequence)}: sequence ${h.sequence} where ${k} was expected (images out of order or missing)`);
+    }
+    if (h.parentId !== prev.header.imageId) {
+      throw new FormatError(`${img.name}: offset ${hex32(HeaderField.parentId)}: parent ${hex32(h.parentId)} is not the preceding image ${prev.name} (${hex32(prev.header.imageId)})`);
+    }
+  }
+  const last = images[images.length - 1]!;
+  const wanted = new Map<number, DataspaceRecord>();
+  let reservedBytes = 0;
+  for (const ds of last.layout.dataspaces) {
+    let retired = 0, data = 0;
+    for (const run of ds.runs) {
+      if ((run & 3) === PageState.Retired) retired += run >>> RUN_SHIFT;
+      if ((run & 3) === PageState.Data) data += run >>> RUN_SHIFT;
+    }
+    reservedBytes += ds.size - retired * 4096;
+    if (data > 0) wanted.set(ds.id, ds);
+  }
+  const sources = new Map<number, PageSources>();
+  for (const [id, ds] of wanted) {
+    const n = ds.size / 4096;
+    sources.set(id, { image: new Int32Array(n).fill(-1), record: new Int32Array(n) });
+  }
+  images.forEach((img, i) => {
+    const { ids, pages } = img.pages;
+    let current = -1;
+    let src: PageSources | undefined;
+    for (let k = 0; k < ids.length; k++) {
+      if (ids[k] !== current) {
+        current = ids[k]!;
+        src = sources.get(current);
+      }
+      if (src !== undefined && pages[k]! < src.image.length) {
+        src.image[pages[k]!] = i;
+        src.record[pages[k]!] = k;
+      }
+    }
+  });
+  for (const [id, ds] of wanted) {
+    const src = sources.get(id)!;
+    let page = 0;
+    for (const run of ds.runs) {
+      const end = page + (run >>> RUN_SHIFT);
+      if ((run & 3) === PageState.Data) {
+        for (let p = page; p < end; p++) {
+          if (src.image[p]! < 0) {
+            throw new FormatError(
+              `${last.name}: offset ${hex32(HeaderField.sequence)}: page ${p} of dataspace ${id} ("${ds.name}") has contents but no image of the chain holds them (an image of the chain is missing)`,
+            );
+          }
+        }
+      }
+      page = end;
+    }
+  }
+  return { images, last, sources, reservedBytes };
+}
