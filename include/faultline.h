@@ -67,7 +67,7 @@
 
 /* Page the machine maps read+execute for the handlers' return trampoline
  * (`li a7, 0x1002; ecall`); shown as [faultline] in the maps. */
-#define FAULTLINE_TRAMPOLINE 0xfffff000u
+#define FAULTLINE_TRAMPOLINE 0xffffe000u
 
 /* ---- exception-table entry types (Linux riscv asm/asm-extable.h) -------- */
 

@@ -44,7 +44,7 @@ import type { Machine } from './machine.js';
  * registration; it lies in the hole above the stack (which ends at
  * 0xc0000000).
  */
-export const TRAMPOLINE_ADDRESS = 0xffff_f000;
+export const TRAMPOLINE_ADDRESS = 0xffff_e000;
 
 /** Bytes below the faulting thread's `sp` a dispatch leaves untouched. */
 export const RED_ZONE = 128;
