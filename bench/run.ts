@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Results } from './harness.js';
 import { benchGuestMips } from './guest-mips.js';
 import { benchExtableLookup, benchFaultRoundTrip } from './fault-roundtrip.js';
+import { benchDirtyLog } from './dirty-log.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '60' } } });
 const runs = Number(values.runs);
@@ -15,6 +16,7 @@ const results = new Results();
 benchGuestMips(results, values.iterations, runs);
 benchFaultRoundTrip(results, runs);
 benchExtableLookup(results, runs);
+benchDirtyLog(results, runs);
 console.log(results.table());
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 await results.write(out);

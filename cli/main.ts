@@ -7,6 +7,8 @@
 import { FaultlineError } from '../src/errors.js';
 import { asmCommand } from './commands/asm.js';
 import { runCommand } from './commands/run.js';
+import { restoreCommand } from './commands/restore.js';
+import { inspectCommand } from './commands/inspect.js';
 import { printError, writeAllSync } from './output.js';
 
 const HELP = `Usage: faultline <command> [options]
@@ -14,6 +16,8 @@ const HELP = `Usage: faultline <command> [options]
 Commands:
   run PROGRAM     run an ELF executable or assembly file in the emulated machine
   asm SOURCE.s    assemble to an ELF executable (-o OUTPUT.elf)
+  restore DIR     continue a program from the newest checkpoint image in DIR
+  inspect IMAGE   print the contents of a checkpoint image
 
 Run 'faultline <command> --help' for the options of a command.
 `;
@@ -25,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'asm':
       return asmCommand(rest);
+    case 'restore':
+      return restoreCommand(rest);
+    case 'inspect':
+      return inspectCommand(rest);
     case undefined:
       writeAllSync(2, new TextEncoder().encode(HELP));
       return 2;

@@ -35,7 +35,14 @@ import { pathToFileURL } from 'node:url';
 import { Access, Machine, PAGE_SIZE, Syscall, UsageError, assemble, hex32 } from '../src/index.js';
 import { demandPaging } from '../handlers/index.js';
 
-/** Where the managed dataspace is attached in the target. */
+/**
+ * Where the managed dataspace is attached in the target.
+ *
+ * @example
+ * ```ts
+ * console.log(hex32(MANAGED_ADDRESS)); // 0x50000000
+ * ```
+ */
 export const MANAGED_ADDRESS = 0x5000_0000;
 
 /** The target: `iterations` times read, mirror, increment and print the counter. */
@@ -85,7 +92,14 @@ digits_end:
 `;
 }
 
-/** What {@link runMonitor} reports. */
+/**
+ * What {@link runMonitor} reports.
+ *
+ * @example
+ * ```ts
+ * const { printed, faultsPerIteration } = runMonitor(10);
+ * ```
+ */
 export interface MonitorReport {
   /** The log lines, in order (faults, attaches, target output, detaches). */
   readonly log: string[];

@@ -56,8 +56,9 @@ import {
  * bytes (at most `length`; the rest reads as zero), `null` for an all-zero
  * unit, or a promise of either — the faulting thread then waits, which
  * needs `machine.runAsync()` (under `run()` the machine stops with a
- * HandlerError that says so). A throw or rejection stops the run with a
- * HandlerError naming the plugin.
+ * HandlerError that says so; the fetch still completes later and its unit
+ * becomes resident, as a prefetch would). A throw or rejection stops the
+ * run with a HandlerError naming the plugin.
  *
  * @example
  * ```ts
@@ -112,6 +113,12 @@ export type DemandPagingBacking =
 /**
  * What {@link DemandPagingOptions.onAttach} is told. One object, reused for
  * every attach: read it during the call, copy what you keep.
+ *
+ * @example
+ * ```ts
+ * const log: string[] = [];
+ * demandPaging({ region, backing, onAttach: (r) => log.push(`attached ${r.name} at ${hex32(r.virtualAddress)}`) });
+ * ```
  */
 export interface AttachRecord {
   /** Offset of the attached unit inside the managed region. */
@@ -130,7 +137,15 @@ export interface AttachRecord {
   readonly access: number;
 }
 
-/** Options of {@link demandPaging}. */
+/**
+ * Options of {@link demandPaging}: the region (given, or created at
+ * `at`/`size`), where its backing comes from, and the attach granularity.
+ *
+ * @example
+ * ```ts
+ * const options: DemandPagingOptions = { at: 0x5000_0000, size: 1 << 20, chunkPages: 4, backing: { kind: 'zero' } };
+ * ```
+ */
 export interface DemandPagingOptions {
   /** Where the backing comes from. */
   readonly backing: DemandPagingBacking;
@@ -164,7 +179,15 @@ export interface DemandPagingOptions {
   readonly onAttach?: (record: AttachRecord) => void;
 }
 
-/** Options of {@link DemandPaging.evict}. */
+/**
+ * Options of {@link DemandPaging.evict}: a byte range of the managed
+ * region (offsets inside it), and whether to drop contents.
+ *
+ * @example
+ * ```ts
+ * lazy.evict({ offset: 0, length: 16 * PAGE_SIZE, discard: true });
+ * ```
+ */
 export interface EvictRange {
   /** First byte of the range, an offset inside the managed region. Default 0. */
   readonly offset?: number;
@@ -182,7 +205,16 @@ export interface EvictRange {
 
 /**
  * The demand-paging plugin: {@link Plugin} plus its own API. Install with
- * `machine.use(plugin)`; at most one machine at a time.
+ * `machine.use(plugin)`; at most one machine at a time (`install` throws a
+ * UsageError otherwise).
+ *
+ * @example
+ * ```ts
+ * const lazy: DemandPaging = demandPaging({ at: 0x5000_0000, size: 1 << 20, backing: { kind: 'zero' } });
+ * machine.use(lazy);
+ * machine.run();
+ * if (lazy.isResident(0)) lazy.evict({ offset: 0, length: PAGE_SIZE });
+ * ```
  */
 export interface DemandPaging extends Plugin {
   /** The managed region: the one given, or the one created (null while not installed). */
@@ -202,8 +234,9 @@ export interface DemandPaging extends Plugin {
    */
   isResident(offset: number): boolean;
   /**
-   * Detaches every resident unit that intersects the range (whole units:
-   * a unit is attached and detached as one), so the next touch faults
+   * Detaches every unit that intersects the range and is attached in its
+   * place (whole units: a unit is attached and detached as one; a unit
+   * someone attached directly counts too), so the next touch faults
    * again. Returns the number of pages detached.
    *
    * @throws UsageError when not installed or the range is outside the region.
@@ -257,8 +290,11 @@ function isPageAligned(value: unknown): value is number {
  *
  * The fault path does one comparison to reject foreign faults, finds the
  * unit's backing by index (O(1), whatever the number of pages), and
- * allocates nothing but what the attach needs (the region record, and for
- * a first touch of `zero`/`source` units the dataspace).
+ * allocates nothing but what the attach needs: the region record, and
+ * once per `chunksPerDataspace` units of `zero`/`source` backing a
+ * dataspace. A new dataspace the quota cannot cover makes the handler
+ * throw, so the run stops with a HandlerError carrying the quota message.
+ * A unit someone else detached is served again on its next fault.
  *
  * Uninstalling unregisters the handler. When the plugin created the region
  * it also detaches it from the root, detaches every unit and destroys the
@@ -640,7 +676,8 @@ class DemandPagingPlugin implements DemandPaging {
   }
 
   /**
-   * Detaches `unit` if it is resident (and still attached as we left it).
+   * Detaches `unit` if its backing is attached in its place — by a fault,
+   * or by whoever attached it directly — and forgets that it is resident.
    * With `discard` (chunked backing only), drops its contents and destroys
    * its dataspace once no unit of it holds contents. Returns the pages detached.
    */
@@ -649,15 +686,16 @@ class DemandPagingPlugin implements DemandPaging {
     const chunked = this.unitOfPage === null;
     const d = chunked ? Math.floor(unit / this.unitsPerDataspace) : unit;
     const ds = this.backing[d] ?? null;
-    if (this.resident[unit] !== 0) {
+    if (ds !== null) {
       const at = this.unitOffset(unit);
       const there = region.lookup(at);
-      if (there !== undefined && there.target === ds && there.at === at) {
+      const dsOffset = chunked ? (unit - d * this.unitsPerDataspace) * this.unitBytes : this.entries[unit]!.dataspaceOffset;
+      if (there !== undefined && there.target === ds && there.at === at && there.offset === dsOffset) {
         region.detach(at);
         pages = there.size / PAGE_SIZE;
       }
-      this.forget(unit);
     }
+    if (this.resident[unit] !== 0) this.forget(unit);
     if (discard && chunked && this.filled[unit] !== 0) {
       this.filled[unit] = 0;
       if (--this.filledCount[d]! === 0) {
@@ -680,7 +718,7 @@ class DemandPagingPlugin implements DemandPaging {
       const root = machine.addressSpace.root;
       const there = root.lookup(this.createAt);
       if (there !== undefined && there.target === region) root.detach(this.createAt);
-      for (let unit = 0; unit < this.unitCount; unit++) if (this.resident[unit] !== 0) this.evictUnit(region, unit, false);
+      for (let unit = 0; unit < this.unitCount; unit++) this.evictUnit(region, unit, false);
       if (this.unitOfPage === null) for (const ds of this.backing) ds?.destroy();
       this.resetUnits();
       this.region = null;

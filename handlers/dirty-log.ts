@@ -62,6 +62,10 @@ export interface DirtyLogOptions {
    * the stack is left writable and never reported). Leave it false when
    * the guest registers its own fault handlers: their frames are built on
    * the stack, and a write-protected stack page there is fatal (DESIGN §2).
+   * The stack is found by its region name in the root map when the log is
+   * installed, after each `mmap`/`munmap` and at each collect: install the
+   * log after `machine.load`, or the stack is logged until the first of
+   * those.
    */
   readonly includeStack?: boolean;
   /** Name of the plugin and of its fault handler in the chain (default `'dirty-log'`). */
@@ -107,6 +111,7 @@ export interface DirtyLog extends Plugin {
    * True when the page holding `vaddr` is in the dirty set (written since
    * the last collect).
    *
+   * @param vaddr - any address inside the page
    * @example
    * ```ts
    * if (log.isDirty(0x20000)) console.log('written');
@@ -119,6 +124,8 @@ export interface DirtyLog extends Plugin {
    * makes behind the guest's back (`writeBytes`, a restore). Length 0 marks
    * nothing.
    *
+   * @param vaddr - first byte written (any alignment)
+   * @param length - bytes written
    * @throws UsageError when the range is not inside the 32-bit address space.
    * @example
    * ```ts
@@ -183,6 +190,7 @@ export interface DirtyLog extends Plugin {
  * Allocates 5 MiB of tables (a flag and a list slot per virtual page) at
  * the first install.
  *
+ * @param options - stack inclusion, name, chain position
  * @throws UsageError from `install` when the log is installed already.
  * @example
  * ```ts
@@ -199,168 +207,182 @@ export interface DirtyLog extends Plugin {
  * ```
  */
 export function dirtyLog(options: DirtyLogOptions = {}): DirtyLog {
-  const includeStack = options.includeStack ?? false;
-  const name = options.name ?? 'dirty-log';
-  const tail = options.tail ?? false;
+  return new DirtyLogPlugin(options.name ?? 'dirty-log', options.includeStack ?? false, options.tail ?? false);
+}
 
-  let machine: Machine | null = null;
-  let space: AddressSpace | null = null;
-  let layer: ProtectionLayer | null = null;
+/**
+ * The plugin behind {@link dirtyLog}. A class, so that every log shares
+ * one copy of the fault path's optimized code: a fresh log is at full
+ * speed from its first fault.
+ */
+class DirtyLogPlugin implements DirtyLog {
+  private machine: Machine | null = null;
+  private space: AddressSpace | null = null;
+  private layer: ProtectionLayer | null = null;
   /** 1 where the virtual page is in the dirty set. */
-  let flags: Uint8Array | null = null;
+  private flags: Uint8Array | null = null;
   /** Virtual page numbers of the dirty set, unordered, `count` of them. */
-  let list: Uint32Array | null = null;
-  let count = 0;
-  let faults = 0;
+  private list: Uint32Array | null = null;
+  private count = 0;
+  private faultCount = 0;
   /** Virtual page ranges [lo, hi) left open as `[stack]`, flattened. */
-  let stack: number[] = [];
+  private stack: number[] = [];
+  /** The chain handler: a distinct function per log (the chain refuses duplicates). */
+  private readonly handler: FaultHandler = (fault: Fault) => this.onFault(fault);
+  private readonly onSyscall = (nr: number): void => {
+    if (nr === Syscall.Mmap || nr === Syscall.Munmap) this.refreshStack();
+  };
 
-  /** Adds virtual page `vpage` to the dirty set. No allocation. */
-  const record = (vpage: number): void => {
-    if (flags![vpage] === 0) {
-      flags![vpage] = 1;
-      list![count++] = vpage;
+  constructor(
+    readonly name: string,
+    private readonly includeStack: boolean,
+    private readonly tail: boolean,
+  ) {}
+
+  get dirtyCount(): number {
+    return this.count;
+  }
+
+  get faults(): number {
+    return this.faultCount;
+  }
+
+  get installed(): boolean {
+    return this.machine !== null;
+  }
+
+  install(target: Machine): () => void {
+    if (this.machine !== null) throw new UsageError(`${this.name}: install: already installed in a machine`);
+    this.allocate();
+    const as = target.addressSpace;
+    const own = as.createProtectionLayer(this.name);
+    let unregister: (() => boolean) | null = null;
+    try {
+      this.machine = target;
+      this.space = as;
+      this.layer = own;
+      this.stack = [];
+      own.protect(0, ADDRESS_SPACE_SIZE, CLEAN);
+      // Pages already in the dirty set (from a previous install) stay open.
+      for (let k = 0; k < this.count; k++) own.protect(this.list![k]! * PAGE_SIZE, PAGE_SIZE, OPEN);
+      this.refreshStack();
+      unregister = target.registerFaultHandler(this.handler, { tail: this.tail, name: this.name });
+      target.events.on('syscall', this.onSyscall);
+    } catch (err) {
+      if (unregister !== null) unregister();
+      as.removeProtectionLayer(own);
+      this.machine = this.space = this.layer = null;
+      throw err;
     }
-  };
+    const off = unregister;
+    return () => {
+      target.events.off('syscall', this.onSyscall);
+      off();
+      as.removeProtectionLayer(own);
+      this.machine = this.space = this.layer = null;
+      this.stack = [];
+    };
+  }
 
-  const inStack = (vpage: number): boolean => {
-    for (let i = 0; i < stack.length; i += 2) if (vpage >= stack[i]! && vpage < stack[i + 1]!) return true;
-    return false;
-  };
+  collect(): Uint32Array {
+    if (this.list === null) return new Uint32Array(0);
+    const pages = this.list.slice(0, this.count).sort();
+    this.count = 0;
+    const own = this.layer;
+    if (own !== null) this.refreshStack();
+    const flags = this.flags!;
+    for (let k = 0; k < pages.length; k++) {
+      const vpage = pages[k]!;
+      flags[vpage] = 0;
+      const page = vpage * PAGE_SIZE;
+      if (own !== null && !this.inStack(vpage)) own.protect(page, PAGE_SIZE, CLEAN);
+      pages[k] = page;
+    }
+    return pages;
+  }
+
+  isDirty(vaddr: number): boolean {
+    return this.flags !== null && this.flags[(vaddr >>> 0) >>> PAGE_SHIFT] === 1;
+  }
+
+  markDirty(vaddr: number, length: number): void {
+    if (!Number.isInteger(vaddr) || vaddr < 0 || !Number.isInteger(length) || length < 0 || vaddr + length > ADDRESS_SPACE_SIZE) {
+      throw new UsageError(`${this.name}: markDirty: range ${String(vaddr)} + ${String(length)} is outside the 32-bit address space`);
+    }
+    if (length === 0) return;
+    this.allocate();
+    const last = Math.floor((vaddr + length - 1) / PAGE_SIZE);
+    for (let p = Math.floor(vaddr / PAGE_SIZE); p <= last; p++) {
+      this.record(p);
+      if (this.layer !== null) this.layer.protect(p * PAGE_SIZE, PAGE_SIZE, OPEN);
+    }
+  }
 
   /**
-   * Re-reads the `[stack]` regions of the root map: pages that left the
-   * stack and are not dirty are protected again, pages of the stack are
-   * opened. Cost O(regions + stack pages); called at install, after
-   * mmap/munmap and at collect.
+   * The fault path (see {@link dirtyLog}): a write fault on a page this
+   * log protects. O(1), no allocation.
    */
-  const refreshStack = (): void => {
-    if (includeStack) return;
-    const as = space!, own = layer!;
-    const next: number[] = [];
-    for (const r of as.root.regions()) {
-      if (r.name === STACK_NAME) next.push(r.at / PAGE_SIZE, (r.at + r.size) / PAGE_SIZE);
-    }
-    const old = stack;
-    stack = next;
-    for (let i = 0; i < old.length; i += 2) {
-      for (let p = old[i]!; p < old[i + 1]!; p++) {
-        if (flags![p] === 0 && !inStack(p)) own.protect(p * PAGE_SIZE, PAGE_SIZE, CLEAN);
-      }
-    }
-    for (let i = 0; i < next.length; i += 2) {
-      own.protect(next[i]! * PAGE_SIZE, (next[i + 1]! - next[i]!) * PAGE_SIZE, OPEN);
-    }
-  };
-
-  const onSyscall = (nr: number): void => {
-    if (nr === Syscall.Mmap || nr === Syscall.Munmap) refreshStack();
-  };
-
-  /** The chain handler: see {@link dirtyLog}. Hot path: no allocation. */
-  const handler: FaultHandler = (fault: Fault) => {
+  private onFault(fault: Fault): FaultStatus {
     if (fault.access !== Access.Write || !fault.protection) return FaultStatus.Continue;
-    const own = layer!;
+    const own = this.layer!;
     const vaddr = fault.address >>> 0;
     if ((own.get(vaddr) & Prot.Write) !== 0) return FaultStatus.Continue; // not ours
     const vpage = vaddr >>> PAGE_SHIFT;
     const page = vpage * PAGE_SIZE;
     own.protect(page, PAGE_SIZE, OPEN);
-    if (!writeResolvable(space!, vaddr, own)) {
+    if (!writeResolvable(this.space!, vaddr, own)) {
       own.protect(page, PAGE_SIZE, CLEAN);
       return FaultStatus.Continue;
     }
-    record(vpage);
-    faults++;
+    this.record(vpage);
+    this.faultCount++;
     return FaultStatus.Fixed;
-  };
+  }
 
-  const log: DirtyLog = {
-    name,
+  /** Adds virtual page `vpage` to the dirty set. No allocation. */
+  private record(vpage: number): void {
+    const flags = this.flags!;
+    if (flags[vpage] === 0) {
+      flags[vpage] = 1;
+      this.list![this.count++] = vpage;
+    }
+  }
 
-    install(target: Machine): () => void {
-      if (machine !== null) throw new UsageError(`${name}: install: already installed in a machine`);
-      if (flags === null) {
-        flags = new Uint8Array(VPAGE_COUNT);
-        list = new Uint32Array(VPAGE_COUNT);
+  /** The tables, made at first use. */
+  private allocate(): void {
+    if (this.flags !== null) return;
+    this.flags = new Uint8Array(VPAGE_COUNT);
+    this.list = new Uint32Array(VPAGE_COUNT);
+  }
+
+  private inStack(vpage: number): boolean {
+    const stack = this.stack;
+    for (let i = 0; i < stack.length; i += 2) if (vpage >= stack[i]! && vpage < stack[i + 1]!) return true;
+    return false;
+  }
+
+  /**
+   * Re-reads the `[stack]` regions of the root map: pages that left the
+   * stack and are not dirty are protected again, pages of the stack are
+   * opened. O(regions + stack pages); called at install, after
+   * mmap/munmap and at collect.
+   */
+  private refreshStack(): void {
+    if (this.includeStack) return;
+    const as = this.space!, own = this.layer!, flags = this.flags!;
+    const next: number[] = [];
+    for (const r of as.root.regions()) {
+      if (r.name === STACK_NAME) next.push(r.at / PAGE_SIZE, (r.at + r.size) / PAGE_SIZE);
+    }
+    const old = this.stack;
+    this.stack = next;
+    for (let i = 0; i < old.length; i += 2) {
+      for (let p = old[i]!; p < old[i + 1]!; p++) {
+        if (flags[p] === 0 && !this.inStack(p)) own.protect(p * PAGE_SIZE, PAGE_SIZE, CLEAN);
       }
-      const as = target.addressSpace;
-      const own = as.createProtectionLayer(name);
-      let unregister: (() => boolean) | null = null;
-      try {
-        machine = target;
-        space = as;
-        layer = own;
-        stack = [];
-        own.protect(0, ADDRESS_SPACE_SIZE, CLEAN);
-        // Pages already in the dirty set (a previous install) stay open.
-        for (let k = 0; k < count; k++) own.protect(list![k]! * PAGE_SIZE, PAGE_SIZE, OPEN);
-        refreshStack();
-        unregister = target.registerFaultHandler(handler, { tail, name });
-        target.events.on('syscall', onSyscall);
-      } catch (err) {
-        if (unregister !== null) unregister();
-        as.removeProtectionLayer(own);
-        machine = space = layer = null;
-        throw err;
-      }
-      const off = unregister;
-      return () => {
-        target.events.off('syscall', onSyscall);
-        off();
-        as.removeProtectionLayer(own);
-        machine = space = layer = null;
-        stack = [];
-      };
-    },
-
-    collect(): Uint32Array {
-      if (list === null) return new Uint32Array(0);
-      const pages = list.slice(0, count).sort();
-      count = 0;
-      const own = layer;
-      if (own !== null) refreshStack();
-      for (let k = 0; k < pages.length; k++) {
-        const vpage = pages[k]!;
-        flags![vpage] = 0;
-        const page = vpage * PAGE_SIZE;
-        if (own !== null && !inStack(vpage)) own.protect(page, PAGE_SIZE, CLEAN);
-        pages[k] = page;
-      }
-      return pages;
-    },
-
-    isDirty(vaddr: number): boolean {
-      return flags !== null && flags[(vaddr >>> 0) >>> PAGE_SHIFT] === 1;
-    },
-
-    markDirty(vaddr: number, length: number): void {
-      if (!Number.isInteger(vaddr) || vaddr < 0 || !Number.isInteger(length) || length < 0 || vaddr + length > ADDRESS_SPACE_SIZE) {
-        throw new UsageError(`${name}: markDirty: range ${String(vaddr)} + ${String(length)} is outside the 32-bit address space`);
-      }
-      if (length === 0) return;
-      if (flags === null) {
-        flags = new Uint8Array(VPAGE_COUNT);
-        list = new Uint32Array(VPAGE_COUNT);
-      }
-      const last = Math.floor((vaddr + length - 1) / PAGE_SIZE);
-      for (let p = Math.floor(vaddr / PAGE_SIZE); p <= last; p++) {
-        record(p);
-        if (layer !== null) layer.protect(p * PAGE_SIZE, PAGE_SIZE, OPEN);
-      }
-    },
-
-    get dirtyCount(): number {
-      return count;
-    },
-
-    get faults(): number {
-      return faults;
-    },
-
-    get installed(): boolean {
-      return machine !== null;
-    },
-  };
-  return log;
+    }
+    for (let i = 0; i < next.length; i += 2) {
+      own.protect(next[i]! * PAGE_SIZE, (next[i + 1]! - next[i]!) * PAGE_SIZE, OPEN);
+    }
+  }
 }

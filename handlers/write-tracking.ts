@@ -110,6 +110,8 @@ export interface WriteTracking extends Plugin {
    * @throws UsageError when the plugin is not installed, `ds` is not
    *   writable (sealed), or the attach fails (overlap, alignment, range —
    *   the message names the value).
+   * @param ds - the writable dataspace to monitor
+   * @param options - where to attach it and how much of it
    * @example
    * ```ts
    * const region = tracker.track(ds, { at: 0x4000_0000 });
@@ -120,6 +122,7 @@ export interface WriteTracking extends Plugin {
    * Stops monitoring `region` and detaches it. Returns false when it was
    * not tracked (any more) or is no longer attached where it was.
    *
+   * @param region - a region {@link WriteTracking.track} returned
    * @example
    * ```ts
    * tracker.untrack(region);
@@ -192,6 +195,7 @@ interface Entry extends TrackedRegion {
  * with `dirtyLog` for pages). Uninstalling unregisters the handler
  * and leaves the regions attached, writable and unmonitored.
  *
+ * @param options - name, chain position, clock
  * @throws UsageError from `install` when the plugin is installed already.
  * @example
  * ```ts

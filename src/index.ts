@@ -31,7 +31,7 @@ export { type RunResult, Signal, signalForCause, exitStatusOf } from './machine/
 export { CollectedOutput, type OutputSink } from './machine/output.js';
 export type { Plugin, Uninstall } from './machine/plugin.js';
 export type { MachineEvents } from './machine/events.js';
-export { Cpu, StopReason } from './cpu/cpu.js';
+export { Cpu, StopReason, type CpuOptions } from './cpu/cpu.js';
 export {
   GuestHandlerRegistry,
   type GuestHandlerInfo,
@@ -73,6 +73,35 @@ export { STACK_TOP, DEFAULT_STACK_SIZE, type LoadOptions } from './loader/load-p
 export { assemble, type AssembleOptions } from './asm/assemble.js';
 export { AssemblyError, type Diagnostic } from './asm/assembly-error.js';
 export { disassemble } from './disasm/disassemble.js';
+
+// Checkpoint images (the plugin is in handlers/checkpoint.ts)
+export { crc32 } from './checkpoint/crc32.js';
+export {
+  IMAGE_MAGIC,
+  IMAGE_VERSION,
+  HeaderField,
+  PageState,
+  SectionTag,
+  tagName,
+  type ImageHeader,
+  type MachineMeta,
+  type CpuState,
+  type DataspaceRecord,
+  type RegionRecord,
+  type RegionMapRecord,
+  type ProtectionRun,
+  type LayoutState,
+  type GuestHandlersState,
+  type PageIndex,
+  type DecodedImage,
+  type SectionInfo,
+} from './checkpoint/image-format.js';
+export { encodeImage, type ImageContents, type ImageIdentity, type PageSource as ImagePageSource } from './checkpoint/image-writer.js';
+export { decodeImage, verifyPage, type DecodeOptions } from './checkpoint/image-reader.js';
+export { ObjectIds, captureLayout, type CapturedLayout } from './checkpoint/layout-capture.js';
+export { planRestore, type RestorePlan, type PageSources } from './checkpoint/restore-plan.js';
+export { restoreMachine, checkFreshMachine, fillPage, type RestoreHooks, type RestoredObjects } from './checkpoint/machine-restore.js';
+export { type LinuxMemoryState } from './memory/linux-memory.js';
 
 // Guest ABI numbers
 export { Errno } from './syscalls/errno.js';

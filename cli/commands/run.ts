@@ -5,6 +5,11 @@ import { loadProgramFile } from '../load-file.js';
 import { FaultStats, describeWithInstruction, traceFaults } from '../fault-report.js';
 import { printError, writeAllSync } from '../output.js';
 import { CommandLineError, parseCount } from '../usage-error.js';
+import { checkpoint } from '../../handlers/checkpoint.js';
+import { cliContributor, runWithCheckpoints, type CliState } from '../checkpoint-dir.js';
+
+/** Images per chain (one full, then incremental ones) unless --checkpoint-full-every says otherwise. */
+export const DEFAULT_FULL_EVERY = 16;
 
 /** Help text of `faultline run`. */
 export const RUN_HELP = `Usage: faultline run PROGRAM [options] [--] [guest arguments...]
@@ -21,6 +26,12 @@ Options:
   --trace-faults         print one line per fault and its outcome to stderr
   --stats                print instructions, time and fault counts by cause
                          and by handler to stderr when the run ends
+  --checkpoint-every N   write a checkpoint image every N instructions into
+                         --checkpoint-dir (continue with faultline restore DIR)
+  --checkpoint-dir DIR   where images go (created if needed; NNNNNNNN.ckpt)
+  --checkpoint-full-every K
+                         start a new chain with a full image every K images,
+                         deleting the older ones (default ${DEFAULT_FULL_EVERY})
   -h, --help             show this help
 `;
 
@@ -35,6 +46,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       'memory-quota': { type: 'string' },
       'trace-faults': { type: 'boolean' },
       stats: { type: 'boolean' },
+      'checkpoint-every': { type: 'string' },
+      'checkpoint-dir': { type: 'string' },
+      'checkpoint-full-every': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,17 +61,32 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
   const memoryQuota = values['memory-quota'] === undefined ? undefined : parseCount('memory-quota', values['memory-quota']);
 
+  const every = values['checkpoint-every'] === undefined ? 0 : parseCount('checkpoint-every', values['checkpoint-every']);
+  const dir = values['checkpoint-dir'];
+  if ((every > 0) !== (dir !== undefined)) throw new CommandLineError('run: --checkpoint-every N (N > 0) and --checkpoint-dir DIR go together');
+  const fullEvery = values['checkpoint-full-every'] === undefined ? DEFAULT_FULL_EVERY : parseCount('checkpoint-full-every', values['checkpoint-full-every']);
+  if (fullEvery < 1) throw new CommandLineError('--checkpoint-full-every: must be at least 1');
+
   const program = await loadProgramFile(path);
+  const cli: CliState = { stdoutBytes: 0, stderrBytes: 0, every, fullEvery };
   const machine = new Machine({
     memoryQuota,
-    stdout: (bytes) => writeAllSync(1, bytes),
-    stderr: (bytes) => writeAllSync(2, bytes),
+    stdout: (bytes) => { cli.stdoutBytes += bytes.length; writeAllSync(1, bytes); },
+    stderr: (bytes) => { cli.stderrBytes += bytes.length; writeAllSync(2, bytes); },
   });
   machine.load(program, { argv: [path, ...guestArgs] });
   if (values['trace-faults']) traceFaults(machine, printError);
   const stats = values.stats ? new FaultStats(machine) : null;
   const started = performance.now();
-  const result = machine.run(maxInstructions === undefined ? {} : { maxInstructions });
+  const runOptions = maxInstructions === undefined ? {} : { maxInstructions };
+  let result;
+  if (dir !== undefined) {
+    const cp = checkpoint({ contributors: [cliContributor(cli)] });
+    machine.use(cp);
+    result = await runWithCheckpoints(machine, cp, { dir, every, fullEvery, ...runOptions });
+  } else {
+    result = machine.run(runOptions);
+  }
   if (stats !== null) for (const line of stats.lines(machine.cpu.instret, (performance.now() - started) / 1000)) printError(line);
   if (result.kind === 'limit') {
     printError(`faultline: stopped after ${maxInstructions} instructions (--max-instructions)`);

@@ -108,6 +108,7 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
     if (tag !== SectionTag.Plugin) stage = ORDER.indexOf(tag) + 1;
     const start = at + SECTION_HEADER_SIZE;
     const end = start + length;
+    if (length % 4 !== 0) r.fail(`section '${tagName(tag)}' length ${length} is not a multiple of 4`, at + 4);
     if (end > bytes.length) r.fail(`truncated: section '${tagName(tag)}' needs ${length} bytes of payload, ${bytes.length - start} left`, at + 4);
     sections.push({ tag: tagName(tag), offset: at, length, crc: storedCrc });
     if (tag !== SectionTag.PageData) {
@@ -153,7 +154,7 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
       default:
         r.fail(`unknown section '${tagName(tag)}'`);
     }
-    at = (end + 3) & ~3;
+    at = end;
   }
 }
 

@@ -7,7 +7,6 @@
 
 import type { AddressSpace } from '../memory/address-space.js';
 import type { Dataspace } from '../memory/dataspace.js';
-import { PAGE_SIZE } from '../memory/page.js';
 import type { RegionMap } from '../memory/region-map.js';
 import type { AttachTarget } from '../memory/region.js';
 import { TRAMPOLINE_ADDRESS } from '../machine/guest-handlers.js';
@@ -145,7 +144,15 @@ function isTrampoline(as: AddressSpace, at: number, target: AttachTarget): boole
   return at === TRAMPOLINE_ADDRESS && !target.isRegionMap && target.name === TRAMPOLINE_NAME && !target.writable && !as.isOwnedAnonymous(target);
 }
 
-/** Run-length page states of a dataspace from its frame table (-1 zero, -2 retired, else data). */
+/**
+ * Run-length page states of a dataspace from its frame table (-1 zero, -2
+ * retired, a frame offset for data): words `count << RUN_SHIFT | PageState`.
+ *
+ * @example
+ * ```ts
+ * pageRuns(Int32Array.of(-1, -1, 4096)); // [2 << 2 | 0, 1 << 2 | 1]
+ * ```
+ */
 export function pageRuns(frames: Int32Array): Uint32Array {
   const runs: number[] = [];
   let state = -1, count = 0;
@@ -176,11 +183,4 @@ function protectionRuns(prot: Uint8Array): ProtectionRun[] {
     runs.push({ firstPage: first, pageCount: p - first, prot: v });
   }
   return runs;
-}
-
-/** Bytes of `ds` pages in state Data (for quota checks). */
-export function pageBytes(runs: Uint32Array, state: number): number {
-  let pages = 0;
-  for (const run of runs) if ((run & 3) === state) pages += run >>> RUN_SHIFT;
-  return pages * PAGE_SIZE;
 }

@@ -31,6 +31,12 @@ export interface RestoreHooks {
    * Dataspaces never placed by a hook are filled.
    */
   readonly placeRegion?: (parent: RegionMap, region: RegionRecord, dataspace: Dataspace, record: DataspaceRecord) => boolean;
+  /**
+   * Called after the layout is built and before the guest handlers are
+   * registered again with their addresses, so a lazy restore can make
+   * their code present (registration checks that it is executable).
+   */
+  readonly beforeGuestHandlers?: (functions: readonly number[]) => void;
 }
 
 /** What {@link restoreMachine} built, by image id. */
@@ -123,6 +129,7 @@ export function restoreMachine(machine: Machine, plan: RestorePlan, hooks: Resto
   }
   for (const run of layout.protection) as.guestProtection.protect(run.firstPage * PAGE_SIZE, run.pageCount * PAGE_SIZE, run.prot);
   as.restoreLinuxState(layout);
+  hooks.beforeGuestHandlers?.(image.guestHandlers.functions);
   restoreHart(machine, plan);
   return { dataspaces, maps, deferred };
 }

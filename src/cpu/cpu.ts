@@ -17,6 +17,8 @@ import { compileBlock, type BlockHost, type CompiledBlock } from './block-compil
  * ```ts
  * if (cpu.run(1000) === StopReason.Ecall) handleSyscall();
  * ```
+ *
+ * @enum
  */
 export const StopReason = {
   /** The instruction budget ran out; the next instruction is at `pc`. */
@@ -27,7 +29,14 @@ export const StopReason = {
   Fault: 2,
 } as const;
 
-/** One of the {@link StopReason} values. */
+/**
+ * One of the {@link StopReason} values.
+ *
+ * @example
+ * ```ts
+ * const why: StopReason = machine.cpu.run(100);
+ * ```
+ */
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
 /** Counter CSRs readable from user mode (Zicntr). */
@@ -48,7 +57,15 @@ interface PageBlocks {
 const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint8Array(1024) };
 const MULTIPLY = { mulh, mulhsu, mulhu };
 
-/** Options of a {@link Cpu}. */
+/**
+ * Options of a {@link Cpu}; a {@link Machine} passes its own `jit` and
+ * `jitThreshold` options through.
+ *
+ * @example
+ * ```ts
+ * const machine = new Machine({ jit: false });   // interpret every instruction
+ * ```
+ */
 export interface CpuOptions {
   /**
    * Compile hot basic blocks to JavaScript functions (default true). Off,
@@ -120,8 +137,13 @@ export class Cpu {
   private lastBlocks: PageBlocks = NO_BLOCKS;
 
   /**
+   * Creates a hart with every register 0. A {@link Machine} makes its own;
+   * construct one directly only to run code without the machine's system
+   * calls and fault chain.
+   *
    * @param addressSpace - where instructions and data come from
    * @param options - whether to compile hot blocks
+   * @throws UsageError when `jitThreshold` is not an integer from 1 to 255.
    */
   constructor(readonly addressSpace: AddressSpace, options: CpuOptions = {}) {
     this.jit = (options.jit ?? true) && canCompile();
@@ -168,6 +190,15 @@ export class Cpu {
    * `ecall` (not retired: the caller performs it and advances `pc`), or at
    * a fault (not retired, no state changed; see {@link Cpu.fault}).
    * Never throws for anything the guest does.
+   *
+   * @param budget - the most instructions to retire (a positive integer)
+   * @returns why it stopped
+   * @example
+   * ```ts
+   * const cpu = new Cpu(addressSpace);
+   * cpu.pc = 0x10000;
+   * if (cpu.run(1000) === StopReason.Fault) console.log(cpu.fault.describe());
+   * ```
    */
   run(budget: number): StopReason {
     const x = this.x;

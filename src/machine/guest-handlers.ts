@@ -232,6 +232,11 @@ export class GuestHandlerRegistry {
     return this.limit;
   }
 
+  /**
+   * Sets the instruction limit of one guest handler call.
+   *
+   * @param value - a positive integer
+   */
   set instructionLimit(value: number) {
     if (!Number.isSafeInteger(value) || value < 1) {
       throw new FaultlineError(`GuestHandlerRegistry.instructionLimit: must be a positive integer, got ${String(value)}`);
@@ -266,6 +271,9 @@ export class GuestHandlerRegistry {
    * executable mapping, `-EEXIST` when it is registered already, or
    * `-ENOMEM` when the trampoline page cannot be mapped (its address is
    * taken by a guest mapping).
+   *
+   * @param fn - address of the guest function
+   * @param options - `tail` to add it at the tail of the chain
    */
   register(fn: number, options: { readonly tail?: boolean } = {}): number {
     fn >>>= 0;
@@ -282,7 +290,11 @@ export class GuestHandlerRegistry {
     return 0;
   }
 
-  /** `unregister_fault_handler(fn)` from the host: 0, or `-ENOENT` when `fn` is not registered. */
+  /**
+   * `unregister_fault_handler(fn)` from the host: 0, or `-ENOENT` when `fn` is not registered.
+   *
+   * @param fn - address of a registered guest function
+   */
   unregister(fn: number): number {
     fn >>>= 0;
     const info = this.byFn.get(fn);

@@ -20,7 +20,18 @@ import type { OutputSink } from './output.js';
 import type { Plugin, Uninstall } from './plugin.js';
 import { signalForCause, type RunResult } from './run-result.js';
 
-/** Options of a {@link Machine}. */
+/**
+ * Options of a {@link Machine}.
+ *
+ * @example
+ * ```ts
+ * const machine = new Machine({
+ *   memoryQuota: 64 << 20,                      // 64 MiB of guest memory
+ *   stdout: (bytes) => process.stdout.write(bytes),
+ *   livelockLimit: 100,
+ * });
+ * ```
+ */
 export interface MachineOptions {
   /** Bytes of guest backing memory the machine may use (default 1 GiB). */
   readonly memoryQuota?: number;
@@ -40,13 +51,29 @@ export interface MachineOptions {
   readonly jitThreshold?: number;
 }
 
-/** Options of {@link Machine.run} and {@link Machine.runAsync}. */
+/**
+ * Options of {@link Machine.run} and {@link Machine.runAsync}.
+ *
+ * @example
+ * ```ts
+ * // Run in slices of a million instructions, e.g. to checkpoint between them.
+ * let result = machine.run({ maxInstructions: 1_000_000 });
+ * while (result.kind === 'limit') result = machine.run({ maxInstructions: 1_000_000 });
+ * ```
+ */
 export interface RunOptions {
   /** Stop with `{ kind: 'limit' }` after this many more instructions (default: no limit). */
   readonly maxInstructions?: number;
 }
 
-/** Options of {@link Machine.load}. */
+/**
+ * Options of {@link Machine.load}.
+ *
+ * @example
+ * ```ts
+ * machine.load(program, { argv: ['prog', '--verbose'], envp: ['HOME=/'], exceptionTable: false });
+ * ```
+ */
 export interface MachineLoadOptions extends LoadOptions {
   /** Install the program's exception table as the last-resort fixup (default true). */
   readonly exceptionTable?: boolean;
@@ -122,7 +149,13 @@ export class Machine {
   private result: RunResult | null = null;
   private running = false;
 
-  /** @param options - quota, output sinks and livelock bound */
+  /**
+   * Creates a machine with an empty address space and no program; call
+   * {@link Machine.load} next. Throws UsageError for a bad option (quota,
+   * livelock limit, JIT threshold), naming the value.
+   *
+   * @param options - quota, output sinks, livelock bound and JIT settings
+   */
   constructor(options: MachineOptions = {}) {
     this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA });
     this.addressSpace = new AddressSpace({ memory: this.memory });
@@ -141,6 +174,9 @@ export class Machine {
    * does; installs its exception table unless `exceptionTable: false`.
    * Throws UsageError if a program is already loaded, FormatError if its
    * segments collide, QuotaExceededError when it does not fit.
+   *
+   * @param program - from {@link parseElf} or {@link assemble}
+   * @param options - argv, envp, stack size, whether to install the exception table
    */
   load(program: Program, options: MachineLoadOptions = {}): void {
     if (this.program !== null) throw new UsageError(`Machine.load: a program is already loaded (${this.program.name})`);
@@ -158,19 +194,29 @@ export class Machine {
    * default, at the tail with `{ tail: true }`. Returns a function (also
    * `Disposable`) that unregisters it. Throws UsageError if it is already
    * registered. A change during a dispatch takes effect from the next fault.
+   *
+   * @param handler - the function the chain calls with each fault
+   * @param options - `tail` to add at the tail, `name` for reports
    */
   registerFaultHandler(handler: FaultHandler, options: RegisterOptions = {}): Unregister {
     return this.chain.register(handler, options);
   }
 
-  /** Removes `handler` from the chain; returns whether it was there. */
+  /**
+   * Removes `handler` from the chain; returns whether it was there.
+   *
+   * @param handler - a function given to {@link Machine.registerFaultHandler}
+   */
   unregisterFaultHandler(handler: FaultHandler): boolean {
     return this.chain.unregister(handler);
   }
 
   /**
    * Installs `plugin`; returns the function (also `Disposable`) that
-   * uninstalls it, which answers false when called again.
+   * uninstalls it, which answers false when called again. Throws
+   * UsageError for something that is not a plugin.
+   *
+   * @param plugin - the product of a plugin factory, e.g. `demandPaging({...})`
    */
   use(plugin: Plugin): Uninstall {
     if (plugin === null || typeof plugin !== 'object' || typeof plugin.install !== 'function') {
@@ -194,6 +240,8 @@ export class Machine {
    * `maxInstructions` more have retired; may be called again after a
    * `limit`. Throws HandlerError when a handler throws, answers nonsense,
    * livelocks, or returns a promise (use {@link Machine.runAsync} for those).
+   *
+   * @param options - an instruction limit for this call
    */
   run(options: RunOptions = {}): RunResult {
     const stopAt = this.beginRun(options);
@@ -216,7 +264,10 @@ export class Machine {
 
   /**
    * Like {@link Machine.run}, but awaits handlers that return promises:
-   * the faulting thread waits while the promise is pending.
+   * the faulting thread waits while the promise is pending. Throws
+   * HandlerError as {@link Machine.run} does, also when a promise rejects.
+   *
+   * @param options - an instruction limit for this call
    */
   async runAsync(options: RunOptions = {}): Promise<RunResult> {
     const stopAt = this.beginRun(options);

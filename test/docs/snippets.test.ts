@@ -19,9 +19,13 @@
  *   must exit with status N instead of 0); `needs TOOL` (run only when TOOL
  *   is installed; skipped otherwise, failing under FAULTLINE_REQUIRE_TOOLS=1).
  * - Blocks of other languages (c, asm, text, console) are not run.
+ * - A shell block that installs or runs the whole suite (npm install/ci/test,
+ *   npm run bench, apt-get, git clone, sudo) must carry `skip`: the test
+ *   refuses to run it and fails instead, so a missing marker can never
+ *   touch the checkout's node_modules.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +98,9 @@ function markerValue(block: Block, name: string): string | undefined {
   return undefined;
 }
 
+/** Commands a snippet must never run from the test (they install, or recurse into the suite). */
+const UNSAFE = /\b(npm\s+(install|i|ci|test|run\s+(bench|docs|test))|npx\s+vitest|apt(-get)?|git\s+clone|sudo)\b/;
+
 function snippetName(block: Block): string {
   return `${block.doc.replace(/[^A-Za-z0-9]+/g, '-')}-L${block.line}`;
 }
@@ -112,7 +119,6 @@ beforeAll(() => {
   // node_modules/faultline -> the repository (built by test/global-setup.ts)
   mkdirSync(join(root, 'node_modules'));
   symlinkSync(ROOT, join(root, 'node_modules', 'faultline'), 'dir');
-  symlinkSync(join(ROOT, 'node_modules', '@types'), join(root, 'node_modules', '@types'), 'dir');
   // bin/faultline -> the built command line
   mkdirSync(join(root, 'bin'));
   const wrapper = join(root, 'bin', 'faultline');
@@ -125,7 +131,7 @@ beforeAll(() => {
   writeFileSync(join(ts, 'tsconfig.json'), JSON.stringify({
     compilerOptions: {
       target: 'ES2022', lib: ['ES2022', 'ESNext.Disposable'], module: 'NodeNext', moduleResolution: 'NodeNext',
-      strict: true, skipLibCheck: true, types: ['node'], noEmitOnError: false, rootDir: '.', outDir: '.',
+      strict: true, skipLibCheck: true, types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')], noEmitOnError: false, rootDir: '.', outDir: 'js',
     },
     include: ['*.ts'],
   }));
@@ -144,14 +150,18 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  if (root !== '') rmSync(root, { recursive: true, force: true });
+  if (root === '') return;
+  // Remove the link into the repository first, so that nothing can ever
+  // delete through it.
+  unlinkSync(join(root, 'node_modules', 'faultline'));
+  rmSync(root, { recursive: true, force: true });
 });
 
 /** Runs one block in `cwd`; returns its status and output. */
 function runBlock(block: Block, cwd: string): { status: number; stdout: string; stderr: string } {
   const env = { ...process.env, PATH: `${join(root, 'bin')}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' };
   const r = block.lang === 'ts'
-    ? spawnSync(process.execPath, [join(root, 'ts', `${snippetName(block)}.js`)], { cwd, encoding: 'utf8', env, timeout: 60_000 })
+    ? spawnSync(process.execPath, [join(root, 'ts', 'js', `${snippetName(block)}.js`)], { cwd, encoding: 'utf8', env, timeout: 60_000 })
     : spawnSync('sh', ['-e', '-c', block.body], { cwd, encoding: 'utf8', env, timeout: 60_000 });
   if (r.error !== undefined) throw r.error;
   return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
@@ -181,6 +191,9 @@ describe('documentation snippets run as shown', () => {
           if (REQUIRE_TOOLS) throw new Error(`${where}: needs ${tool}, which is not installed`);
           console.warn(`${where}: skipped, ${tool} is not installed`);
           continue;
+        }
+        if (block.lang === 'sh' && UNSAFE.test(block.body)) {
+          throw new Error(`${where}: this shell block installs or runs the suite; put <!-- snippet: skip --> before it`);
         }
         const result = runBlock(block, cwd);
         const status = Number(markerValue(block, 'exit') ?? '0');

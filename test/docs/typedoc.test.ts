@@ -22,7 +22,11 @@ const PROJECT_FILES = ['typedoc.json', 'tsconfig.json', 'package.json', 'README.
 
 const temps: string[] = [];
 afterAll(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  for (const dir of temps) {
+    // Remove the node_modules link first, so that nothing can ever delete through it.
+    rmSync(join(dir, 'node_modules'), { force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 function tempDir(prefix: string): string {

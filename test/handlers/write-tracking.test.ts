@@ -14,6 +14,7 @@ import {
   type UserContext,
 } from '../../src/index.js';
 import { dirtyLog, writeTracking } from '../../handlers/index.js';
+import { writeTrackingExample } from '../../examples/write-tracking.js';
 
 /** Syscall number used as a re-arm checkpoint by the test programs (unknown: -ENOSYS). */
 const CHECKPOINT = 0x7ff;
@@ -234,6 +235,16 @@ store1:
     const counts = countFaults(machine);
     expect(machine.run()).toEqual({ kind: 'exit', exitCode: 0 });
     expect(counts.writes).toBe(0);
+  });
+});
+
+describe('examples/write-tracking.ts', () => {
+  it('prints one record per arming, refuses the read-only map, never faults on reads', () => {
+    const lines = writeTrackingExample();
+    expect(lines[0]).toMatch(/^arming 1: table page 1 at 0x50102010 by pc 0x[0-9a-f]{8} \(#1\)$/);
+    expect(lines[1]).toMatch(/^arming 2: config page 0 at 0x50000008 by pc 0x[0-9a-f]{8} \(#2\)$/);
+    expect(lines[2]).toBe('write faults: 4 (2 tracked, 2 refused in rom); read faults: 0');
+    expect(lines[3]).toBe('rom stays read-only: true; table[1][4] = 100');
   });
 });
 

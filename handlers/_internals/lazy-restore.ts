@@ -1,0 +1,276 @@
+/**
+ * Lazy restore: the restored machine starts with the memory of every
+ * writable dataspace unpopulated, and each page is copied from the images
+ * when the guest first touches it, by demand paging.
+ *
+ *   parent map (the root, usually)
+ *   ---+------------- stand-in region map (same place, size, rights) --------------+---
+ *      | page 0 (data) | zero run (pages 1..7) | page 8 (data) | page 9 (data) | ...
+ *      +---------------+-----------------------+---------------+---------------+
+ *          |  designated entries of the dataspace D being restored, attached
+ *          v  on first touch; a data page is filled from the images as it is attached
+ *
+ * Each region that attached a dataspace with contents gets a stand-in
+ * region map in its place and a `demandPaging` plugin with designated
+ * backing: one entry per page of contents, one per run of never-written
+ * pages. {@link LazyRestore.complete} copies the pages not yet touched and
+ * puts the dataspaces back where their stand-ins are, so the layout is
+ * then exactly the checkpointed one.
+ */
+
+import {
+  PAGE_SIZE,
+  PageState,
+  RED_ZONE,
+  fillPage,
+  hex32,
+  type Dataspace,
+  type DataspaceRecord,
+  type Machine,
+  type RegionMap,
+  type RegionRecord,
+  type RestoreHooks,
+  type RestorePlan,
+  type Uninstall,
+} from '../../src/index.js';
+import { demandPaging, type DemandPaging, type DesignatedDataspace } from '../demand-paging.js';
+
+/** Bytes a guest-handler dispatch writes below the red zone (frame plus alignment slack). */
+const HANDLER_FRAME_BYTES = 176;
+/** Register number of sp. */
+const SP = 2;
+
+/**
+ * A lazy restore in progress: pages are served on first touch until
+ * {@link LazyRestore.complete}.
+ *
+ * @example
+ * ```ts
+ * const { lazy } = restoreCheckpoint(machine, images, { lazy: true });
+ * machine.run({ maxInstructions: 1e6 });
+ * console.log(lazy!.pagesServed, 'of', lazy!.pagesTotal);
+ * lazy!.complete();
+ * ```
+ */
+export interface LazyRestore {
+  /** Pages with contents copied from the images so far. */
+  readonly pagesServed: number;
+  /** Pages with contents in the restored state. */
+  readonly pagesTotal: number;
+  /** True until {@link complete}. */
+  readonly active: boolean;
+  /**
+   * Copies every page not touched yet, puts each dataspace back in place
+   * of its stand-in (the layout is then exactly the checkpointed one),
+   * makes `munmap`-able memory owned again, and uninstalls the demand
+   * paging. Calling it again does nothing. Call it between runs.
+   *
+   * @throws FormatError when a page not yet served is corrupted in its image.
+   */
+  complete(): void;
+}
+
+/** One region replaced by a stand-in. */
+interface StandIn {
+  readonly parent: RegionMap;
+  readonly region: RegionRecord;
+  readonly map: RegionMap;
+  readonly dataspace: Dataspace;
+  readonly id: number;
+  readonly entries: DesignatedDataspace[];
+  /** Entry index per page of the region. */
+  readonly entryOfPage: Int32Array;
+  readonly plugin: DemandPaging;
+  uninstall: Uninstall | null;
+}
+
+/**
+ * Builds a lazy restore: `hooks` for `restoreMachine`, then `start()`
+ * once the machine is built to install the demand paging.
+ *
+ * @internal Used by `restoreCheckpoint` in handlers/checkpoint.ts.
+ */
+export class LazyRestorer implements LazyRestore {
+  private readonly standIns: StandIn[] = [];
+  private readonly byMap = new Map<RegionMap, StandIn>();
+  /** 1 where the page of the dataspace (by id) has been filled. */
+  private readonly filled = new Map<number, Uint8Array>();
+  private readonly owned = new Map<number, boolean>();
+  private served = 0;
+  private total = 0;
+  private running = true;
+  private readonly onFault = (): void => this.prepareHandlerFrame();
+
+  constructor(private readonly machine: Machine, private readonly plan: RestorePlan) {
+    for (const [id, src] of plan.sources) {
+      let n = 0;
+      for (let p = 0; p < src.image.length; p++) if (src.image[p]! >= 0) n++;
+      this.total += n;
+      this.filled.set(id, new Uint8Array(src.image.length));
+    }
+  }
+
+  get pagesServed(): number {
+    return this.served;
+  }
+
+  get pagesTotal(): number {
+    return this.total;
+  }
+
+  get active(): boolean {
+    return this.running;
+  }
+
+  /** The hooks that put stand-ins in place of regions with contents. */
+  readonly hooks: RestoreHooks = {
+    placeRegion: (parent, region, dataspace, record) => this.place(parent, region, dataspace, record),
+    beforeGuestHandlers: (functions) => { for (const fn of functions) this.populate(fn >>> 0); },
+  };
+
+  /** Installs the demand paging of every stand-in (at the head of the chain). */
+  start(): void {
+    for (const s of this.standIns) s.uninstall = this.machine.use(s.plugin);
+    this.machine.events.on('fault', this.onFault);
+  }
+
+  complete(): void {
+    if (!this.running) return;
+    const as = this.machine.addressSpace;
+    for (const s of this.standIns) this.fillAll(s.id, s.dataspace);
+    for (const s of this.standIns) {
+      s.uninstall?.();
+      s.uninstall = null;
+      for (const r of s.map.regions()) s.map.detach(r.at);
+      for (const p of [...s.map.attachments]) {
+        const parent = p.map, at = p.at, offset = p.offset, size = p.size, writable = p.writable, executable = p.executable, name = p.name;
+        parent.detach(at);
+        parent.attach(s.dataspace, { at, offset: s.region.offset + offset, size, writable, executable, name });
+      }
+    }
+    for (const s of this.standIns) {
+      const ds = s.dataspace;
+      if (!this.owned.get(s.id) || ds.isDestroyed || as.isOwnedAnonymous(ds)) continue;
+      if (ds.attachments.length === 0) {
+        ds.destroy();
+        continue;
+      }
+      retireUncovered(ds);
+      if (ds.attachments.some((r) => r.map === as.root)) as.adoptAnonymous(ds);
+    }
+    this.machine.events.off('fault', this.onFault);
+    this.running = false;
+  }
+
+  /** Replaces `region` of `parent` by a stand-in (writable dataspaces only). */
+  private place(parent: RegionMap, region: RegionRecord, dataspace: Dataspace, record: DataspaceRecord): boolean {
+    if (!record.writable) return false;
+    const as = this.machine.addressSpace;
+    const name = region.name ?? record.name;
+    const map = as.createRegionMap(region.size, { name });
+    const states = pageStates(record);
+    const first = region.offset / PAGE_SIZE;
+    const count = region.size / PAGE_SIZE;
+    const entries: DesignatedDataspace[] = [];
+    const entryOfPage = new Int32Array(count);
+    for (let p = 0; p < count; ) {
+      const state = states[first + p]!;
+      let end = p + 1;
+      if (state !== PageState.Data) while (end < count && states[first + end] !== PageState.Data) end++;
+      entries.push({ offset: p * PAGE_SIZE, dataspace, dataspaceOffset: region.offset + p * PAGE_SIZE, size: (end - p) * PAGE_SIZE, writable: region.writable, name });
+      entryOfPage.fill(entries.length - 1, p, end);
+      p = end;
+    }
+    const id = record.id;
+    const plugin = demandPaging({
+      region: map,
+      backing: { kind: 'designated', dataspaces: entries },
+      name: `lazy-restore ${hex32(region.at)} "${name}"`,
+      writable: region.writable,
+      executable: region.executable,
+      onAttach: (r) => { if (r.size === PAGE_SIZE) this.fill(id, dataspace, (region.offset + r.offset) / PAGE_SIZE); },
+    });
+    parent.attach(map, { at: region.at, size: region.size, writable: region.writable, executable: region.executable, name: region.name });
+    const s: StandIn = { parent, region, map, dataspace, id, entries, entryOfPage, plugin, uninstall: null };
+    this.standIns.push(s);
+    this.byMap.set(map, s);
+    this.owned.set(id, record.owned);
+    return true;
+  }
+
+  /** Copies page `page` of `ds` from the images unless done already. */
+  private fill(id: number, ds: Dataspace, page: number): void {
+    const done = this.filled.get(id);
+    if (done === undefined || done[page] !== 0) return;
+    done[page] = 1;
+    if (fillPage(this.plan, id, ds, page)) this.served++;
+  }
+
+  private fillAll(id: number, ds: Dataspace): void {
+    const done = this.filled.get(id);
+    if (done === undefined) return;
+    for (let p = 0; p < done.length; p++) if (done[p] === 0) this.fill(id, ds, p);
+  }
+
+  /**
+   * Makes the page at virtual address `vaddr` present now, without a
+   * fault, if it lies in a stand-in hole (attaching its whole unit, as the
+   * demand paging would).
+   */
+  private populate(vaddr: number): void {
+    let map = this.machine.addressSpace.root;
+    let off = vaddr;
+    for (;;) {
+      const r = map.lookup(off);
+      const s = this.byMap.get(map);
+      if (r === undefined) {
+        if (s === undefined) return;
+        const e = s.entries[s.entryOfPage[Math.floor(off / PAGE_SIZE)]!]!;
+        map.attach(e.dataspace, { at: e.offset, offset: e.dataspaceOffset, size: e.size, writable: e.writable, executable: s.region.executable, name: e.name });
+        if (e.size === PAGE_SIZE) this.fill(s.id, s.dataspace, e.dataspaceOffset! / PAGE_SIZE);
+        return;
+      }
+      if (!r.target.isRegionMap) return;
+      off = r.offset + (off - r.at);
+      map = r.target;
+    }
+  }
+
+  /**
+   * A guest handler's frame is written on the faulting thread's stack by
+   * the host (no fault), and its pages must be present: make them present
+   * before the chain runs. Cheap when nothing is lazy there.
+   */
+  private prepareHandlerFrame(): void {
+    if (this.machine.guestHandlers.active) return;
+    const sp = this.machine.cpu.x[SP]! >>> 0;
+    const low = sp - RED_ZONE - HANDLER_FRAME_BYTES;
+    if (low < 0) return;
+    for (let page = Math.floor(low / PAGE_SIZE); page * PAGE_SIZE < sp; page++) this.populate(page * PAGE_SIZE);
+  }
+}
+
+/** Page state of every page of a dataspace record. */
+function pageStates(record: DataspaceRecord): Uint8Array {
+  const states = new Uint8Array(record.size / PAGE_SIZE);
+  let page = 0;
+  for (const run of record.runs) {
+    const count = run >>> 2;
+    states.fill(run & 3, page, page + count);
+    page += count;
+  }
+  return states;
+}
+
+/** Retires the pages of owned `ds` that no region covers any more (the guest unmapped them during the lazy phase). */
+function retireUncovered(ds: Dataspace): void {
+  const covered = new Uint8Array(ds.pageCount);
+  for (const r of ds.attachments) covered.fill(1, r.offset / PAGE_SIZE, (r.offset + r.size) / PAGE_SIZE);
+  for (let p = 0; p < ds.pageCount; ) {
+    if (covered[p] !== 0 || ds.frames[p] === -2) { p++; continue; }
+    let end = p + 1;
+    while (end < ds.pageCount && covered[end] === 0 && ds.frames[end] !== -2) end++;
+    ds.retire(p, end - p);
+    p = end;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Acceptance 2 of the documentation issue: every runnable example in
+ * examples/*.ts runs in the test suite and its output is checked, so none
+ * can rot.
+ *
+ * The table is the contract: one entry per example with its full expected
+ * standard output (and exit status 0, nothing on stderr). An example added
+ * to examples/ without an entry here fails the last test, naming it. The
+ * examples run from dist/ (test/global-setup.ts builds before the tests),
+ * exactly as their headers tell a reader to run them.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+interface ExampleEntry {
+  /** File name in examples/ without `.ts`. */
+  readonly name: string;
+  /** What it shows, for the test name. */
+  readonly shows: string;
+  /** Its whole standard output, line by line. */
+  readonly stdout: readonly string[];
+}
+
+const EXAMPLES: readonly ExampleEntry[] = [
+  {
+    name: 'compose-chain',
+    shows: 'host plugins and a guest handler in one chain, with the exception table last',
+    stdout: [
+      'fault: read at 0x30000010 -> guest handler 0x00010058, logger, zero-fill => fixed by zero-fill',
+      'fault: read at 0x70000000 -> guest handler 0x00010058 => fixed by guest handler 0x00010058',
+      'fault: read at 0x00000040 -> guest handler 0x00010058, logger, zero-fill => fixed by exception table',
+      'chain, head first: guest handler 0x00010058, logger, zero-fill',
+      'guest read 0 (zero-fill), 0x600d (guest handler), -14 (fixup); exit 0',
+    ],
+  },
+  {
+    name: 'monitor',
+    shows: 'a Genode-style monitor: demand paging of a managed dataspace, detach and fault again',
+    stdout: [
+      'Handling page fault: READ_FAULT pf_addr=0x50000000',
+      'attached sub_ds0 at address 0x50000000',
+      'Handling page fault: WRITE_FAULT pf_addr=0x50001000',
+      'attached sub_ds1 at address 0x50001000',
+      '[target] 0',
+      'detached 2 sub-dataspaces',
+      'Handling page fault: READ_FAULT pf_addr=0x50000000',
+      'attached sub_ds0 at address 0x50000000',
+      'Handling page fault: WRITE_FAULT pf_addr=0x50001000',
+      'attached sub_ds1 at address 0x50001000',
+      '[target] 1',
+      'detached 2 sub-dataspaces',
+      'Handling page fault: READ_FAULT pf_addr=0x50000000',
+      'attached sub_ds0 at address 0x50000000',
+      'Handling page fault: WRITE_FAULT pf_addr=0x50001000',
+      'attached sub_ds1 at address 0x50001000',
+      '[target] 2',
+      'detached 2 sub-dataspaces',
+      'Handling page fault: READ_FAULT pf_addr=0x50000000',
+      'attached sub_ds0 at address 0x50000000',
+      'Handling page fault: WRITE_FAULT pf_addr=0x50001000',
+      'attached sub_ds1 at address 0x50001000',
+      '[target] 3',
+      'detached 2 sub-dataspaces',
+      'Handling page fault: READ_FAULT pf_addr=0x50000000',
+      'attached sub_ds0 at address 0x50000000',
+      'Handling page fault: WRITE_FAULT pf_addr=0x50001000',
+      'attached sub_ds1 at address 0x50001000',
+      '[target] 4',
+      'detached 2 sub-dataspaces',
+      '10 faults served; counter 5, mirror 4; exit 0',
+    ],
+  },
+  {
+    name: 'dirty-logging',
+    shows: "mprotect-style dirty logging over epochs, keeping the guest's own mprotect",
+    stdout: [
+      'epoch 1: 2 dirty pages: 00011000 data+0x0000, 00013000 data+0x2000',
+      'epoch 2: 3 dirty pages: 00011000 data+0x0000, 00014000 [heap]+0x0000, 00015000 [heap]+0x1000',
+      'epoch 3: 2 dirty pages: 40000000 mmap+0x0000, 40003000 mmap+0x3000',
+      'skipped 1 store to the page the guest made read-only (00012000)',
+      '7 first-write faults in 3 epochs; the shadow copy matches guest memory: true',
+    ],
+  },
+  {
+    name: 'write-tracking',
+    shows: 'read-only-attach write tracking with re-arming',
+    stdout: [
+      'arming 1: table page 1 at 0x50102010 by pc 0x00010024 (#1)',
+      'arming 2: config page 0 at 0x50000008 by pc 0x00010044 (#2)',
+      'write faults: 4 (2 tracked, 2 refused in rom); read faults: 0',
+      'rom stays read-only: true; table[1][4] = 100',
+    ],
+  },
+];
+
+describe('examples', () => {
+  for (const example of EXAMPLES) {
+    it(`${example.name}: ${example.shows}`, () => {
+      const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'examples', `${example.name}.js`)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+      if (r.error !== undefined) throw r.error;
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trimEnd().split('\n')).toEqual(example.stdout);
+      expect(r.status).toBe(0);
+    });
+  }
+
+  it('has an entry for every example in examples/', () => {
+    const files = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+    const missing = files.filter((f) => !EXAMPLES.some((e) => e.name === f));
+    expect(missing, 'examples without an entry in test/examples.test.ts').toEqual([]);
+  });
+});
