@@ -4,12 +4,13 @@ import { summarize, timeSeconds, type Results } from './harness.js';
 
 /*
  * Zero-fill demand paging: the guest touches each page of a managed region
- * once, at page stride — a load (the fault: the plugin makes a one-page
- * dataspace, attaches it and answers Fixed; the load is retried and reads
- * the zero frame) then a store to the same page (no fault: it materializes
- * the page's frame). Per fault this costs the trap, the dispatch, the
- * dataspace and the attach, the retry, the frame, and five ordinary
- * instructions.
+ * once, at page stride — a load (the fault: the plugin attaches the page's
+ * share of a zero-filled backing dataspace, making one per 16 pages, and
+ * answers Fixed; the load is retried and reads the zero frame) then a store
+ * to the same page (no fault: it materializes the page's frame, which
+ * flushes the zero-frame translation). Per fault this costs the trap, the
+ * dispatch, the attach, the retry, the frame and its flush, a sixteenth of
+ * a dataspace, and five ordinary instructions.
  */
 const GUEST = `
   .text
