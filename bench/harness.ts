@@ -45,6 +45,15 @@ export class Results {
   }
 }
 
+/**
+ * Collects garbage left by earlier runs (when node runs with --expose-gc,
+ * as `npm run bench` does), so that one run's garbage is not collected
+ * inside the next run's timing.
+ */
+export function settle(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Wall-clock seconds of `fn`. */
 export function timeSeconds(fn: () => void): number {
   const start = process.hrtime.bigint();

@@ -9,6 +9,7 @@ import { Results } from './harness.js';
 import { benchGuestMips } from './guest-mips.js';
 import { benchExtableLookup, benchFaultRoundTrip } from './fault-roundtrip.js';
 import { benchDirtyLog } from './dirty-log.js';
+import { benchDemandPaging } from './demand-paging.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '60' } } });
 const runs = Number(values.runs);
@@ -16,6 +17,7 @@ const results = new Results();
 benchGuestMips(results, values.iterations, runs);
 benchFaultRoundTrip(results, runs);
 benchExtableLookup(results, runs);
+benchDemandPaging(results, runs);
 benchDirtyLog(results, runs);
 console.log(results.table());
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));

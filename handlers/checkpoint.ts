@@ -68,7 +68,9 @@ export interface CheckpointContributor {
   readonly name: string;
   /** The state to save now. */
   saveState(): Uint8Array;
-  /** Takes back the state saved by {@link saveState}. May throw to refuse it. */
+  /** Takes back the state saved by {@link saveState}. May throw to refuse it.
+   * @param state - the bytes `saveState` returned
+   */
   restoreState(state: Uint8Array): void;
 }
 
@@ -111,6 +113,7 @@ export interface Checkpointer extends Plugin {
    * pages written since the previous image (plus the stack's, unless
    * `logStack`). Call between runs (not from a fault handler).
    *
+   * @param options - `full: true` starts a new chain
    * @throws UsageError when not installed, or called while a guest handler runs.
    * @example
    * ```ts
@@ -126,6 +129,8 @@ export interface Checkpointer extends Plugin {
    * `writeBytes` or `Dataspace.write` on a page that already had contents),
    * so the next incremental image includes it.
    *
+   * @param vaddr - first byte written
+   * @param length - bytes written
    * @throws UsageError when the range is outside the 32-bit address space.
    * @example
    * ```ts
@@ -137,6 +142,7 @@ export interface Checkpointer extends Plugin {
   /**
    * Adds a contributor whose state goes into the next images.
    *
+   * @param contributor - the state provider
    * @throws UsageError when its name is taken.
    * @example
    * ```ts
@@ -163,6 +169,7 @@ export interface Checkpointer extends Plugin {
  * on the restored machine), protection layers of other plugins, dataspaces
  * not reachable from the root, output already written.
  *
+ * @param options - chain, stack and contributor options
  * @example
  * ```ts
  * import { Machine, assemble } from 'faultline';
@@ -432,7 +439,9 @@ function randomWord(): number {
 
 /** One image to restore from, with the name its errors use (a file name). */
 export interface ImageInput {
+  /** Name for error messages (a file name). */
   readonly name: string;
+  /** The image bytes. */
   readonly bytes: Uint8Array;
 }
 
@@ -474,6 +483,9 @@ export interface RestoredCheckpoint {
  * machine before or after (the lazy restore's demand paging sits at the
  * head of the chain, guest handlers behind what is installed before).
  *
+ * @param machine - a fresh machine
+ * @param images - the chain, full base first, each with the name its errors use
+ * @param options - lazy restore and contributors
  * @throws FormatError `image: offset 0x…: reason` for a bad image or chain.
  * @throws UsageError when the machine is not fresh, its quota is too small, or plugin state is unclaimed.
  * @example
@@ -511,6 +523,7 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
  * Decodes one image without restoring it (for tools such as `faultline
  * inspect`): every CRC is checked.
  *
+ * @param input - the image and its name
  * @throws FormatError naming the image and offset.
  * @example
  * ```ts

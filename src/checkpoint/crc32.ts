@@ -46,6 +46,10 @@ function buildTables(): Int32Array {
  * bytes before, 0 for none), so `crc32(ab) === crc32(b, crc32(a))`. Returns
  * an unsigned 32-bit integer. Never throws; `start`/`end` are clamped.
  *
+ * @param bytes - the data
+ * @param previous - CRC of the data before (0 to start afresh)
+ * @param start - first byte of `bytes` to include
+ * @param end - byte after the last one to include
  * @example
  * ```ts
  * crc32(new TextEncoder().encode('123456789')); // 0xcbf43926

@@ -34,15 +34,25 @@ export const FLAG_INCREMENTAL = 1;
 
 /** Header field offsets. */
 export const HeaderField = {
+  /** Offset of the magic number. */
   magic: 0,
+  /** Offset of the format version. */
   version: 8,
+  /** Offset of the flags word. */
   flags: 12,
+  /** Offset of the chain id (two words, low first). */
   chainId: 16,
+  /** Offset of the sequence number. */
   sequence: 24,
+  /** Offset of the image id. */
   imageId: 28,
+  /** Offset of the parent image id. */
   parentId: 32,
+  /** Offset of the section count. */
   sectionCount: 36,
+  /** Offset of the total size (two words, low first). */
   totalSize: 40,
+  /** Offset of the header CRC. */
   crc: 60,
 } as const;
 
@@ -57,14 +67,23 @@ export const HeaderField = {
  * ```
  */
 export const SectionTag = {
+  /** Machine facts: quota, exit status, program name and entry. */
   Meta: tag('META'),
+  /** The hart: registers, pc, instret, LR/SC reservation. */
   Cpu: tag('CPU '),
+  /** Address-space layout. */
   Layout: tag('LAYT'),
+  /** Guest fault handler registrations. */
   GuestHandlers: tag('GHND'),
+  /** The exception table. */
   ExceptionTable: tag('XTBL'),
+  /** One plugin's state (repeats). */
   Plugin: tag('PLUG'),
+  /** Page records: dataspace, page, CRC. */
   PageIndex: tag('PIDX'),
+  /** Page contents, 4096 bytes each. */
   PageData: tag('PDAT'),
+  /** End marker with the section count. */
   End: tag('END '),
 } as const;
 
@@ -75,6 +94,7 @@ function tag(name: string): number {
 /**
  * The four characters of a section tag, or its hex value when they are not printable.
  *
+ * @param value - a section tag as read from an image
  * @example
  * ```ts
  * tagName(0x54594c4c); // 'LLYT'
@@ -153,7 +173,9 @@ export interface CpuState {
   readonly instret: number;
   /** LR/SC reservation. */
   readonly reservationValid: boolean;
+  /** Address of the LR/SC reservation. */
   readonly reservationAddress: number;
+  /** Value loaded by the LR that made the reservation. */
   readonly reservationValue: number;
 }
 
@@ -163,9 +185,11 @@ export interface DataspaceRecord {
   readonly id: number;
   /** Bytes (a multiple of 4096). */
   readonly size: number;
+  /** Name (for messages and `maps()`). */
   readonly name: string;
   /** False once sealed. */
   readonly writable: boolean;
+  /** Informational shared flag (`s` in `maps()`). */
   readonly shared: boolean;
   /** Owned anonymous memory of the Linux-flavoured calls (mmap, brk, the loader's segments and stack). */
   readonly owned: boolean;
@@ -175,12 +199,17 @@ export interface DataspaceRecord {
 
 /** One region of a region map. */
 export interface RegionRecord {
+  /** Offset of the region's first byte in its region map. */
   readonly at: number;
+  /** Offset inside the target where the region starts. */
   readonly offset: number;
+  /** Size in bytes. */
   readonly size: number;
   /** Id of the attached dataspace or region map. */
   readonly target: number;
+  /** Write right at this level. */
   readonly writable: boolean;
+  /** Execute right at this level. */
   readonly executable: boolean;
   /** Name given at attach time, if any. */
   readonly name: string | undefined;
@@ -188,8 +217,11 @@ export interface RegionRecord {
 
 /** One region map of the layout. */
 export interface RegionMapRecord {
+  /** Id, unique among the dataspaces and region maps of the image. */
   readonly id: number;
+  /** Size in bytes. */
   readonly size: number;
+  /** Name (for messages and `maps()`). */
   readonly name: string;
   /** Regions sorted by address. */
   readonly regions: readonly RegionRecord[];
@@ -197,7 +229,9 @@ export interface RegionMapRecord {
 
 /** A run of pages with the same guest protection (only runs other than rwx are stored). */
 export interface ProtectionRun {
+  /** First virtual page number. */
   readonly firstPage: number;
+  /** Number of pages. */
   readonly pageCount: number;
   /** Prot bits. */
   readonly prot: number;
@@ -205,12 +239,15 @@ export interface ProtectionRun {
 
 /** Address-space layout (LAYT section). */
 export interface LayoutState {
+  /** Every dataspace reachable from the root, sorted by id. */
   readonly dataspaces: readonly DataspaceRecord[];
   /** Region maps, every map after the maps attached into it; the root is last. */
   readonly maps: readonly RegionMapRecord[];
   /** Guest `mprotect` overlay. */
   readonly protection: readonly ProtectionRun[];
+  /** Start of the heap. */
   readonly brkBase: number;
+  /** Current program break. */
   readonly currentBrk: number;
   /** True once the loader set the heap start. */
   readonly brkSet: boolean;
@@ -228,8 +265,11 @@ export interface GuestHandlersState {
 
 /** The page index (PIDX section): parallel arrays, sorted by (dataspace, page). */
 export interface PageIndex {
+  /** Dataspace id of each record. */
   readonly ids: Uint32Array;
+  /** Page number of each record. */
   readonly pages: Uint32Array;
+  /** CRC-32 of each record's page. */
   readonly crcs: Uint32Array;
   /** Absolute offset in the image of the first page's data (record k at dataOffset + 4096 k). */
   readonly dataOffset: number;
@@ -241,15 +281,21 @@ export interface DecodedImage {
   readonly name: string;
   /** The image bytes. */
   readonly bytes: Uint8Array;
+  /** The decoded header. */
   readonly header: ImageHeader;
+  /** The META section. */
   readonly meta: MachineMeta;
+  /** The CPU section. */
   readonly cpu: CpuState;
+  /** The LAYT section. */
   readonly layout: LayoutState;
+  /** The GHND section. */
   readonly guestHandlers: GuestHandlersState;
   /** The exception table, or null when the machine had none. */
   readonly exceptionTable: readonly ExtableEntry[] | null;
   /** State contributed by plugins, by name. */
   readonly plugins: ReadonlyMap<string, Uint8Array>;
+  /** The PIDX section. */
   readonly pages: PageIndex;
   /** True when every page's CRC was checked at decode time. */
   readonly pagesVerified: boolean;
@@ -259,6 +305,7 @@ export interface DecodedImage {
 
 /** Where a section sits in its image. */
 export interface SectionInfo {
+  /** The four-character tag. */
   readonly tag: string;
   /** Absolute offset of the section header. */
   readonly offset: number;

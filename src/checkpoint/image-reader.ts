@@ -69,6 +69,9 @@ const ORDER = [
  * `verifyPages: false`) every page's CRC. The result keeps views into
  * `bytes`; do not modify it afterwards.
  *
+ * @param bytes - the image
+ * @param name - what messages call it (a file name)
+ * @param options - whether to check every page now
  * @throws FormatError `name: offset 0x…: reason` for a truncated, corrupted, malformed or wrong-version image.
  * @example
  * ```ts
@@ -162,6 +165,8 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
  * Checks the CRC of record `k` of `image`'s page index against its data.
  * Returns the page's bytes (a view into the image).
  *
+ * @param image - a decoded image
+ * @param k - index of the record in its page index
  * @throws FormatError naming the image, the page's offset, its dataspace and page number.
  * @example
  * ```ts

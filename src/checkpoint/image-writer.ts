@@ -31,33 +31,49 @@ import {
  * (dataspace id, page).
  */
 export interface PageSource {
+  /** Number of pages. */
   readonly count: number;
+  /** Dataspace id of each page. */
   readonly ids: Uint32Array;
+  /** Page number of each page. */
   readonly pages: Uint32Array;
+  /** Byte offset of each page's contents in `memory`. */
   readonly frames: Int32Array;
+  /** The bytes the frames index (the physical memory). */
   readonly memory: Uint8Array;
 }
 
 /** Identity of an image in its chain. */
 export interface ImageIdentity {
+  /** True for an incremental image (sequence > 0). */
   readonly incremental: boolean;
   /** 16 hex digits. */
   readonly chainId: string;
+  /** Position in the chain (0 for a full image). */
   readonly sequence: number;
+  /** Random nonzero id of the image. */
   readonly imageId: number;
+  /** Id of the previous image of the chain (0 for a full image). */
   readonly parentId: number;
 }
 
 /** Everything {@link encodeImage} writes. */
 export interface ImageContents {
+  /** Where the image sits in its chain. */
   readonly identity: ImageIdentity;
+  /** Machine facts. */
   readonly meta: MachineMeta;
+  /** The hart. */
   readonly cpu: CpuState;
+  /** The address-space layout. */
   readonly layout: LayoutState;
+  /** Guest fault handler registrations. */
   readonly guestHandlers: GuestHandlersState;
+  /** The exception table, or null. */
   readonly exceptionTable: readonly ExtableEntry[] | null;
   /** Plugin state by name, written in this order. */
   readonly plugins: ReadonlyMap<string, Uint8Array>;
+  /** The pages to write. */
   readonly pages: PageSource;
 }
 
@@ -66,6 +82,7 @@ export interface ImageContents {
  * one PLUG per plugin, PIDX, PDAT, END. The page data is copied once,
  * straight into the result, and checksummed there.
  *
+ * @param contents - everything the image holds
  * @throws FaultlineError when the pages are not sorted by (dataspace, page) (a broken invariant of the caller).
  * @example
  * ```ts

@@ -42,12 +42,20 @@ export class ObjectIds {
   private readonly ids = new WeakMap<AttachTarget, number>();
   private next: number;
 
-  /** @param first - the first id handed out (default 1; 0 is never an id) */
+  /**
+   * Makes an allocator whose first id is `first`.
+   *
+   * @param first - the first id handed out (default 1; 0 is never an id)
+   */
   constructor(first = 1) {
     this.next = first;
   }
 
-  /** The id of `target`, assigned on first sight. */
+  /**
+   * The id of `target`, assigned on first sight.
+   *
+   * @param target - a dataspace or region map
+   */
   of(target: AttachTarget): number {
     let id = this.ids.get(target);
     if (id === undefined) {
@@ -57,7 +65,12 @@ export class ObjectIds {
     return id;
   }
 
-  /** Gives `target` the id `id` (used when a restore continues a chain). */
+  /**
+   * Gives `target` the id `id` (used when a restore continues a chain).
+   *
+   * @param target - a dataspace or region map
+   * @param id - the id it had in an image
+   */
   assign(target: AttachTarget, id: number): void {
     this.ids.set(target, id);
     if (id >= this.next) this.next = id + 1;
@@ -66,6 +79,7 @@ export class ObjectIds {
 
 /** A captured layout and the live dataspaces behind its records. */
 export interface CapturedLayout {
+  /** The layout, ready for an image. */
   readonly layout: LayoutState;
   /** The dataspace of each dataspace record, by id. */
   readonly dataspaces: ReadonlyMap<number, Dataspace>;
@@ -79,6 +93,8 @@ export interface CapturedLayout {
  * handlers again maps it). Cost: O(regions + dataspace pages), plus one
  * pass over the protection overlay of the mapped pages.
  *
+ * @param as - the address space to capture
+ * @param ids - id allocator, kept across the images of a chain
  * @example
  * ```ts
  * const { layout } = captureLayout(machine.addressSpace, new ObjectIds());

@@ -29,19 +29,28 @@ export interface RestoreHooks {
    * place into `parent` itself (a stand-in served on demand) and
    * {@link restoreMachine} neither attaches the dataspace there nor fills it.
    * Dataspaces never placed by a hook are filled.
+   *
+   * @param parent - the region map being rebuilt
+   * @param region - the region as the image records it
+   * @param dataspace - the restored (still empty) dataspace it attaches
+   * @param record - the dataspace's record in the image
    */
   readonly placeRegion?: (parent: RegionMap, region: RegionRecord, dataspace: Dataspace, record: DataspaceRecord) => boolean;
   /**
    * Called after the layout is built and before the guest handlers are
    * registered again with their addresses, so a lazy restore can make
    * their code present (registration checks that it is executable).
+   *
+   * @param functions - the guest handler addresses, chain order
    */
   readonly beforeGuestHandlers?: (functions: readonly number[]) => void;
 }
 
 /** What {@link restoreMachine} built, by image id. */
 export interface RestoredObjects {
+  /** The dataspaces built, by image id. */
   readonly dataspaces: ReadonlyMap<number, Dataspace>;
+  /** The region maps built (the root included), by image id. */
   readonly maps: ReadonlyMap<number, RegionMap>;
   /** Dataspaces whose contents were left to the hooks. */
   readonly deferred: ReadonlySet<number>;
@@ -51,6 +60,7 @@ export interface RestoredObjects {
  * Checks that `machine` is fresh: no program loaded, nothing mapped, no
  * instruction retired.
  *
+ * @param machine - the machine to check
  * @throws UsageError naming what is not fresh.
  * @example
  * ```ts
@@ -71,6 +81,9 @@ export function checkFreshMachine(machine: Machine): void {
  * a corrupted page found here leaves the machine half-built: decode with
  * `verifyPages` for the all-or-nothing guarantee).
  *
+ * @param machine - a fresh machine (no program, nothing mapped)
+ * @param plan - the validated chain
+ * @param hooks - changes for a lazy restore (none: copy every page now)
  * @throws UsageError when the machine is not fresh or its quota cannot hold the layout (nothing changed then).
  * @throws FaultlineError when a guest handler cannot be registered again (a broken invariant of the images).
  * @example
@@ -139,6 +152,10 @@ export function restoreMachine(machine: Machine, plan: RestorePlan, hooks: Resto
  * into `ds` (checking its CRC). Returns false when no image holds it (the
  * page reads as zero).
  *
+ * @param plan - the validated chain
+ * @param id - the dataspace's id in the images
+ * @param ds - the restored dataspace
+ * @param page - page number inside it
  * @example
  * ```ts
  * fillPage(plan, id, ds, 3);

@@ -33,6 +33,7 @@ export interface RestorePlan {
  * sequence number and its predecessor as parent. Then locates the newest
  * copy of every page the last layout says has contents.
  *
+ * @param images - decoded images, the full base first
  * @throws FormatError naming the image and header offset of a chain that is empty, out of order, mixed or incomplete.
  * @example
  * ```ts

@@ -315,6 +315,17 @@ export class AddressSpace implements TranslationOwner {
    * ```
    */
   flush(vpageStart: number, count: number, rights: number = ALL_RIGHTS): void {
+    if (count === 1) {
+      // One page (a demand-paging evict, a first write): plain stores beat
+      // three calls of the fill builtin.
+      if ((rights & Prot.Read) !== 0) this.readTlb[vpageStart] = -1;
+      if ((rights & Prot.Write) !== 0) this.writeTlb[vpageStart] = -1;
+      if ((rights & Prot.Exec) !== 0) {
+        this.execTlb[vpageStart] = -1;
+        if (this.codePages[vpageStart] !== 0) this.dropCode(vpageStart, vpageStart + 1);
+      }
+      return;
+    }
     const end = vpageStart + count;
     if ((rights & Prot.Read) !== 0) this.readTlb.fill(-1, vpageStart, end);
     if ((rights & Prot.Write) !== 0) this.writeTlb.fill(-1, vpageStart, end);
@@ -734,6 +745,7 @@ export class AddressSpace implements TranslationOwner {
    * Sets the Linux-call bookkeeping back to `state` (checkpoint restore).
    * Maps nothing: the heap's mappings come back with the region maps.
    *
+   * @param state - the bookkeeping to set, as {@link linuxState} returned it
    * @throws UsageError when an address is not page aligned or the break is below the heap start.
    * @example
    * ```ts
@@ -749,6 +761,7 @@ export class AddressSpace implements TranslationOwner {
    * (made by `mmap`, `brk` or {@link mapAnonymous}): `munmap` retires its
    * pages and destroys it when nothing of it stays mapped.
    *
+   * @param ds - the dataspace to ask about
    * @example
    * ```ts
    * const owned = as.root.regions().filter((r) => !r.target.isRegionMap && as.isOwnedAnonymous(r.target));
@@ -762,6 +775,7 @@ export class AddressSpace implements TranslationOwner {
    * Makes `ds`, already attached in the root map, owned anonymous memory
    * (checkpoint restore recreates `mmap`-made memory this way).
    *
+   * @param ds - a dataspace of this address space, attached in the root map
    * @throws UsageError when `ds` is destroyed, of another physical memory, or not attached in the root map.
    * @example
    * ```ts

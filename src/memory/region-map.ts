@@ -455,7 +455,8 @@ export class RegionMap {
     region.slot = slot;
     this.slots[slot] = region;
     const start = region.at / PAGE_SIZE;
-    this.index.fill(slot, start, start + region.size / PAGE_SIZE);
+    if (region.size === PAGE_SIZE) this.index[start] = slot;
+    else this.index.fill(slot, start, start + region.size / PAGE_SIZE);
     linkAttachment(region);
     this.liveCount++;
   }
@@ -463,7 +464,8 @@ export class RegionMap {
   /** Takes a region out of the index and its slot; unlinks it from its target. No flush. */
   private remove(region: Region): void {
     const start = region.at / PAGE_SIZE;
-    this.index.fill(-1, start, start + region.size / PAGE_SIZE);
+    if (region.size === PAGE_SIZE) this.index[start] = -1;
+    else this.index.fill(-1, start, start + region.size / PAGE_SIZE);
     this.slots[region.slot] = null;
     this.freeSlots.push(region.slot);
     region.slot = -1;
