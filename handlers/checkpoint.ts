@@ -74,7 +74,14 @@ export interface CheckpointContributor {
   restoreState(state: Uint8Array): void;
 }
 
-/** Options of {@link checkpoint}. */
+/**
+ * Options of {@link checkpoint}.
+ *
+ * @example
+ * ```ts
+ * const cp = checkpoint({ logStack: false, contributors: [myPluginState] });
+ * ```
+ */
 export interface CheckpointOptions {
   /** Name of the plugin and prefix of its dirty log's name. Default `'checkpoint'`. */
   readonly name?: string;
@@ -96,7 +103,14 @@ export interface CheckpointOptions {
   readonly chainId?: string;
 }
 
-/** Options of {@link Checkpointer.checkpoint}. */
+/**
+ * Options of {@link Checkpointer.checkpoint}.
+ *
+ * @example
+ * ```ts
+ * const base = cp.checkpoint({ full: true });
+ * ```
+ */
 export interface TakeOptions {
   /** Start a new chain with a full image even if an incremental one is possible. */
   readonly full?: boolean;
@@ -105,6 +119,13 @@ export interface TakeOptions {
 /**
  * The checkpoint plugin: install with `machine.use(cp)`, then call
  * {@link checkpoint} between runs.
+ *
+ * @example
+ * ```ts
+ * const cp: Checkpointer = checkpoint();
+ * machine.use(cp);
+ * const image = cp.checkpoint();
+ * ```
  */
 export interface Checkpointer extends Plugin {
   /**
@@ -437,7 +458,14 @@ function randomWord(): number {
 
 // ---- restore -----------------------------------------------------------------
 
-/** One image to restore from, with the name its errors use (a file name). */
+/**
+ * One image to restore from, with the name its errors use (a file name).
+ *
+ * @example
+ * ```ts
+ * const input: ImageInput = { name: '00000000.ckpt', bytes: await readFile('00000000.ckpt') };
+ * ```
+ */
 export interface ImageInput {
   /** Name for error messages (a file name). */
   readonly name: string;
@@ -445,7 +473,14 @@ export interface ImageInput {
   readonly bytes: Uint8Array;
 }
 
-/** Options of {@link restoreCheckpoint}. */
+/**
+ * Options of {@link restoreCheckpoint}.
+ *
+ * @example
+ * ```ts
+ * restoreCheckpoint(machine, images, { lazy: true, contributors: [myPluginState] });
+ * ```
+ */
 export interface RestoreOptions {
   /**
    * Start with memory unpopulated and copy each page from the images on
@@ -459,7 +494,15 @@ export interface RestoreOptions {
   readonly ignoreUnclaimedState?: boolean;
 }
 
-/** What {@link restoreCheckpoint} restored. */
+/**
+ * What {@link restoreCheckpoint} restored.
+ *
+ * @example
+ * ```ts
+ * const { image, lazy } = restoreCheckpoint(machine, images, { lazy: true });
+ * lazy?.complete();
+ * ```
+ */
 export interface RestoredCheckpoint {
   /** The last image of the chain: the state the machine is in now. */
   readonly image: DecodedImage;

@@ -242,7 +242,8 @@ export class LazyRestorer implements LazyRestore {
    * before the chain runs. Cheap when nothing is lazy there.
    */
   private prepareHandlerFrame(): void {
-    if (this.machine.guestHandlers.active) return;
+    const machine = this.machine;
+    if (machine.guestHandlers.active || !machine.chain.list().some((e) => e.name.startsWith('guest handler '))) return;
     const sp = this.machine.cpu.x[SP]! >>> 0;
     const low = sp - RED_ZONE - HANDLER_FRAME_BYTES;
     if (low < 0) return;

@@ -19,9 +19,23 @@
 
 import type { ExtableEntry } from '../loader/program.js';
 
-/** First eight bytes of every image. */
+/**
+ * First eight bytes of every image.
+ *
+ * @example
+ * ```ts
+ * const isImage = IMAGE_MAGIC.every((b, i) => bytes[i] === b);
+ * ```
+ */
 export const IMAGE_MAGIC = new Uint8Array([0x89, 0x46, 0x4c, 0x43, 0x4b, 0x50, 0x0d, 0x0a]);
-/** The format version this code writes and reads. */
+/**
+ * The format version this code writes and reads.
+ *
+ * @example
+ * ```ts
+ * if (new DataView(bytes.buffer).getUint32(HeaderField.version, true) !== IMAGE_VERSION) console.log('other version');
+ * ```
+ */
 export const IMAGE_VERSION = 1;
 /** Bytes of the image header. */
 export const HEADER_SIZE = 64;
@@ -32,7 +46,14 @@ export const PAGE_RECORD_SIZE = 12;
 /** Header flag: the image is incremental (holds only pages written since its parent). */
 export const FLAG_INCREMENTAL = 1;
 
-/** Header field offsets. */
+/**
+ * Header field offsets.
+ *
+ * @example
+ * ```ts
+ * const sequence = new DataView(bytes.buffer).getUint32(HeaderField.sequence, true);
+ * ```
+ */
 export const HeaderField = {
   /** Offset of the magic number. */
   magic: 0,
@@ -131,7 +152,14 @@ export const DataspaceFlag = { Writable: 1, Shared: 2, Owned: 4 } as const;
 /** Flags of a region record. */
 export const RegionFlag = { Writable: 1, Executable: 2, Named: 4 } as const;
 
-/** The image header, decoded. */
+/**
+ * The image header, decoded.
+ *
+ * @example
+ * ```ts
+ * const { incremental, sequence, chainId } = decodeImage(bytes, 'a.ckpt').header;
+ * ```
+ */
 export interface ImageHeader {
   /** Format version (always {@link IMAGE_VERSION} once decoded). */
   readonly version: number;
@@ -151,7 +179,14 @@ export interface ImageHeader {
   readonly totalSize: number;
 }
 
-/** Machine-level facts of an image (META section). */
+/**
+ * Machine-level facts of an image (META section).
+ *
+ * @example
+ * ```ts
+ * const quota = decodeImage(bytes, 'a.ckpt').meta.memoryQuota;
+ * ```
+ */
 export interface MachineMeta {
   /** The machine's memory quota in bytes. */
   readonly memoryQuota: number;
@@ -163,7 +198,14 @@ export interface MachineMeta {
   readonly programEntry: number;
 }
 
-/** The hart (CPU section). */
+/**
+ * The hart (CPU section).
+ *
+ * @example
+ * ```ts
+ * const { pc, instret } = decodeImage(bytes, 'a.ckpt').cpu;
+ * ```
+ */
 export interface CpuState {
   /** x0..x31. */
   readonly regs: Int32Array;
@@ -179,7 +221,14 @@ export interface CpuState {
   readonly reservationValue: number;
 }
 
-/** One dataspace of the layout. */
+/**
+ * One dataspace of the layout.
+ *
+ * @example
+ * ```ts
+ * for (const ds of image.layout.dataspaces) console.log(ds.id, ds.name, ds.size);
+ * ```
+ */
 export interface DataspaceRecord {
   /** Id, stable across the images of a chain. */
   readonly id: number;
@@ -197,7 +246,14 @@ export interface DataspaceRecord {
   readonly runs: Uint32Array;
 }
 
-/** One region of a region map. */
+/**
+ * One region of a region map.
+ *
+ * @example
+ * ```ts
+ * for (const r of image.layout.maps.at(-1)!.regions) console.log(hex32(r.at), r.size, r.target);
+ * ```
+ */
 export interface RegionRecord {
   /** Offset of the region's first byte in its region map. */
   readonly at: number;
@@ -215,7 +271,14 @@ export interface RegionRecord {
   readonly name: string | undefined;
 }
 
-/** One region map of the layout. */
+/**
+ * One region map of the layout.
+ *
+ * @example
+ * ```ts
+ * const root = image.layout.maps[image.layout.maps.length - 1];
+ * ```
+ */
 export interface RegionMapRecord {
   /** Id, unique among the dataspaces and region maps of the image. */
   readonly id: number;
@@ -227,7 +290,14 @@ export interface RegionMapRecord {
   readonly regions: readonly RegionRecord[];
 }
 
-/** A run of pages with the same guest protection (only runs other than rwx are stored). */
+/**
+ * A run of pages with the same guest protection (only runs other than rwx are stored).
+ *
+ * @example
+ * ```ts
+ * for (const run of image.layout.protection) console.log(run.firstPage * 4096, run.pageCount, run.prot);
+ * ```
+ */
 export interface ProtectionRun {
   /** First virtual page number. */
   readonly firstPage: number;
@@ -237,7 +307,14 @@ export interface ProtectionRun {
   readonly prot: number;
 }
 
-/** Address-space layout (LAYT section). */
+/**
+ * Address-space layout (LAYT section).
+ *
+ * @example
+ * ```ts
+ * const { brkBase, currentBrk, mmapTop } = image.layout;
+ * ```
+ */
 export interface LayoutState {
   /** Every dataspace reachable from the root, sorted by id. */
   readonly dataspaces: readonly DataspaceRecord[];
@@ -255,7 +332,14 @@ export interface LayoutState {
   readonly mmapTop: number;
 }
 
-/** Guest fault handlers (GHND section). */
+/**
+ * Guest fault handlers (GHND section).
+ *
+ * @example
+ * ```ts
+ * const handlers = image.guestHandlers.functions.map(hex32);
+ * ```
+ */
 export interface GuestHandlersState {
   /** Registered guest functions, chain order (head first). */
   readonly functions: readonly number[];
@@ -263,7 +347,14 @@ export interface GuestHandlersState {
   readonly instructionLimit: number;
 }
 
-/** The page index (PIDX section): parallel arrays, sorted by (dataspace, page). */
+/**
+ * The page index (PIDX section): parallel arrays, sorted by (dataspace, page).
+ *
+ * @example
+ * ```ts
+ * const pagesHere = image.pages.ids.length;
+ * ```
+ */
 export interface PageIndex {
   /** Dataspace id of each record. */
   readonly ids: Uint32Array;
@@ -275,7 +366,14 @@ export interface PageIndex {
   readonly dataOffset: number;
 }
 
-/** A decoded image: everything but the page contents, which stay in `bytes`. */
+/**
+ * A decoded image: everything but the page contents, which stay in `bytes`.
+ *
+ * @example
+ * ```ts
+ * const image: DecodedImage = decodeImage(bytes, 'a.ckpt');
+ * ```
+ */
 export interface DecodedImage {
   /** Name used in messages (file name, or `image #k`). */
   readonly name: string;
@@ -303,7 +401,14 @@ export interface DecodedImage {
   readonly sections: readonly SectionInfo[];
 }
 
-/** Where a section sits in its image. */
+/**
+ * Where a section sits in its image.
+ *
+ * @example
+ * ```ts
+ * for (const s of image.sections) console.log(s.tag, hex32(s.offset), s.length);
+ * ```
+ */
 export interface SectionInfo {
   /** The four-character tag. */
   readonly tag: string;

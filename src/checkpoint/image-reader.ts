@@ -38,7 +38,14 @@ import {
   type SectionInfo,
 } from './image-format.js';
 
-/** Options of {@link decodeImage}. */
+/**
+ * Options of {@link decodeImage}.
+ *
+ * @example
+ * ```ts
+ * const image = decodeImage(bytes, 'a.ckpt', { verifyPages: false });
+ * ```
+ */
 export interface DecodeOptions {
   /**
    * Check every page's CRC now (default true). Lazy restore passes false

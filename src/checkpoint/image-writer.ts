@@ -29,6 +29,11 @@ import {
  * The pages an image holds: page `k` is page `pages[k]` of dataspace
  * `ids[k]`, and its 4096 bytes are at `memory[frames[k]]`. Sorted by
  * (dataspace id, page).
+ *
+ * @example
+ * ```ts
+ * const pages: PageSource = { count: 0, ids: new Uint32Array(0), pages: new Uint32Array(0), frames: new Int32Array(0), memory: machine.memory.u8 };
+ * ```
  */
 export interface PageSource {
   /** Number of pages. */
@@ -43,7 +48,14 @@ export interface PageSource {
   readonly memory: Uint8Array;
 }
 
-/** Identity of an image in its chain. */
+/**
+ * Identity of an image in its chain.
+ *
+ * @example
+ * ```ts
+ * const identity: ImageIdentity = { incremental: false, chainId: '0123456789abcdef', sequence: 0, imageId: 1, parentId: 0 };
+ * ```
+ */
 export interface ImageIdentity {
   /** True for an incremental image (sequence > 0). */
   readonly incremental: boolean;
@@ -57,7 +69,14 @@ export interface ImageIdentity {
   readonly parentId: number;
 }
 
-/** Everything {@link encodeImage} writes. */
+/**
+ * Everything {@link encodeImage} writes.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeImage(contents);
+ * ```
+ */
 export interface ImageContents {
   /** Where the image sits in its chain. */
   readonly identity: ImageIdentity;

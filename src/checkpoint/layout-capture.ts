@@ -77,7 +77,14 @@ export class ObjectIds {
   }
 }
 
-/** A captured layout and the live dataspaces behind its records. */
+/**
+ * A captured layout and the live dataspaces behind its records.
+ *
+ * @example
+ * ```ts
+ * const { layout, dataspaces } = captureLayout(machine.addressSpace, new ObjectIds());
+ * ```
+ */
 export interface CapturedLayout {
   /** The layout, ready for an image. */
   readonly layout: LayoutState;

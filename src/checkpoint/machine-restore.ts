@@ -21,7 +21,14 @@ import { PageState, RUN_SHIFT, type DataspaceRecord, type RegionRecord } from '.
 import { verifyPage } from './image-reader.js';
 import type { RestorePlan } from './restore-plan.js';
 
-/** Ways a lazy restore changes {@link restoreMachine}. */
+/**
+ * Ways a lazy restore changes {@link restoreMachine}.
+ *
+ * @example
+ * ```ts
+ * restoreMachine(machine, plan, { placeRegion: () => false, beforeGuestHandlers: () => {} });
+ * ```
+ */
 export interface RestoreHooks {
   /**
    * Asked for every region whose target is a dataspace with pages of
@@ -46,7 +53,14 @@ export interface RestoreHooks {
   readonly beforeGuestHandlers?: (functions: readonly number[]) => void;
 }
 
-/** What {@link restoreMachine} built, by image id. */
+/**
+ * What {@link restoreMachine} built, by image id.
+ *
+ * @example
+ * ```ts
+ * const { dataspaces } = restoreMachine(machine, plan);
+ * ```
+ */
 export interface RestoredObjects {
   /** The dataspaces built, by image id. */
   readonly dataspaces: ReadonlyMap<number, Dataspace>;

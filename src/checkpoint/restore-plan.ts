@@ -7,7 +7,14 @@
 import { FormatError, hex32 } from '../errors.js';
 import { HeaderField, PageState, RUN_SHIFT, type DataspaceRecord, type DecodedImage } from './image-format.js';
 
-/** Where the newest copy of each page of one dataspace is. */
+/**
+ * Where the newest copy of each page of one dataspace is.
+ *
+ * @example
+ * ```ts
+ * const src = plan.sources.get(id); const newest = src === undefined ? -1 : src.image[page];
+ * ```
+ */
 export interface PageSources {
   /** Index into {@link RestorePlan.images} per page, or -1 (no contents). */
   readonly image: Int32Array;
@@ -15,7 +22,14 @@ export interface PageSources {
   readonly record: Int32Array;
 }
 
-/** A validated chain, ready to restore. */
+/**
+ * A validated chain, ready to restore.
+ *
+ * @example
+ * ```ts
+ * const plan: RestorePlan = planRestore([decodeImage(base, 'base'), decodeImage(next, 'next')]);
+ * ```
+ */
 export interface RestorePlan {
   /** The chain, base first. */
   readonly images: readonly DecodedImage[];

@@ -42,6 +42,11 @@ export interface MapAnonymousOptions {
  * The bookkeeping of the Linux-flavoured calls that is not visible in the
  * region maps: the heap break and the top of the mmap search range. Read
  * and restored by checkpointing ({@link AddressSpace.linuxState}).
+ *
+ * @example
+ * ```ts
+ * const state: LinuxMemoryState = machine.addressSpace.linuxState();
+ * ```
  */
 export interface LinuxMemoryState {
   /** Start of the heap. */
