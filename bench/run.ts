@@ -10,6 +10,7 @@ import { benchGuestMips } from './guest-mips.js';
 import { benchExtableLookup, benchFaultRoundTrip } from './fault-roundtrip.js';
 import { benchDirtyLog } from './dirty-log.js';
 import { benchDemandPaging } from './demand-paging.js';
+import { benchCheckpoint } from './checkpoint.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '60' } } });
 const runs = Number(values.runs);
@@ -19,6 +20,7 @@ benchFaultRoundTrip(results, runs);
 benchExtableLookup(results, runs);
 benchDemandPaging(results, runs);
 benchDirtyLog(results, runs);
+benchCheckpoint(results, runs);
 console.log(results.table());
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 await results.write(out);

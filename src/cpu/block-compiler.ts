@@ -25,9 +25,14 @@ import { Op } from './op.js';
  * the interpreter; on a miss they call the same slow paths through the
  * cpu. A faulting access leaves the block with `cpu.trapped` set, pc = the
  * faulting instruction and every earlier instruction retired — precise,
- * exactly as the interpreter. A store that took the slow path also leaves
- * the block right after it, because it may have grown memory (new views)
- * or rewritten code of this very block.
+ * exactly as the interpreter. A store that took the slow path leaves the
+ * block right after it when it grew memory (new views) or rewrote decoded
+ * code (perhaps of this very block): the cpu's `slowPath` flag says so.
+ *
+ * Block functions close over nothing but the multiply helpers, so the same
+ * guest code at the same address compiles to the same source text; they are
+ * cached by that text across machines, and a fresh machine running known
+ * code (tests, benchmarks, restored checkpoints) starts with optimized code.
  */
 
 /** A compiled block. @internal */
@@ -82,7 +87,7 @@ function emit(w: number, imm: number, pc: number, index: number, start: number, 
   const store = (size: number, fast: string) =>
     `a = (${a} + ${imm}) | 0; e = wt[a >>> 12];\n` +
     `if (e >= 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${fast} = ${b};\n` +
-    `else { if (!c.storeSlow(a, ${size}, ${b}, ${pc})) ${exitFault} c.retired = done + ${index + 1}; return ${next}; }\n`;
+    `else { if (!c.storeSlow(a, ${size}, ${b}, ${pc})) ${exitFault} if (c.slowPath) { c.retired = done + ${index + 1}; return ${next}; } }\n`;
   const branch = (cond: string) => {
     if (imm === start) state.loops = true;
     return `if (${cond}) ${goTo(imm)}\n`;
@@ -172,6 +177,8 @@ export function compileBlock(
     body += `c.retired = done + ${length}; return ${(start + 4 * length) | 0};\n`;
   }
   body = body.replaceAll('LENGTH', String(length));
+  const cached = blockCache.get(body);
+  if (cached !== undefined && cached.loops === state.loops) return cached.block;
   const source =
     `return function block(c, x, m8, m16, m32, rt, wt, budget) {\n"use strict";\n` +
     `let a = 0, e = 0, v = 0, s = 0, t = 0, done = 0;\n` +
@@ -181,5 +188,12 @@ export function compileBlock(
   const block = factory(helpers.mulh, helpers.mulhsu, helpers.mulhu) as CompiledBlock;
   // A function's own `length` is its arity; ours is the instruction count.
   Object.defineProperty(block, 'length', { value: length });
+  if (blockCache.size >= BLOCK_CACHE_LIMIT) blockCache.clear();
+  blockCache.set(body, { block, loops: state.loops });
   return block;
 }
+
+/** Compiled blocks by their body text, shared by every machine. */
+const blockCache = new Map<string, { readonly block: CompiledBlock; readonly loops: boolean }>();
+/** Bound of {@link blockCache}: cleared when full, so it never grows without bound. */
+const BLOCK_CACHE_LIMIT = 20_000;

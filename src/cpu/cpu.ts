@@ -126,8 +126,10 @@ export class Cpu {
   reservationValue = 0;
   /** Instructions a compiled block retired in its last call. @internal */
   retired = 0;
-  /** Set when a block took a memory slow path (views or code may have changed). @internal */
+  /** Set when a block's slow-path store grew memory or rewrote code. @internal */
   slowPath = false;
+  /** Set by the store slow paths when they invalidated decoded code. @internal */
+  codeTouched = false;
   /** Whether hot blocks are compiled. */
   readonly jit: boolean;
   private readonly jitThreshold: number;
@@ -154,16 +156,24 @@ export class Cpu {
     this.jitThreshold = threshold;
   }
 
-  /** Slow-path load for compiled blocks. @internal */
+  /** Slow-path load for compiled blocks (a load never grows memory or rewrites code). @internal */
   loadSlow(address: number, size: number, pc: number): number {
-    this.slowPath = true;
     return loadSlow(this, address, size, pc);
   }
 
-  /** Slow-path store for compiled blocks. @internal */
+  /**
+   * Slow-path store for compiled blocks. Sets {@link slowPath} when the
+   * store grew memory (the block's views are stale) or rewrote decoded
+   * code, so the block returns to the dispatcher.
+   * @internal
+   */
   storeSlow(address: number, size: number, value: number, pc: number): boolean {
-    this.slowPath = true;
-    return storeSlow(this, address, size, value, pc);
+    const memory = this.addressSpace.memory;
+    const generation = memory.generation;
+    this.codeTouched = false;
+    const ok = storeSlow(this, address, size, value, pc);
+    if (memory.generation !== generation || this.codeTouched) this.slowPath = true;
+    return ok;
   }
 
   /** Forgets the compiled blocks of a decoded page (its slots were rewritten). @internal */

@@ -82,6 +82,7 @@ function invalidateDecoded(cpu: Cpu, address: number, size: number): void {
       const slot = ((a & PAGE_MASK) >>> 2) << 1;
       code[slot] = Op.Undecoded;
       cpu.dropBlocks(code);
+      cpu.codeTouched = true;
     }
   }
 }

@@ -35,6 +35,13 @@ import { signalForCause, type RunResult } from './run-result.js';
 export interface MachineOptions {
   /** Bytes of guest backing memory the machine may use (default 1 GiB). */
   readonly memoryQuota?: number;
+  /**
+   * Bytes of host memory to set aside for guest frames up front (default
+   * 1 MiB). The buffer doubles when it runs out, copying what it holds; a
+   * machine that will hold much memory (a restore, a large guest) starts
+   * faster with the size it needs.
+   */
+  readonly memoryInitialSize?: number;
   /** Where the guest's fd 1 goes (default: discarded). */
   readonly stdout?: OutputSink;
   /** Where the guest's fd 2 goes (default: discarded). */
@@ -147,7 +154,7 @@ export class Machine {
   // What advance() stopped for, and the result once DONE.
   private pendingIsSyscall = false;
   private result: RunResult | null = null;
-  private running = false;
+  private isRunning = false;
 
   /**
    * Creates a machine with an empty address space and no program; call
@@ -157,7 +164,7 @@ export class Machine {
    * @param options - quota, output sinks, livelock bound and JIT settings
    */
   constructor(options: MachineOptions = {}) {
-    this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA });
+    this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA, ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }) });
     this.addressSpace = new AddressSpace({ memory: this.memory });
     this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold });
     this.context = new UserContext(this.cpu);
@@ -258,7 +265,7 @@ export class Machine {
         );
       }
     } finally {
-      this.running = false;
+      this.isRunning = false;
     }
   }
 
@@ -288,19 +295,24 @@ export class Machine {
       }
       return this.takeResult();
     } finally {
-      this.running = false;
+      this.isRunning = false;
     }
   }
 
   private beginRun(options: RunOptions): number {
-    if (this.running) throw new UsageError('Machine.run: the machine is already running (a handler may not call run())');
+    if (this.isRunning) throw new UsageError('Machine.run: the machine is already running (a handler may not call run())');
     if (this.program === null && this.cpu.pc === 0) throw new UsageError('Machine.run: no program loaded');
-    this.running = true;
+    this.isRunning = true;
     this.result = null;
     if (this.chain.pending !== null) {
       this.chain.pending = null;
     }
     return this.cpu.instret + (options.maxInstructions ?? Infinity);
+  }
+
+  /** True while {@link Machine.run} or {@link Machine.runAsync} is under way (e.g. seen from a handler). */
+  get running(): boolean {
+    return this.isRunning;
   }
 
   private takeResult(): RunResult {
