@@ -3,7 +3,7 @@ import { Machine } from '../src/machine/machine.js';
 import { MapFlags } from '../src/memory/mman.js';
 import { PAGE_SIZE, Prot } from '../src/memory/page.js';
 import { checkpoint, restoreCheckpoint } from '../handlers/checkpoint.js';
-import { summarize, timeSeconds, type Results } from './harness.js';
+import { settle, summarize, timeSeconds, type Results } from './harness.js';
 
 /*
  * Checkpoint and restore throughput (DESIGN §9). The guest memory is one
@@ -64,12 +64,18 @@ export function benchCheckpoint(results: Results, runs: number): void {
   machine.run({ maxInstructions: passLength(full) });
   let image = cp.checkpoint(); // warm-up
   const save: number[] = [];
-  for (let r = 0; r < runs; r++) save.push(full / MIB / timeSeconds(() => { image = cp.checkpoint(); }));
+  for (let r = 0; r < runs; r++) {
+    settle();
+    save.push(full / MIB / timeSeconds(() => { image = cp.checkpoint(); }));
+  }
   results.add('checkpoint_full_mib_s', summarize(save, 'MiB/s'), `64 MiB touched, image ${(image.length / MIB).toFixed(1)} MiB`);
 
   const load: number[] = [];
   for (let r = 0; r < runs + 1; r++) {
-    const fresh = new Machine({ memoryQuota: full + (32 << 20) });
+    // Sized for the image up front (memoryInitialSize), as a restore that
+    // knows its size would do: no copies of repeated doubling.
+    const fresh = new Machine({ memoryQuota: full + (32 << 20), memoryInitialSize: full + (4 << 20) });
+    settle();
     const seconds = timeSeconds(() => restoreCheckpoint(fresh, [{ name: 'bench', bytes: image }]));
     if (r > 0) load.push(full / MIB / seconds);
   }
@@ -78,6 +84,7 @@ export function benchCheckpoint(results: Results, runs: number): void {
   const lazy: number[] = [];
   const machines = Array.from({ length: runs + 1 }, () => new Machine({ memoryQuota: full + (32 << 20) }));
   machines.forEach((started, r) => {
+    settle();
     const seconds = timeSeconds(() => {
       restoreCheckpoint(started, [{ name: 'bench', bytes: image }], { lazy: true });
       started.run({ maxInstructions: 1 });
@@ -97,6 +104,7 @@ export function benchCheckpoint(results: Results, runs: number): void {
   for (let r = 0; r < runs + 1; r++) {
     large.run({ maxInstructions: passLength(big) });
     let bytes: Uint8Array = new Uint8Array(0);
+    settle();
     const seconds = timeSeconds(() => { bytes = inc.checkpoint(); });
     size = bytes.length;
     if (r > 0) incremental.push(seconds * 1000);

@@ -60,6 +60,8 @@ import {
  * becomes resident, as a prefetch would). A throw or rejection stops the
  * run with a HandlerError naming the plugin.
  *
+ * @param offset - offset of the unit inside the managed region (a multiple of the unit size)
+ * @param length - bytes in the unit (`chunkPages` pages; the last unit may be shorter)
  * @example
  * ```ts
  * const fromMap: PageSource = async (offset) => pages.get(offset) ?? null;
@@ -90,6 +92,13 @@ export interface DesignatedDataspace {
   readonly writable?: boolean;
   /** Name for reports and `maps()`. Default: the dataspace's name. */
   readonly name?: string;
+  /**
+   * Attach it piecewise, this many pages per fault (the last piece may be
+   * shorter). Default: the whole entry on its first fault. One entry with
+   * `unitPages: 1` serves a large dataspace page by page without an entry
+   * object per page (lazy restore does this).
+   */
+  readonly unitPages?: number;
 }
 
 /**
@@ -106,9 +115,22 @@ export interface DesignatedDataspace {
  * ```
  */
 export type DemandPagingBacking =
-  | { readonly kind: 'zero' }
-  | { readonly kind: 'designated'; readonly dataspaces: readonly DesignatedDataspace[] }
-  | { readonly kind: 'source'; readonly fetch: PageSource };
+  | {
+      /** Zero-fill: a fresh zero-filled unit on first touch. */
+      readonly kind: 'zero';
+    }
+  | {
+      /** Designated dataspaces at fixed offsets. */
+      readonly kind: 'designated';
+      /** The dataspaces and where each goes; they must lie inside the region and not overlap. */
+      readonly dataspaces: readonly DesignatedDataspace[];
+    }
+  | {
+      /** Contents from a page source. */
+      readonly kind: 'source';
+      /** Produces the contents of each unit on its first touch. */
+      readonly fetch: PageSource;
+    };
 
 /**
  * What {@link DemandPagingOptions.onAttach} is told. One object, reused for
@@ -175,7 +197,11 @@ export interface DemandPagingOptions {
   readonly executable?: boolean;
   /** Register the handler at the tail of the chain instead of the head. Default false. */
   readonly tail?: boolean;
-  /** Called after each attach (see {@link AttachRecord}); must not throw. */
+  /**
+   * Called after each attach (see {@link AttachRecord}); must not throw.
+   *
+   * @param record - what was attached; reused, valid during the call only
+   */
   readonly onAttach?: (record: AttachRecord) => void;
 }
 
@@ -230,6 +256,7 @@ export interface DemandPaging extends Plugin {
   /**
    * True when the unit holding `offset` (inside the region) is attached.
    *
+   * @param offset - a byte offset inside the managed region
    * @throws UsageError when `offset` is outside the region.
    */
   isResident(offset: number): boolean;
@@ -239,6 +266,7 @@ export interface DemandPaging extends Plugin {
    * someone attached directly counts too), so the next touch faults
    * again. Returns the number of pages detached.
    *
+   * @param range - the range to evict (default: the whole region, contents kept)
    * @throws UsageError when not installed or the range is outside the region.
    */
   evict(range?: EvictRange): number;
@@ -259,6 +287,8 @@ interface Entry {
   readonly size: number;
   readonly writable: boolean;
   readonly name: string;
+  /** Pages per unit (the whole entry when not given). */
+  readonly unitPages: number;
 }
 
 /** Mutable {@link AttachRecord}, reused. */
@@ -302,6 +332,7 @@ function isPageAligned(value: unknown): value is number {
  * gave the region, everything attached stays as it is (the guest keeps its
  * memory; later faults in holes go to the rest of the chain).
  *
+ * @param options - the region, its backing and the attach granularity
  * @throws UsageError when the options are inconsistent: not exactly one of
  *   `region` or `at`+`size`, unaligned values, designated entries outside
  *   the region or overlapping, `chunkPages` not a positive integer.
@@ -330,6 +361,10 @@ class DemandPagingPlugin implements DemandPaging {
   private readonly entries: readonly Entry[];
   /** Designated backing: unit number of each page of the region, or NO_UNIT. Null for chunked backing. */
   private readonly unitOfPage: Int32Array | null;
+  /** Designated backing: entry, offset in the region and bytes of each unit. */
+  private readonly unitEntry: Int32Array;
+  private readonly unitStart: Float64Array;
+  private readonly unitLength: Float64Array;
   /** Chunked backing: bytes per unit, units per backing dataspace, bytes per backing dataspace. */
   private readonly unitBytes: number;
   private readonly unitsPerDataspace: number;
@@ -393,13 +428,31 @@ class DemandPagingPlugin implements DemandPaging {
       const list = (backing as { dataspaces: readonly DesignatedDataspace[] }).dataspaces;
       if (!Array.isArray(list)) throw new UsageError(`${fn}: designated backing needs a dataspaces array`);
       this.entries = list.map((e, k) => this.entry(fn, e, k));
+      // Units: each entry whole, or in pieces of its unitPages.
+      let units = 0;
+      for (const e of this.entries) units += Math.ceil(e.size / (e.unitPages * PAGE_SIZE));
+      this.unitEntry = new Int32Array(units);
+      this.unitStart = new Float64Array(units);
+      this.unitLength = new Float64Array(units);
       const unitOfPage = new Int32Array(this.regionSize / PAGE_SIZE).fill(NO_UNIT);
+      // Overlap check on the entries sorted by offset: O(entries log entries), not per page.
+      const order = this.entries.map((_, k) => k).sort((a, b) => this.entries[a]!.offset - this.entries[b]!.offset);
+      for (let i = 1; i < order.length; i++) {
+        const prev = this.entries[order[i - 1]!]!, next = this.entries[order[i]!]!;
+        if (prev.offset + prev.size > next.offset) {
+          throw new UsageError(`${fn}: designated dataspaces "${prev.name}" and "${next.name}" overlap at offset ${hex32(next.offset)}`);
+        }
+      }
+      let unit = 0;
       this.entries.forEach((e, k) => {
         const first = e.offset / PAGE_SIZE, end = first + e.size / PAGE_SIZE;
-        for (let p = first; p < end; p++) {
-          const other = unitOfPage[p]!;
-          if (other !== NO_UNIT) throw new UsageError(`${fn}: designated dataspaces "${this.entries[other]!.name}" and "${e.name}" overlap at offset ${hex32(p * PAGE_SIZE)}`);
-          unitOfPage[p] = k;
+        for (let p = first; p < end; p += e.unitPages) {
+          const pieceEnd = Math.min(p + e.unitPages, end);
+          this.unitEntry[unit] = k;
+          this.unitStart[unit] = p * PAGE_SIZE;
+          this.unitLength[unit] = (pieceEnd - p) * PAGE_SIZE;
+          for (let q = p; q < pieceEnd; q++) unitOfPage[q] = unit;
+          unit++;
         }
       });
       this.unitOfPage = unitOfPage;
@@ -407,7 +460,7 @@ class DemandPagingPlugin implements DemandPaging {
       this.unitBytes = 0;
       this.unitsPerDataspace = 1;
       this.dataspaceBytes = 0;
-      this.unitCount = this.entries.length;
+      this.unitCount = units;
     } else if (kind === 'zero' || kind === 'source') {
       const chunkPages = options.chunkPages ?? 1;
       if (!Number.isInteger(chunkPages) || chunkPages <= 0) throw new UsageError(`${fn}: chunkPages must be a positive integer, got ${String(chunkPages)}`);
@@ -422,6 +475,9 @@ class DemandPagingPlugin implements DemandPaging {
       }
       this.entries = [];
       this.unitOfPage = null;
+      this.unitEntry = new Int32Array(0);
+      this.unitStart = new Float64Array(0);
+      this.unitLength = new Float64Array(0);
       this.unitBytes = chunkPages * PAGE_SIZE;
       this.unitsPerDataspace = perDataspace;
       this.dataspaceBytes = this.unitBytes * perDataspace;
@@ -506,9 +562,9 @@ class DemandPagingPlugin implements DemandPaging {
       const end = Math.ceil((offset + length) / this.unitBytes);
       for (let unit = Math.floor(offset / this.unitBytes); unit < end; unit++) pages += this.evictUnit(region, unit, discard);
     } else {
-      for (let unit = 0; unit < this.entries.length; unit++) {
-        const e = this.entries[unit]!;
-        if (e.offset < offset + length && offset < e.offset + e.size) pages += this.evictUnit(region, unit, false);
+      for (let unit = 0; unit < this.unitCount; unit++) {
+        const start = this.unitStart[unit]!;
+        if (start < offset + length && offset < start + this.unitLength[unit]!) pages += this.evictUnit(region, unit, false);
       }
     }
     return pages;
@@ -547,12 +603,12 @@ class DemandPagingPlugin implements DemandPaging {
 
   /** Offset of `unit` inside the region. */
   private unitOffset(unit: number): number {
-    return this.unitOfPage === null ? unit * this.unitBytes : this.entries[unit]!.offset;
+    return this.unitOfPage === null ? unit * this.unitBytes : this.unitStart[unit]!;
   }
 
   /** Bytes of `unit` (the last chunk may be short). */
   private unitSize(unit: number): number {
-    if (this.unitOfPage !== null) return this.entries[unit]!.size;
+    if (this.unitOfPage !== null) return this.unitLength[unit]!;
     return Math.min(this.unitBytes, this.regionSize - unit * this.unitBytes);
   }
 
@@ -573,11 +629,11 @@ class DemandPagingPlugin implements DemandPaging {
       o.writable = this.writable;
       o.name = this.name;
     } else {
-      const e = this.entries[unit]!;
+      const e = this.entries[this.unitEntry[unit]!]!;
       ds = e.dataspace;
-      o.at = e.offset;
-      o.offset = e.dataspaceOffset;
-      o.size = e.size;
+      o.at = this.unitStart[unit]!;
+      o.offset = e.dataspaceOffset + (o.at - e.offset);
+      o.size = this.unitLength[unit]!;
       o.writable = e.writable;
       o.name = e.name;
     }
@@ -684,12 +740,12 @@ class DemandPagingPlugin implements DemandPaging {
   private evictUnit(region: RegionMap, unit: number, discard: boolean): number {
     let pages = 0;
     const chunked = this.unitOfPage === null;
-    const d = chunked ? Math.floor(unit / this.unitsPerDataspace) : unit;
+    const d = chunked ? Math.floor(unit / this.unitsPerDataspace) : this.unitEntry[unit]!;
     const ds = this.backing[d] ?? null;
     if (ds !== null) {
       const at = this.unitOffset(unit);
       const there = region.lookup(at);
-      const dsOffset = chunked ? (unit - d * this.unitsPerDataspace) * this.unitBytes : this.entries[unit]!.dataspaceOffset;
+      const dsOffset = chunked ? (unit - d * this.unitsPerDataspace) * this.unitBytes : this.entries[d]!.dataspaceOffset + (at - this.entries[d]!.offset);
       if (there !== undefined && there.target === ds && there.at === at && there.offset === dsOffset) {
         region.detach(at);
         pages = there.size / PAGE_SIZE;
@@ -756,6 +812,9 @@ class DemandPagingPlugin implements DemandPaging {
     if (e.offset + size > this.regionSize) {
       throw new UsageError(`${fn}: designated dataspace "${name}" at ${hex32(e.offset)} + ${size} bytes runs past the ${this.regionSize}-byte region`);
     }
-    return { offset: e.offset, dataspace: ds, dataspaceOffset, size, writable: e.writable ?? this.writable, name };
+    const pages = size / PAGE_SIZE;
+    const unitPages = e.unitPages ?? pages;
+    if (!Number.isInteger(unitPages) || unitPages <= 0) throw new UsageError(`${fn}: unitPages of designated dataspace "${name}" must be a positive integer, got ${String(e.unitPages)}`);
+    return { offset: e.offset, dataspace: ds, dataspaceOffset, size, writable: e.writable ?? this.writable, name, unitPages: Math.min(unitPages, pages) };
   }
 }

@@ -55,7 +55,15 @@ const OPEN = Prot.Read | Prot.Write | Prot.Exec;
 /** Region name the loader gives the stack. */
 const STACK_NAME = '[stack]';
 
-/** Options of {@link dirtyLog}. */
+/**
+ * Options of {@link dirtyLog}.
+ *
+ * @example
+ * ```ts
+ * const options: DirtyLogOptions = { name: 'epoch-log', includeStack: true };
+ * machine.use(dirtyLog(options));
+ * ```
+ */
 export interface DirtyLogOptions {
   /**
    * Log the `[stack]` too (default false: like Linux's soft-dirty users,
@@ -85,6 +93,16 @@ export interface DirtyLogOptions {
  * or `Dataspace.write` raise no fault; report them with
  * {@link DirtyLog.markDirty}. Pages are virtual pages: a dataspace mapped
  * twice is logged at the address written through.
+ *
+ * @example
+ * ```ts
+ * const log: DirtyLog = dirtyLog();
+ * machine.use(log);
+ * while (machine.run({ maxInstructions: 1_000_000 }).kind === 'limit') {
+ *   console.log(`${log.dirtyCount} pages written in this slice`);
+ *   log.collect();   // and start the next epoch
+ * }
+ * ```
  */
 export interface DirtyLog extends Plugin {
   /**

@@ -30,7 +30,15 @@ import {
 } from '../src/index.js';
 import { writeResolvable } from './_internals/write-rights.js';
 
-/** Options of {@link WriteTracking.track}. */
+/**
+ * Options of {@link WriteTracking.track}.
+ *
+ * @example
+ * ```ts
+ * const options: TrackOptions = { into: managedMap, at: 0x2000, size: 2 * PAGE_SIZE, name: 'table' };
+ * tracker.track(ds, options);
+ * ```
+ */
 export interface TrackOptions {
   /** Where to attach in `into` (page aligned). Default: the first free range that fits. */
   readonly at?: number;
@@ -50,6 +58,13 @@ export interface TrackOptions {
  * One tracked attachment, as {@link WriteTracking.track} returns it. Its
  * fields describe the attachment; `armed` and `written` change as the
  * guest writes and the user re-arms.
+ *
+ * @example
+ * ```ts
+ * const region: TrackedRegion = tracker.track(ds, { at: 0x4000_0000 });
+ * machine.run();
+ * console.log(region.name, region.written ? 'written' : 'clean', region.armed);
+ * ```
  */
 export interface TrackedRegion {
   /** The monitored dataspace. */
@@ -72,7 +87,16 @@ export interface TrackedRegion {
   readonly tracked: boolean;
 }
 
-/** The first write to a tracked region during one arming. */
+/**
+ * The first write to a tracked region during one arming.
+ *
+ * @example
+ * ```ts
+ * for (const w of tracker.writes()) {
+ *   console.log(`#${w.sequence} ${w.dataspace.name} page ${w.page} at ${hex32(w.address)} by pc ${hex32(w.pc)}`);
+ * }
+ * ```
+ */
 export interface WriteRecord {
   /** The region written. */
   readonly region: TrackedRegion;
@@ -90,7 +114,15 @@ export interface WriteRecord {
   readonly time: number;
 }
 
-/** Options of {@link writeTracking}. */
+/**
+ * Options of {@link writeTracking}.
+ *
+ * @example
+ * ```ts
+ * let tick = 0;
+ * const tracker = writeTracking({ name: 'config-watch', tail: true, clock: () => ++tick });
+ * ```
+ */
 export interface WriteTrackingOptions {
   /** Name of the plugin and of its fault handler (default `'write-tracking'`). */
   readonly name?: string;
@@ -100,7 +132,20 @@ export interface WriteTrackingOptions {
   readonly clock?: () => number;
 }
 
-/** A write-tracking plugin; see {@link writeTracking}. */
+/**
+ * A write-tracking plugin; see {@link writeTracking}. Install it with
+ * `machine.use(tracker)` before calling {@link WriteTracking.track}.
+ *
+ * @example
+ * ```ts
+ * const tracker: WriteTracking = writeTracking();
+ * machine.use(tracker);
+ * const region = tracker.track(ds, { at: 0x4000_0000 });
+ * machine.run();
+ * console.log(tracker.writtenDataspaces().map((d) => d.name));
+ * tracker.rearm();
+ * ```
+ */
 export interface WriteTracking extends Plugin {
   /**
    * Attaches `ds` read-only at region level into `options.into` (default

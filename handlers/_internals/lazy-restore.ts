@@ -12,8 +12,9 @@
  *
  * Each region that attached a dataspace with contents gets a stand-in
  * region map in its place and a `demandPaging` plugin with designated
- * backing: one entry per page of contents, one per run of never-written
- * pages. {@link LazyRestore.complete} copies the pages not yet touched and
+ * backing: one entry per run of pages with contents, served a page at a
+ * time (`unitPages: 1`), and one per run of never-written pages, attached
+ * whole. The cost of starting grows with the number of runs, not pages. {@link LazyRestore.complete} copies the pages not yet touched and
  * puts the dataspaces back where their stand-ins are, so the layout is
  * then exactly the checkpointed one.
  */
@@ -97,17 +98,12 @@ export class LazyRestorer implements LazyRestore {
   private readonly filled = new Map<number, Uint8Array>();
   private readonly owned = new Map<number, boolean>();
   private served = 0;
-  private total = 0;
+  private total = -1;
   private running = true;
   private readonly onFault = (): void => this.prepareHandlerFrame();
 
   constructor(private readonly machine: Machine, private readonly plan: RestorePlan) {
-    for (const [id, src] of plan.sources) {
-      let n = 0;
-      for (let p = 0; p < src.image.length; p++) if (src.image[p]! >= 0) n++;
-      this.total += n;
-      this.filled.set(id, new Uint8Array(src.image.length));
-    }
+    for (const [id, src] of plan.sources) this.filled.set(id, new Uint8Array(src.image.length));
   }
 
   get pagesServed(): number {
@@ -115,6 +111,12 @@ export class LazyRestorer implements LazyRestore {
   }
 
   get pagesTotal(): number {
+    // Counted on first use, not at start: starting must stay cheap.
+    if (this.total < 0) {
+      let n = 0;
+      for (const src of this.plan.sources.values()) for (let p = 0; p < src.image.length; p++) if (src.image[p]! >= 0) n++;
+      this.total = n;
+    }
     return this.total;
   }
 
@@ -174,10 +176,13 @@ export class LazyRestorer implements LazyRestore {
     const entries: DesignatedDataspace[] = [];
     const entryOfPage = new Int32Array(count);
     for (let p = 0; p < count; ) {
-      const state = states[first + p]!;
+      const data = states[first + p] === PageState.Data;
       let end = p + 1;
-      if (state !== PageState.Data) while (end < count && states[first + end] !== PageState.Data) end++;
-      entries.push({ offset: p * PAGE_SIZE, dataspace, dataspaceOffset: region.offset + p * PAGE_SIZE, size: (end - p) * PAGE_SIZE, writable: region.writable, name });
+      while (end < count && (states[first + end] === PageState.Data) === data) end++;
+      entries.push({
+        offset: p * PAGE_SIZE, dataspace, dataspaceOffset: region.offset + p * PAGE_SIZE, size: (end - p) * PAGE_SIZE,
+        writable: region.writable, name, ...(data ? { unitPages: 1 } : {}),
+      });
       entryOfPage.fill(entries.length - 1, p, end);
       p = end;
     }
@@ -226,8 +231,15 @@ export class LazyRestorer implements LazyRestore {
       if (r === undefined) {
         if (s === undefined) return;
         const e = s.entries[s.entryOfPage[Math.floor(off / PAGE_SIZE)]!]!;
-        map.attach(e.dataspace, { at: e.offset, offset: e.dataspaceOffset, size: e.size, writable: e.writable, executable: s.region.executable, name: e.name });
-        if (e.size === PAGE_SIZE) this.fill(s.id, s.dataspace, e.dataspaceOffset! / PAGE_SIZE);
+        if (e.unitPages === 1) {
+          // A page with contents: attach and fill just that page, as a fault would.
+          const at = Math.floor(off / PAGE_SIZE) * PAGE_SIZE;
+          const dsOffset = e.dataspaceOffset! + (at - e.offset);
+          map.attach(e.dataspace, { at, offset: dsOffset, size: PAGE_SIZE, writable: e.writable, executable: s.region.executable, name: e.name });
+          this.fill(s.id, s.dataspace, dsOffset / PAGE_SIZE);
+        } else {
+          map.attach(e.dataspace, { at: e.offset, offset: e.dataspaceOffset, size: e.size, writable: e.writable, executable: s.region.executable, name: e.name });
+        }
         return;
       }
       if (!r.target.isRegionMap) return;

@@ -35,11 +35,20 @@ import { Op } from './op.js';
  * code (tests, benchmarks, restored checkpoints) starts with optimized code.
  */
 
-/** A compiled block. @internal */
+/** The function of a compiled block. @internal */
+export type BlockFunction = (cpu: BlockHost, x: Int32Array, m8: Uint8Array, m16: Uint16Array, m32: Int32Array, rt: Int32Array, wt: Int32Array, budget: number) => number;
+
+/**
+ * A compiled block: its function and its length. A plain record of one
+ * shape, so the dispatcher's reads of `length` and `run` stay monomorphic
+ * (a property added to each function would give every block its own map).
+ * @internal
+ */
 export interface CompiledBlock {
-  (cpu: BlockHost, x: Int32Array, m8: Uint8Array, m16: Uint16Array, m32: Int32Array, rt: Int32Array, wt: Int32Array, budget: number): number;
-  /** Instructions in the block (the most it can retire). */
-  length: number;
+  /** Runs the block; see the file comment. */
+  readonly run: BlockFunction;
+  /** Instructions in the block (the most one pass can retire). */
+  readonly length: number;
 }
 
 /** What compiled code calls back into. @internal */
@@ -178,22 +187,20 @@ export function compileBlock(
   }
   body = body.replaceAll('LENGTH', String(length));
   const cached = blockCache.get(body);
-  if (cached !== undefined && cached.loops === state.loops) return cached.block;
+  if (cached !== undefined) return cached;
   const source =
     `return function block(c, x, m8, m16, m32, rt, wt, budget) {\n"use strict";\n` +
     `let a = 0, e = 0, v = 0, s = 0, t = 0, done = 0;\n` +
     (state.loops ? `loop: for (;;) {\n${body}}\n` : body) +
     `};`;
   const factory = new Function('mulh', 'mulhsu', 'mulhu', source);
-  const block = factory(helpers.mulh, helpers.mulhsu, helpers.mulhu) as CompiledBlock;
-  // A function's own `length` is its arity; ours is the instruction count.
-  Object.defineProperty(block, 'length', { value: length });
+  const block: CompiledBlock = { run: factory(helpers.mulh, helpers.mulhsu, helpers.mulhu) as BlockFunction, length };
   if (blockCache.size >= BLOCK_CACHE_LIMIT) blockCache.clear();
-  blockCache.set(body, { block, loops: state.loops });
+  blockCache.set(body, block);
   return block;
 }
 
-/** Compiled blocks by their body text, shared by every machine. */
-const blockCache = new Map<string, { readonly block: CompiledBlock; readonly loops: boolean }>();
+/** Compiled blocks by their body text (which says whether it loops), shared by every machine. */
+const blockCache = new Map<string, CompiledBlock>();
 /** Bound of {@link blockCache}: cleared when full, so it never grows without bound. */
 const BLOCK_CACHE_LIMIT = 20_000;

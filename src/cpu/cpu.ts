@@ -261,7 +261,7 @@ export class Cpu {
         const block = blocks[i >>> 1];
         if (block !== undefined) {
           if (block !== null && block.length <= n) {
-            pc = block(host, x, u8, u16, i32, rt, wt, n);
+            pc = block.run(host, x, u8, u16, i32, rt, wt, n);
             n -= this.retired;
             if (this.trapped) break exec;
             if (this.slowPath) {

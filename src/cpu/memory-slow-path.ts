@@ -101,12 +101,21 @@ export function storeSlow(cpu: Cpu, address: number, size: number, value: number
     second = frameFor(cpu, next, Access.Write, size, pc);
     if (second < 0) { cpu.fault.address = next; return false; }
   }
-  const u8 = cpu.addressSpace.memory.u8;
-  for (let k = 0; k < size; k++) {
-    const off = (address & PAGE_MASK) + k;
-    const byte = (value >>> (8 * k)) & 0xff;
-    if (off < PAGE_SIZE) u8[first + off] = byte;
-    else u8[second + off - PAGE_SIZE] = byte;
+  const memory = cpu.addressSpace.memory;
+  if ((address & (size - 1)) === 0) {
+    // Aligned (the common miss: a first write to a page): one typed store.
+    const at = first | (address & PAGE_MASK);
+    if (size === 4) memory.i32[at >> 2] = value;
+    else if (size === 2) memory.u16[at >> 1] = value;
+    else memory.u8[at] = value;
+  } else {
+    const u8 = memory.u8;
+    for (let k = 0; k < size; k++) {
+      const off = (address & PAGE_MASK) + k;
+      const byte = (value >>> (8 * k)) & 0xff;
+      if (off < PAGE_SIZE) u8[first + off] = byte;
+      else u8[second + off - PAGE_SIZE] = byte;
+    }
   }
   invalidateDecoded(cpu, address, size);
   return true;

@@ -42,14 +42,46 @@ import type { Machine } from './machine.js';
  * Address of the page holding the return trampoline. The machine maps it
  * read+execute (shown as `[faultline]` in `maps()`) at the first
  * registration; it lies in the hole above the stack (which ends at
- * 0xc0000000).
+ * 0xc0000000). A guest handler returns to it through `ra`; a guest
+ * mapping that takes this page makes `register_fault_handler` fail with
+ * `-ENOMEM`.
+ *
+ * @example
+ * ```ts
+ * machine.run();   // the guest called register_fault_handler
+ * const page = machine.addressSpace.mappings().find((m) => m.start === TRAMPOLINE_ADDRESS);
+ * console.log(page?.name, page?.exec);   // [faultline] true
+ * ```
  */
 export const TRAMPOLINE_ADDRESS = 0xffff_e000;
 
-/** Bytes below the faulting thread's `sp` a dispatch leaves untouched. */
+/**
+ * Bytes below the faulting thread's `sp` a dispatch leaves untouched: the
+ * guest handler's `user_context` and `fault_info` are built below
+ * `sp - RED_ZONE`, so leaf code that keeps data just below `sp` survives a
+ * fault. Those frame pages must be mapped and writable; when they are not,
+ * the run stops with a HandlerError.
+ *
+ * @example
+ * ```ts
+ * // the RED_ZONE bytes below sp survive a guest-handler dispatch unchanged
+ * const sp = machine.cpu.x[2]! >>> 0;
+ * const kept = machine.addressSpace.readBytes(sp - RED_ZONE, RED_ZONE);
+ * ```
+ */
 export const RED_ZONE = 128;
 
-/** Default bound on the instructions one guest handler call may execute. */
+/**
+ * Default bound on the instructions one guest handler call may execute
+ * (100 million); past it the run stops with a HandlerError.
+ * Change it per machine with `machine.guestHandlers.instructionLimit`.
+ *
+ * @example
+ * ```ts
+ * console.log(machine.guestHandlers.instructionLimit === DEFAULT_HANDLER_INSTRUCTION_LIMIT); // true
+ * machine.guestHandlers.instructionLimit = 10_000;   // a tighter bound for a test
+ * ```
+ */
 export const DEFAULT_HANDLER_INSTRUCTION_LIMIT = 100_000_000;
 
 /**

@@ -106,7 +106,9 @@ export class Dataspace {
         `Dataspace: size of "${name}" must be a positive multiple of ${PAGE_SIZE} up to 4 GiB, got ${String(size)}`,
       );
     }
-    memory.reserve(size, `dataspace "${name}"`);
+    // The message is built only when the reservation fails (a hot path for demand paging).
+    if (size > memory.remaining) memory.reserve(size, `dataspace "${name}"`);
+    else memory.reserve(size, 'dataspace');
     this.size = size;
     this.pageCount = size / PAGE_SIZE;
     this.name = name;

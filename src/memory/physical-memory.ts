@@ -220,6 +220,33 @@ export class PhysicalMemory {
   }
 
   /**
+   * Makes room for `bytes` more fresh frames and has the host commit them
+   * now (like `MAP_POPULATE`): the buffer grows to hold them and one zero
+   * byte is written into each of their pages, so the first guest write to
+   * them later costs no host page fault (≈ µs each on a VM). Fresh frames
+   * are known to be zero and are handed out without clearing. Frames
+   * already on the free list are not affected.
+   *
+   * @param bytes - how many bytes of fresh frames to prepare (rounded up to frames)
+   * @throws UsageError when `bytes` is not a non-negative integer.
+   * @throws QuotaExceededError when they do not fit under the buffer's limit.
+   * @example
+   * ```ts
+   * machine.memory.prefault(64 << 20);   // before a restore of 64 MiB
+   * ```
+   */
+  prefault(bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes < 0) throw new UsageError(`prefault: byte count must be a non-negative integer, got ${String(bytes)}`);
+    const end = this.bump + Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
+    if (end > this.limit) {
+      throw new QuotaExceededError(`prefault: ${bytes} more bytes do not fit: ${this.limit - this.bump} bytes of frames remain`);
+    }
+    while (this.buffer.byteLength < end) this.grow();
+    const u8 = this.u8;
+    for (let at = this.bump; at < end; at += PAGE_SIZE) u8[at] = 0;
+  }
+
+  /**
    * Returns a frame from {@link allocFrame} to the free list. Its contents
    * are cleared when it is handed out again.
    *

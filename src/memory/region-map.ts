@@ -451,9 +451,15 @@ export class RegionMap {
 
   /** Puts a region into a free slot and the index; links it to its target. */
   private insert(region: Region): void {
-    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots.length;
+    let slot: number;
+    if (this.freeSlots.length > 0) {
+      slot = this.freeSlots.pop()!;
+      this.slots[slot] = region;
+    } else {
+      slot = this.slots.length;
+      this.slots.push(region);
+    }
     region.slot = slot;
-    this.slots[slot] = region;
     const start = region.at / PAGE_SIZE;
     if (region.size === PAGE_SIZE) this.index[start] = slot;
     else this.index.fill(slot, start, start + region.size / PAGE_SIZE);
