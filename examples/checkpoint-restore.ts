@@ -20,15 +20,18 @@
  *
  *     npm run build && node dist/examples/checkpoint-restore.js
  *
- * Output (the CRCs in the last line vary with the chain's random ids):
+ * Output (the same on every run: the random chain and image ids are in
+ * the header, which the damaged LAYT section's CRC does not cover; the
+ * counter never touches its stack, so the lazy restore copies 2 of the 3
+ * pages — program, heap, stack — before `complete()`):
  *
  *     image 0: full, 3 pages, 13052 bytes
  *     image 1: incremental, 2 pages, 8944 bytes
  *     image 2: incremental, 2 pages, 8944 bytes
  *     original continues: 114 115 116 117 118
  *     restored continues: 114 115 116 117 118
- *     lazy restore copied 3 of 3 pages with contents before completing
- *     refused: #1: offset 0x00000124: section 'LAYT' is corrupted (CRC 0x…, computed 0x…)
+ *     lazy restore copied 2 of 3 pages with contents before completing
+ *     refused: #1: offset 0x00000124: section 'LAYT' is corrupted (CRC 0xb9e0ee1b, computed 0x505db2db)
  */
 import { CollectedOutput, Machine, assemble, decodeImage, FormatError } from '../src/index.js';
 import { checkpoint, restoreCheckpoint, type ImageInput } from '../handlers/index.js';

@@ -26,6 +26,11 @@ interface ExampleEntry {
   readonly stdout: readonly string[];
 }
 
+/** `count` copies of `line` (for examples that print long runs of the same line). */
+function times(count: number, line: string): string[] {
+  return new Array<string>(count).fill(line);
+}
+
 const EXAMPLES: readonly ExampleEntry[] = [
   {
     name: 'compose-chain',
@@ -94,6 +99,33 @@ const EXAMPLES: readonly ExampleEntry[] = [
       'arming 2: config page 0 at 0x50000008 by pc 0x00010044 (#2)',
       'write faults: 4 (2 tracked, 2 refused in rom); read faults: 0',
       'rom stays read-only: true; table[1][4] = 100',
+    ],
+  },
+  {
+    name: 'checkpoint-restore',
+    shows: 'full and incremental checkpoints, eager and lazy restore, a damaged image refused',
+    stdout: [
+      'image 0: full, 3 pages, 13052 bytes',
+      'image 1: incremental, 2 pages, 8944 bytes',
+      'image 2: incremental, 2 pages, 8944 bytes',
+      'original continues: 114 115 116 117 118',
+      'restored continues: 114 115 116 117 118',
+      // The counter never touches its stack, so the lazy restore copies
+      // the program's and the heap's pages but not the stack's.
+      'lazy restore copied 2 of 3 pages with contents before completing',
+      "refused: #1: offset 0x00000124: section 'LAYT' is corrupted (CRC 0xb9e0ee1b, computed 0x505db2db)",
+    ],
+  },
+  {
+    name: 'async-page-source',
+    shows: "demand paging from another machine's memory through an asynchronous page source under runAsync()",
+    stdout: [
+      // The 150-line text, each line naming the page it starts in (61 bytes a line).
+      ...times(67, 'page 0: Demand paging fetched this line from another machine.'),
+      ...times(66, 'page 1: Demand paging fetched this line from another machine.'),
+      ...times(17, 'page 2: Demand paging fetched this line from another machine.'),
+      'guest counted 150 lines; exit 0',
+      'fetched 3 of 16 pages: 0x0, 0x1000, 0x2000 (each after a 2 ms delay)',
     ],
   },
 ];
