@@ -12,7 +12,7 @@
  * newest full image before it.
  */
 import { readFile, readdir, mkdir, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FaultlineError } from '../src/errors.js';
 import type { Machine } from '../src/machine/machine.js';
 import type { RunResult } from '../src/machine/run-result.js';
@@ -78,7 +78,25 @@ export async function listImages(dir: string): Promise<ImageFile[]> {
  * directory when it holds no image.
  */
 export async function readNewestChain(dir: string): Promise<ImageInput[]> {
-  const files = await listImages(dir);
+  return readChain(await listImages(dir), dir);
+}
+
+/**
+ * Reads the chain ending at image file `path` (DESIGN §6: `faultline
+ * restore IMAGE`): the images of its directory up to it, back to the
+ * newest full one. An image whose name is not NNNNNNNN.ckpt stands alone
+ * (it must be a full image; the restore says so otherwise).
+ */
+export async function readChainEndingAt(path: string): Promise<ImageInput[]> {
+  const name = basename(path);
+  const match = IMAGE_NAME.exec(name);
+  if (match === null || match[0] !== name) return [{ name: path, bytes: await readImageFile(path) }];
+  const files = (await listImages(dirname(path))).filter((f) => f.number <= Number(match[1]));
+  return readChain(files, dirname(path));
+}
+
+/** The chain ending at the last of `files`, back to the newest full image. */
+async function readChain(files: ImageFile[], dir: string): Promise<ImageInput[]> {
   if (files.length === 0) throw new FaultlineError(`${dir}: no checkpoint images (NNNNNNNN.ckpt) in this directory`);
   const chain: ImageInput[] = [];
   for (let k = files.length - 1; k >= 0; k--) {

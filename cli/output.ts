@@ -11,7 +11,11 @@ export function writeAllSync(fd: number, bytes: Uint8Array): void {
     try {
       at += writeSync(fd, bytes, at, bytes.length - at);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      // The reader went away (`faultline run prog | head -1`): end quietly,
+      // as a process killed by SIGPIPE does (128 + 13).
+      if (code === 'EPIPE') process.exit(141);
+      if (code !== 'EAGAIN') throw err;
     }
   }
 }

@@ -1,18 +1,20 @@
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Machine } from '../../src/machine/machine.js';
 import { exitStatusOf } from '../../src/machine/run-result.js';
 import { decodeImage } from '../../src/checkpoint/image-reader.js';
 import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint.js';
-import { cliContributor, readNewestChain, runWithCheckpoints, type CliState } from '../checkpoint-dir.js';
+import { cliContributor, readChainEndingAt, readNewestChain, runWithCheckpoints, type CliState } from '../checkpoint-dir.js';
 import { describeWithInstruction } from '../fault-report.js';
 import { printError, writeAllSync } from '../output.js';
 import { CommandLineError, parseCount } from '../usage-error.js';
 
 /** Help text of `faultline restore`. */
-export const RESTORE_HELP = `Usage: faultline restore DIR [options]
+export const RESTORE_HELP = `Usage: faultline restore DIR|IMAGE [options]
 
-Continues a program from the newest checkpoint image in DIR (written by
-faultline run --checkpoint-every N --checkpoint-dir DIR): the chain of
+Continues a program from the newest checkpoint image in DIR, or from the
+image file IMAGE (with the images before it in its directory), written by
+faultline run --checkpoint-every N --checkpoint-dir DIR. The chain of
 images back to the newest full one is validated (every checksum, the
 order of the images) and the machine is rebuilt in exactly the state of
 the newest image, then runs on. Output the guest wrote after that image
@@ -48,11 +50,11 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const [dir, ...extra] = positionals;
-  if (dir === undefined) throw new CommandLineError('restore: missing DIR (see faultline restore --help)');
+  if (dir === undefined) throw new CommandLineError('restore: missing DIR or IMAGE (see faultline restore --help)');
   if (extra.length > 0) throw new CommandLineError(`restore: unexpected argument '${extra[0]}'`);
   const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
 
-  const chain = await readNewestChain(dir);
+  const chain = (await isFile(dir)) ? await readChainEndingAt(dir) : await readNewestChain(dir);
   const newest = chain[chain.length - 1]!;
   const quota = decodeImage(newest.bytes, newest.name, { verifyPages: false }).meta.memoryQuota;
   const cli: CliState = { stdoutBytes: 0, stderrBytes: 0, every: 0, fullEvery: 1 };
@@ -80,4 +82,13 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     printError(`faultline: unresolved fault: ${describeWithInstruction(machine, result.fault)}${by}`);
   }
   return exitStatusOf(result);
+}
+
+/** True when `path` names a file (not a directory, not missing). */
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -66,6 +66,18 @@ describe('faultline run --checkpoint-every / restore / inspect', () => {
     expect(later[0]).toBeGreaterThan(numbers[numbers.length - 1]! - 20);
   }, 60_000);
 
+  it('restore IMAGE continues from that image (the chain before it in its directory)', async () => {
+    const cwd = workspace();
+    const printed = await runAndKill(cwd, 500);
+    const image = newestImage(join(cwd, 'images'));
+    const kept = printed.slice(0, stdoutBytesAt(image));
+    const restored = faultline(['restore', image, '--max-instructions', '300000', '--no-checkpoint'], cwd);
+    expect(restored.status).toBe(124);
+    const numbers = (kept + restored.stdout).split('\n').filter((l) => l !== '').map(Number);
+    expect(numbers.length).toBeGreaterThan(10);
+    expect(numbers).toEqual(numbers.map((_, k) => k));
+  }, 60_000);
+
   it('inspect prints the sections, context, layout and page counts', () => {
     const cwd = workspace();
     const run = faultline(['run', 'counter.s', '--checkpoint-every', '20000', '--checkpoint-dir', 'images', '--max-instructions', '70000'], cwd);

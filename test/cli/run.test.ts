@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assemble.js';
 import { writeElf } from '../../src/loader/elf-writer.js';
-import { faultline } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, faultline } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-cli-'));
 function file(name: string, content: string | Uint8Array): string {
@@ -131,5 +132,16 @@ describe('faultline asm', () => {
     const r = faultline(['asm', file('hello3.s', HELLO)]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/missing -o/);
+  });
+});
+
+describe('faultline run into a closed pipe', () => {
+  it('ends quietly with 128 + SIGPIPE when the reader goes away', () => {
+    const yes = file('yes.s', '1: li a0, 1\n la a1, m\n li a2, 2\n li a7, 64\n ecall\n j 1b\n.data\nm: .ascii "y\\n"\n');
+    const r = spawnSync('sh', ['-c', `node "${CLI}" run "${yes}" | head -2; echo "status \${PIPESTATUS:-}"`], { encoding: 'utf8' });
+    expect(r.stdout.startsWith('y\ny\n')).toBe(true);
+    expect(r.stderr).toBe('');
+    const direct = spawnSync('bash', ['-c', `node "${CLI}" run "${yes}" | head -1 >/dev/null; echo \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+    expect(direct.stdout.trim()).toBe('141');
   });
 });
