@@ -82,7 +82,10 @@ export function benchCheckpoint(results: Results, runs: number): void {
   // Machines made before the timed part: a sample measures the restore, not
   // the allocation (or collection) of a machine's 20 MiB of tables.
   const lazy: number[] = [];
-  const machines = Array.from({ length: runs + 1 }, () => new Machine({ memoryQuota: full + (32 << 20) }));
+  // A start takes a few milliseconds, so scheduling noise on a small VM
+  // moves single samples a lot: take at least 15 for a stable median.
+  const lazyRuns = Math.max(runs, 15);
+  const machines = Array.from({ length: lazyRuns + 1 }, () => new Machine({ memoryQuota: full + (32 << 20) }));
   machines.forEach((started, r) => {
     settle();
     const seconds = timeSeconds(() => {

@@ -395,12 +395,7 @@ function decodeExtable(r: ByteReader): readonly ExtableEntry[] | null {
 function decodePageIndex(r: ByteReader, layout: LayoutState, complete: boolean): PageIndex {
   const start = r.offset;
   const n = r.count('page record', PAGE_RECORD_SIZE);
-  const ids = new Uint32Array(n), pages = new Uint32Array(n), crcs = new Uint32Array(n);
-  for (let k = 0; k < n; k++) {
-    ids[k] = r.u32('page record dataspace');
-    pages[k] = r.u32('page record page');
-    crcs[k] = r.u32('page record CRC');
-  }
+  const [ids, pages, crcs] = r.u32Triples(n, 'page records');
   r.expectEnd('PIDX');
   const byId = new Map(layout.dataspaces.map((d) => [d.id, d]));
   let k = 0;
