@@ -5,6 +5,7 @@ import { AddressSpace } from '../../src/memory/address-space.js';
 import { PAGE_SIZE } from '../../src/memory/page.js';
 import { PhysicalMemory } from '../../src/memory/physical-memory.js';
 import { tlbGuestAccess } from './guest-access.js';
+import { cpuGuestAccess } from './cpu-guest-access.js';
 import { runScenario, scenarioArbitrary } from './memory-model.js';
 
 /** Scenarios per property run; FAULTLINE_PROPERTY_RUNS raises it for soak runs. */
@@ -19,6 +20,15 @@ describe('MMU coherence against the reference model', () => {
     fc.assert(
       fc.property(scenarioArbitrary, (ops) => {
         runScenario(ops, tlbGuestAccess);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('the same, with loads and stores executed by the real CPU and fetches through its decoded-code cache', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary, (ops) => {
+        runScenario(ops, cpuGuestAccess);
       }),
       { numRuns: RUNS },
     );

@@ -4,8 +4,8 @@
  * a miss, then access `memory.i32` at the frame. A stale TLB entry or stale
  * decoded code is therefore observed, not papered over.
  *
- * The property tests take a {@link GuestAccess}, so real CPU accesses (a
- * tiny guest program doing the load/store/fetch) can be swapped in later.
+ * The property tests take a {@link GuestAccess}; `cpu-guest-access.ts` is
+ * the other implementation, where the real CPU does the accesses.
  */
 
 import { Access } from '../../src/fault/cause.js';
