@@ -17,6 +17,7 @@ Commands:
   run PROGRAM     run an ELF executable or assembly file in the emulated machine
   asm SOURCE.s    assemble to an ELF executable (-o OUTPUT.elf)
   restore DIR     continue a program from the newest checkpoint image in DIR
+                  (or restore IMAGE: from that image)
   inspect IMAGE   print the contents of a checkpoint image
 
 Run 'faultline <command> --help' for the options of a command.

@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import { Machine } from '../../src/machine/machine.js';
 import { exitStatusOf } from '../../src/machine/run-result.js';
 import { loadProgramFile } from '../load-file.js';
+import { demandPaging, dirtyLog } from '../../handlers/index.js';
+import { hex32 } from '../../src/errors.js';
+import { PAGE_SIZE } from '../../src/memory/page.js';
 import { FaultStats, describeWithInstruction, traceFaults } from '../fault-report.js';
 import { printError, writeAllSync } from '../output.js';
 import { CommandLineError, parseCount } from '../usage-error.js';
@@ -26,6 +29,12 @@ Options:
   --trace-faults         print one line per fault and its outcome to stderr
   --stats                print instructions, time and fault counts by cause
                          and by handler to stderr when the run ends
+  --demand-paging ADDR:SIZE
+                         serve the range [ADDR, ADDR+SIZE) with zero-filled
+                         pages on first touch (stock demand-paging handler);
+                         may be given several times
+  --dirty-log            log the pages the guest writes (stock dirty-logging
+                         handler) and print how many when the run ends
   --checkpoint-every N   write a checkpoint image every N instructions into
                          --checkpoint-dir (continue with faultline restore DIR)
   --checkpoint-dir DIR   where images go (created if needed; NNNNNNNN.ckpt)
@@ -47,6 +56,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       'trace-faults': { type: 'boolean' },
       stats: { type: 'boolean' },
       'checkpoint-every': { type: 'string' },
+      'demand-paging': { type: 'string', multiple: true },
+      'dirty-log': { type: 'boolean' },
       'checkpoint-dir': { type: 'string' },
       'checkpoint-full-every': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -67,6 +78,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const fullEvery = values['checkpoint-full-every'] === undefined ? DEFAULT_FULL_EVERY : parseCount('checkpoint-full-every', values['checkpoint-full-every']);
   if (fullEvery < 1) throw new CommandLineError('--checkpoint-full-every: must be at least 1');
 
+  const lazyRanges = (values['demand-paging'] ?? []).map(parseRange);
+
   const program = await loadProgramFile(path);
   const cli: CliState = { stdoutBytes: 0, stderrBytes: 0, every, fullEvery };
   const machine = new Machine({
@@ -75,6 +88,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     stderr: (bytes) => { cli.stderrBytes += bytes.length; writeAllSync(2, bytes); },
   });
   machine.load(program, { argv: [path, ...guestArgs] });
+  for (const range of lazyRanges) {
+    machine.use(demandPaging({ at: range.at, size: range.size, backing: { kind: 'zero' }, name: `demand-paging ${hex32(range.at)}` }));
+  }
+  const log = values['dirty-log'] ? dirtyLog() : null;
+  if (log !== null) machine.use(log);
   if (values['trace-faults']) traceFaults(machine, printError);
   const stats = values.stats ? new FaultStats(machine) : null;
   const started = performance.now();
@@ -88,6 +106,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     result = machine.run(runOptions);
   }
   if (stats !== null) for (const line of stats.lines(machine.cpu.instret, (performance.now() - started) / 1000)) printError(line);
+  if (log !== null) printError(`[dirty-log] ${log.dirtyCount} pages written, ${log.faults} first-write faults`);
   if (result.kind === 'limit') {
     printError(`faultline: stopped after ${maxInstructions} instructions (--max-instructions)`);
     return 124;
@@ -97,4 +116,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     printError(`faultline: unresolved fault: ${describeWithInstruction(machine, result.fault)}${by}`);
   }
   return exitStatusOf(result);
+}
+
+/**
+ * Parses `ADDR:SIZE` of --demand-paging (each decimal or 0x hex; both page
+ * aligned, the range inside 32 bits).
+ */
+function parseRange(text: string): { at: number; size: number } {
+  const parts = text.split(':');
+  if (parts.length !== 2) throw new CommandLineError(`--demand-paging: expected ADDR:SIZE, got '${text}'`);
+  const at = parseCount('demand-paging', parts[0]!);
+  const size = parseCount('demand-paging', parts[1]!);
+  if (at % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size === 0 || at + size > 2 ** 32) {
+    throw new CommandLineError(`--demand-paging: ADDR and SIZE must be multiples of ${PAGE_SIZE}, SIZE > 0, within 4 GiB; got '${text}'`);
+  }
+  return { at, size };
 }

@@ -145,3 +145,27 @@ describe('faultline run into a closed pipe', () => {
     expect(direct.stdout.trim()).toBe('141');
   });
 });
+
+describe('faultline run with stock handlers', () => {
+  const LAZY = 'li t0, 0x50000000\n li t1, 0x50003000\n1: sw t0, 0(t0)\n lw a0, 0(t0)\n addi t0, t0, 1024\n bltu t0, t1, 1b\n li a0, 0\n li a7, 93\n ecall\n';
+
+  it('--demand-paging serves an unmapped range; without it the same guest faults', () => {
+    const path = file('lazy.s', LAZY);
+    expect(faultline(['run', path]).status).toBe(139);
+    const r = faultline(['run', path, '--demand-paging', '0x50000000:0x10000', '--stats']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^\[stats\]   fixed by demand-paging 0x50000000: 3$/m);
+  });
+
+  it('--dirty-log prints how many pages the guest wrote', () => {
+    const r = faultline(['run', file('lazy2.s', LAZY), '--demand-paging', '0x50000000:0x10000', '--dirty-log']);
+    expect(r.status).toBe(0);
+    expect(r.stderr.trim()).toBe('[dirty-log] 3 pages written, 3 first-write faults');
+  });
+
+  it('refuses a malformed --demand-paging range with status 2', () => {
+    const r = faultline(['run', file('lazy3.s', LAZY), '--demand-paging', '0x5000']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("faultline: --demand-paging: expected ADDR:SIZE, got '0x5000'");
+  });
+});
