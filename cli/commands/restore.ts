@@ -1,12 +1,11 @@
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Machine } from '../../src/machine/machine.js';
-import { exitStatusOf } from '../../src/machine/run-result.js';
 import { decodeImage } from '../../src/checkpoint/image-reader.js';
 import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint.js';
 import { cliContributor, readChainEndingAt, readNewestChain, runWithCheckpoints, type CliState } from '../checkpoint-dir.js';
-import { describeWithInstruction } from '../fault-report.js';
-import { printError, writeAllSync } from '../output.js';
+import { cliMachine, reportOutcome } from '../cli-machine.js';
+import { writeAllSync } from '../output.js';
 import { CommandLineError, parseCount } from '../usage-error.js';
 
 /** Help text of `faultline restore`. */
@@ -54,34 +53,25 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   if (extra.length > 0) throw new CommandLineError(`restore: unexpected argument '${extra[0]}'`);
   const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
 
-  const chain = (await isFile(dir)) ? await readChainEndingAt(dir) : await readNewestChain(dir);
+  const fromImage = await isFile(dir);
+  const chain = fromImage ? await readChainEndingAt(dir) : await readNewestChain(dir);
+  // Further images go where the chain came from.
+  const imageDir = fromImage ? dirname(dir) : dir;
   const newest = chain[chain.length - 1]!;
   const quota = decodeImage(newest.bytes, newest.name, { verifyPages: false }).meta.memoryQuota;
   const cli: CliState = { stdoutBytes: 0, stderrBytes: 0, every: 0, fullEvery: 1 };
-  const machine = new Machine({
-    memoryQuota: quota,
-    stdout: (bytes) => { cli.stdoutBytes += bytes.length; writeAllSync(1, bytes); },
-    stderr: (bytes) => { cli.stderrBytes += bytes.length; writeAllSync(2, bytes); },
-  });
+  const machine = cliMachine(cli, quota);
   restoreCheckpoint(machine, chain, { lazy: values.lazy === true, contributors: [cliContributor(cli)], ignoreUnclaimedState: true });
   const runOptions = maxInstructions === undefined ? {} : { maxInstructions };
   let result;
   if (cli.every > 0 && values['no-checkpoint'] !== true) {
     const cp = checkpoint({ contributors: [cliContributor(cli)] });
     machine.use(cp);
-    result = await runWithCheckpoints(machine, cp, { dir, every: cli.every, fullEvery: cli.fullEvery, ...runOptions });
+    result = await runWithCheckpoints(machine, cp, { dir: imageDir, every: cli.every, fullEvery: cli.fullEvery, ...runOptions });
   } else {
     result = machine.run(runOptions);
   }
-  if (result.kind === 'limit') {
-    printError(`faultline: stopped after ${maxInstructions} instructions (--max-instructions)`);
-    return 124;
-  }
-  if (result.kind === 'fault') {
-    const by = result.handler === null ? '' : ` (failed by handler '${result.handler}')`;
-    printError(`faultline: unresolved fault: ${describeWithInstruction(machine, result.fault)}${by}`);
-  }
-  return exitStatusOf(result);
+  return reportOutcome(machine, result, maxInstructions);
 }
 
 /** True when `path` names a file (not a directory, not missing). */

@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
-import { Machine } from '../../src/machine/machine.js';
-import { exitStatusOf } from '../../src/machine/run-result.js';
 import { loadProgramFile } from '../load-file.js';
+import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { demandPaging, dirtyLog } from '../../handlers/index.js';
 import { hex32 } from '../../src/errors.js';
 import { PAGE_SIZE } from '../../src/memory/page.js';
-import { FaultStats, describeWithInstruction, traceFaults } from '../fault-report.js';
+import { FaultStats, traceFaults } from '../fault-report.js';
 import { printError, writeAllSync } from '../output.js';
 import { CommandLineError, parseCount } from '../usage-error.js';
 import { checkpoint } from '../../handlers/checkpoint.js';
@@ -82,11 +81,7 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const program = await loadProgramFile(path);
   const cli: CliState = { stdoutBytes: 0, stderrBytes: 0, every, fullEvery };
-  const machine = new Machine({
-    memoryQuota,
-    stdout: (bytes) => { cli.stdoutBytes += bytes.length; writeAllSync(1, bytes); },
-    stderr: (bytes) => { cli.stderrBytes += bytes.length; writeAllSync(2, bytes); },
-  });
+  const machine = cliMachine(cli, memoryQuota);
   machine.load(program, { argv: [path, ...guestArgs] });
   for (const range of lazyRanges) {
     machine.use(demandPaging({ at: range.at, size: range.size, backing: { kind: 'zero' }, name: `demand-paging ${hex32(range.at)}` }));
@@ -107,15 +102,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (stats !== null) for (const line of stats.lines(machine.cpu.instret, (performance.now() - started) / 1000)) printError(line);
   if (log !== null) printError(`[dirty-log] ${log.dirtyCount} pages written, ${log.faults} first-write faults`);
-  if (result.kind === 'limit') {
-    printError(`faultline: stopped after ${maxInstructions} instructions (--max-instructions)`);
-    return 124;
-  }
-  if (result.kind === 'fault') {
-    const by = result.handler === null ? '' : ` (failed by handler '${result.handler}')`;
-    printError(`faultline: unresolved fault: ${describeWithInstruction(machine, result.fault)}${by}`);
-  }
-  return exitStatusOf(result);
+  return reportOutcome(machine, result, maxInstructions);
 }
 
 /**

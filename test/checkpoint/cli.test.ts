@@ -71,11 +71,13 @@ describe('faultline run --checkpoint-every / restore / inspect', () => {
     const printed = await runAndKill(cwd, 500);
     const image = newestImage(join(cwd, 'images'));
     const kept = printed.slice(0, stdoutBytesAt(image));
-    const restored = faultline(['restore', image, '--max-instructions', '300000', '--no-checkpoint'], cwd);
+    const restored = faultline(['restore', image, '--max-instructions', '300000'], cwd);
     expect(restored.status).toBe(124);
     const numbers = (kept + restored.stdout).split('\n').filter((l) => l !== '').map(Number);
     expect(numbers.length).toBeGreaterThan(10);
     expect(numbers).toEqual(numbers.map((_, k) => k));
+    // It goes on checkpointing into the image's directory.
+    expect(newestImage(join(cwd, 'images')) > image).toBe(true);
   }, 60_000);
 
   it('inspect prints the sections, context, layout and page counts', () => {
