@@ -94,6 +94,7 @@ export {
   type GuestHandlersState,
   type PageIndex,
   type DecodedImage,
+  type MachineSections,
   type SectionInfo,
 } from './checkpoint/image-format.js';
 export { encodeImage, type ImageContents, type ImageIdentity, type PageSource as ImagePageSource } from './checkpoint/image-writer.js';

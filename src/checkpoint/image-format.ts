@@ -17,6 +17,7 @@
  *   64      ...   sections, each a 16-byte header and a payload padded to 4
  */
 
+import { hex32 } from '../errors.js';
 import type { ExtableEntry } from '../loader/program.js';
 
 /**
@@ -124,7 +125,7 @@ function tag(name: string): number {
 export function tagName(value: number): string {
   const chars = [0, 8, 16, 24].map((s) => (value >>> s) & 0xff);
   if (chars.every((c) => c >= 0x20 && c < 0x7f)) return String.fromCharCode(...chars);
-  return '0x' + (value >>> 0).toString(16).padStart(8, '0');
+  return hex32(value);
 }
 
 /**
@@ -367,6 +368,30 @@ export interface PageIndex {
 }
 
 /**
+ * The sections that describe the machine, as written by `encodeImage` and
+ * read back by `decodeImage`: META, CPU, LAYT, GHND, XTBL and PLUG.
+ *
+ * @example
+ * ```ts
+ * const { cpu, layout }: MachineSections = decodeImage(bytes, 'a.ckpt');
+ * ```
+ */
+export interface MachineSections {
+  /** The META section: machine facts. */
+  readonly meta: MachineMeta;
+  /** The CPU section: the hart. */
+  readonly cpu: CpuState;
+  /** The LAYT section: the address-space layout. */
+  readonly layout: LayoutState;
+  /** The GHND section: guest fault handler registrations. */
+  readonly guestHandlers: GuestHandlersState;
+  /** The XTBL section: the exception table, or null when the machine had none. */
+  readonly exceptionTable: readonly ExtableEntry[] | null;
+  /** The PLUG sections: state contributed by plugins, by name, in writing order. */
+  readonly plugins: ReadonlyMap<string, Uint8Array>;
+}
+
+/**
  * A decoded image: everything but the page contents, which stay in `bytes`.
  *
  * @example
@@ -374,25 +399,13 @@ export interface PageIndex {
  * const image: DecodedImage = decodeImage(bytes, 'a.ckpt');
  * ```
  */
-export interface DecodedImage {
+export interface DecodedImage extends MachineSections {
   /** Name used in messages (file name, or `image #k`). */
   readonly name: string;
   /** The image bytes. */
   readonly bytes: Uint8Array;
   /** The decoded header. */
   readonly header: ImageHeader;
-  /** The META section. */
-  readonly meta: MachineMeta;
-  /** The CPU section. */
-  readonly cpu: CpuState;
-  /** The LAYT section. */
-  readonly layout: LayoutState;
-  /** The GHND section. */
-  readonly guestHandlers: GuestHandlersState;
-  /** The exception table, or null when the machine had none. */
-  readonly exceptionTable: readonly ExtableEntry[] | null;
-  /** State contributed by plugins, by name. */
-  readonly plugins: ReadonlyMap<string, Uint8Array>;
   /** The PIDX section. */
   readonly pages: PageIndex;
   /** True when every page's CRC was checked at decode time. */

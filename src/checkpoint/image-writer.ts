@@ -20,6 +20,7 @@ import {
   SECTION_HEADER_SIZE,
   SectionTag,
   type CpuState,
+  type MachineSections,
   type GuestHandlersState,
   type LayoutState,
   type MachineMeta,
@@ -77,21 +78,9 @@ export interface ImageIdentity {
  * const bytes = encodeImage(contents);
  * ```
  */
-export interface ImageContents {
+export interface ImageContents extends MachineSections {
   /** Where the image sits in its chain. */
   readonly identity: ImageIdentity;
-  /** Machine facts. */
-  readonly meta: MachineMeta;
-  /** The hart. */
-  readonly cpu: CpuState;
-  /** The address-space layout. */
-  readonly layout: LayoutState;
-  /** Guest fault handler registrations. */
-  readonly guestHandlers: GuestHandlersState;
-  /** The exception table, or null. */
-  readonly exceptionTable: readonly ExtableEntry[] | null;
-  /** Plugin state by name, written in this order. */
-  readonly plugins: ReadonlyMap<string, Uint8Array>;
   /** The pages to write. */
   readonly pages: PageSource;
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { Cpu, StopReason, type CpuOptions } from '../cpu/cpu.js';
-import { UsageError } from '../errors.js';
+import { UsageError, hex32 } from '../errors.js';
 import { Access, Cause } from '../fault/cause.js';
 import { ExceptionTable } from '../fault/exception-table.js';
 import { FaultChain, PENDING, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
@@ -395,7 +395,7 @@ export class Machine {
       if (++this.fixRepeats >= this.livelockLimit) {
         this.fixRepeats = 0;
         throw new LivelockError(
-          `fault handler '${by}' answered Fixed ${this.livelockLimit} times but the instruction at ${hex(fault.pc)} keeps faulting at ${hex(fault.address)} (livelock)`,
+          `fault handler '${by}' answered Fixed ${this.livelockLimit} times but the instruction at ${hex32(fault.pc)} keeps faulting at ${hex32(fault.address)} (livelock)`,
           by,
           fault.snapshot(),
         );
@@ -519,8 +519,4 @@ export class Machine {
       this.syscallActive = outerSyscall;
     }
   }
-}
-
-function hex(value: number): string {
-  return '0x' + (value >>> 0).toString(16).padStart(8, '0');
 }
