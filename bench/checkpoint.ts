@@ -6,7 +6,7 @@ import { checkpoint, restoreCheckpoint } from '../handlers/checkpoint.js';
 import { settle, summarize, timeSeconds, type Results } from './harness.js';
 
 /*
- * Checkpoint and restore throughput (DESIGN §9). The guest memory is one
+ * Checkpoint and restore throughput (docs/design.md §9). The guest memory is one
  * anonymous mapping whose every page the host filled with distinct bytes
  * (so every page has contents); images go to and come from memory.
  *

@@ -62,7 +62,7 @@ function zeroFillFault(pages: number, guest = STORE_FIRST): number {
 
 /**
  * demand_paging_fault_ns (65,536 pages) and demand_paging_fault_ns_262144
- * (DESIGN §9): zero-fill demand paging per fault, each page touched once.
+ * (docs/design.md §9): zero-fill demand paging per fault, each page touched once.
  * The second figure's note gives its ratio to the first: the per-fault
  * cost should not grow with the number of pages.
  *

@@ -3,7 +3,7 @@ import { dirtyLog, type DirtyLog } from '../handlers/index.js';
 import { summarize, type Results } from './harness.js';
 
 /*
- * Dirty logging benchmarks (DESIGN §9).
+ * Dirty logging benchmarks (docs/design.md §9).
  *
  * dirty_log_fault_ns: the guest maps N pages and sweeps them, one store per
  * page, in rounds separated by a marker system call. At each marker the
@@ -136,7 +136,7 @@ function writeHeavy(withLog: boolean, passes: number): number {
 /**
  * dirty_log_fault_ns (65,536 pages), dirty_log_fault_ns_262144 (with the
  * ratio to 65,536 in the note; the bound is 1.5x) and
- * dirty_log_steady_slowdown_pct (DESIGN §9).
+ * dirty_log_steady_slowdown_pct (docs/design.md §9).
  */
 export function benchDirtyLog(results: Results, runs: number): void {
   sweep(16_384, 3); // warm-up (JIT tiers)

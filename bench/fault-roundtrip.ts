@@ -46,7 +46,7 @@ function roundTrip(faults: number, continues: number): number {
   return (seconds * 1e9) / faults;
 }
 
-/** fault_roundtrip_ns, _4 and _16 (DESIGN §9). */
+/** fault_roundtrip_ns, _4 and _16 (docs/design.md §9). */
 export function benchFaultRoundTrip(results: Results, runs: number): void {
   const faults = 1_000_000;
   for (const [name, continues] of [['fault_roundtrip_ns', 0], ['fault_roundtrip_ns_4', 3], ['fault_roundtrip_ns_16', 15]] as const) {

@@ -23,7 +23,7 @@ export class Results {
   private readonly figures = new Map<string, Figure>();
   private readonly notes = new Map<string, string>();
 
-  /** Records `figure` under `name` (DESIGN §9 names), with an optional note for the table. */
+  /** Records `figure` under `name` (docs/design.md §9 names), with an optional note for the table. */
   add(name: string, figure: Figure, note = ''): void {
     this.figures.set(name, figure);
     if (note !== '') this.notes.set(name, note);

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures the figures of DESIGN §9, prints a table of
+ * `npm run bench`: measures the figures of docs/design.md §9, prints a table of
  * median/min/max over several runs and writes bench/results.json.
  * Usage: npm run bench [-- --runs N]
  */

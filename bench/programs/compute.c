@@ -1,6 +1,6 @@
 /*
  * compute.c — the compute-bound guest program behind the guest_mips and
- * qemu_mips benchmark figures (DESIGN.md §7, §9).
+ * qemu_mips benchmark figures (docs/design.md §7, §9).
  *
  * Usage: compute.elf [ROUNDS]   (decimal, default 100)
  *
