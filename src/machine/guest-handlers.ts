@@ -24,6 +24,7 @@
  * other register keeps the faulting thread's value (gp, tp, ...).
  */
 
+import { HartState } from '../cpu/hart-state.js';
 import { FaultlineError, hex32 } from '../errors.js';
 import { Access } from '../fault/cause.js';
 import type { FaultHandler } from '../fault/fault-chain.js';
@@ -243,7 +244,7 @@ export class GuestHandlerRegistry {
   /** Name of the guest handler running now, or null. */
   private runningName: string | null = null;
   // Saved state of the faulting thread during a dispatch (reused).
-  private readonly savedRegs = new Int32Array(32);
+  private readonly saved = new HartState();
   private readonly savedFault = new Fault();
   private readonly frameBytes = new Uint8Array(FRAME_SIZE);
   private readonly frame = new DataView(this.frameBytes.buffer);
@@ -407,10 +408,8 @@ export class GuestHandlerRegistry {
     const ctx = info - CONTEXT_STRIDE;
     checkFrameWritable(as, ctx, name, sp, fault);
 
-    const saved = this.savedRegs, savedFault = this.savedFault;
-    saved.set(x.subarray(0, 32));
-    const savedPc = cpu.pc, savedInstret = cpu.instret;
-    const savedReservation = cpu.reservationValid, savedResAddress = cpu.reservationAddress, savedResValue = cpu.reservationValue;
+    const saved = this.saved, savedFault = this.savedFault;
+    saved.save(cpu);
     savedFault.copyFrom(fault);
     this.writeFrame(ctx, fault);
 
@@ -438,12 +437,7 @@ export class GuestHandlerRegistry {
       }
       if (status === FaultStatus.Fixed) fixedContext = readContext(as, ctx, name, savedFault);
     } finally {
-      x.set(saved);
-      cpu.pc = savedPc;
-      cpu.instret = savedInstret;
-      cpu.reservationValid = savedReservation;
-      cpu.reservationAddress = savedResAddress;
-      cpu.reservationValue = savedResValue;
+      saved.load(cpu);
       fault.copyFrom(savedFault);
       this.runningName = null;
     }
