@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { Cpu, StopReason, type CpuOptions } from '../cpu/cpu.js';
 import { UsageError, hex32 } from '../errors.js';
-import { Access, Cause } from '../fault/cause.js';
+import { Access } from '../fault/cause.js';
 import { ExceptionTable } from '../fault/exception-table.js';
 import { FaultChain, PENDING, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
 import { HandlerError, LivelockError } from '../fault/handler-error.js';
@@ -433,16 +433,10 @@ export class Machine {
         this.rangeDone += PAGE_SIZE - (at & PAGE_MASK);
         continue;
       }
+      // Translation filled the fault record (cpu.fault); add where and how big.
       const fault = this.cpu.fault;
-      const tf = as.fault;
-      fault.cause = this.rangeAccess === Access.Write ? Cause.StorePageFault : Cause.LoadPageFault;
-      fault.access = this.rangeAccess;
-      fault.address = at | 0;
       fault.pc = this.cpu.pc;
       fault.size = 1;
-      fault.protection = tf.protection;
-      fault.regionMap = tf.regionMap;
-      fault.regionOffset = tf.offset;
       this.events.emit('fault', fault);
       const status = this.chain.walk(fault, this.context);
       if (status === PENDING) {
