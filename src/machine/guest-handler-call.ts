@@ -96,6 +96,7 @@ export class GuestHandlerCall {
     const budget = runLeft < limit ? runLeft : limit;
     this.running = name;
     let status: number;
+    let ran = -1;
     try {
       if (top < CONTEXT_STRIDE) {
         throw new RunEnding('fault', fault.snapshot(), signalForCause(fault.cause), name,
@@ -112,6 +113,7 @@ export class GuestHandlerCall {
       cpu.pc = fn | 0;
       cpu.reservationValid = false;
       const stop = budget > 0 ? this.runNested(budget, name) : Stop.Limit;
+      ran = cpu.instret - saved.instret;
       if (stop === Stop.Limit) {
         if (budget < limit) {
           throw new RunEnding('limit', savedFault.snapshot(), 0, name, `${name} was still running when the run's instruction limit ran out`);
@@ -125,7 +127,7 @@ export class GuestHandlerCall {
       }
       if (status === FaultStatus.Fixed) this.readContext(ctx, name);
     } finally {
-      m.chargeHandlerInstructions(cpu.instret - saved.instret);
+      m.chargeHandlerInstructions(ran >= 0 ? ran : cpu.instret - saved.instret);
       if (status! !== FaultStatus.Fixed) saved.load(cpu);
       fault.copyFrom(savedFault);
       this.running = null;
