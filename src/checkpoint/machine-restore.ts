@@ -12,6 +12,7 @@
 
 import { FaultlineError, UsageError, hex32 } from '../errors.js';
 import { ExceptionTable } from '../fault/exception-table.js';
+import { HartState } from '../cpu/hart-state.js';
 import type { Machine } from '../machine/machine.js';
 import type { Dataspace } from '../memory/dataspace.js';
 import { PAGE_SIZE } from '../memory/page.js';
@@ -205,15 +206,9 @@ function fillDataspace(plan: RestorePlan, id: number, ds: Dataspace): void {
 /** The hart, the program, the exception table and the guest handlers of `plan.last`. */
 function restoreHart(machine: Machine, plan: RestorePlan): void {
   const image = plan.last;
-  const cpu = machine.cpu;
-  cpu.x.fill(0);
-  cpu.x.set(image.cpu.regs.subarray(0, 32));
-  cpu.x[0] = 0;
-  cpu.pc = image.cpu.pc;
-  cpu.instret = image.cpu.instret;
-  cpu.reservationValid = image.cpu.reservationValid;
-  cpu.reservationAddress = image.cpu.reservationAddress;
-  cpu.reservationValue = image.cpu.reservationValue;
+  const hart = new HartState();
+  hart.copyFrom(image.cpu);
+  hart.load(machine.cpu);
   const program: Program = {
     name: image.meta.programName,
     entry: image.meta.programEntry,

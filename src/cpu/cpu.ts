@@ -154,6 +154,8 @@ export class Cpu {
       throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 255, got ${threshold}`);
     }
     this.jitThreshold = threshold;
+    // Translation fills this hart's fault record where it fails (no copy).
+    addressSpace.fault.record = this.fault;
   }
 
   /** Slow-path load for compiled blocks (a load never grows memory or rewrites code). @internal */
@@ -595,13 +597,15 @@ export class Cpu {
     return this.trapped ? StopReason.Fault : StopReason.Budget;
   }
 
-  /** Fills the fault for a fetch that the address space refused. */
+  /**
+   * Completes the fault of a fetch the address space refused: translation
+   * already filled {@link fault} (cause, address, region); add the pc and size.
+   */
   private fetchFault(pc: number): void {
-    const f = this.fault, tf = this.addressSpace.fault;
-    raise(this, Cause.InstructionPageFault, Access.Execute, pc, 4, pc);
-    f.protection = tf.protection;
-    f.regionMap = tf.regionMap;
-    f.regionOffset = tf.offset;
+    const f = this.fault;
+    f.pc = pc;
+    f.size = 4;
+    this.trapped = true;
   }
 
   /**

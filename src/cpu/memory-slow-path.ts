@@ -12,7 +12,11 @@ import { Op } from './op.js';
  * On a fault they fill `cpu.fault`, set `cpu.trapped` and return.
  */
 
-/** Frame of the page holding `address` for `access`, or -1 after filling cpu.fault. */
+/**
+ * Frame of the page holding `address` for `access`, or -1 when translation
+ * failed: it filled cpu.fault (the address space's fault record) with the
+ * cause, address and region; this adds the pc and size and sets trapped.
+ */
 function frameFor(cpu: Cpu, address: number, access: number, size: number, pc: number): number {
   const as = cpu.addressSpace;
   const table = access === Access.Read ? as.readTlb : as.writeTlb;
@@ -21,15 +25,8 @@ function frameFor(cpu: Cpu, address: number, access: number, size: number, pc: n
   const frame = as.translate(address, access);
   if (frame >= 0) return frame;
   const f = cpu.fault;
-  const tf = as.fault;
-  f.cause = access === Access.Read ? Cause.LoadPageFault : Cause.StorePageFault;
-  f.access = access;
-  f.address = address | 0;
   f.pc = pc;
   f.size = size;
-  f.protection = tf.protection;
-  f.regionMap = tf.regionMap;
-  f.regionOffset = tf.offset;
   cpu.trapped = true;
   return -1;
 }

@@ -1,6 +1,9 @@
-import { UsageError } from '../errors.js';
+import { QuotaExceededError, UsageError } from '../errors.js';
+import { Signal } from '../machine/run-result.js';
+import { describeThrown, describeValue } from './describe-value.js';
 import type { Fault } from './fault.js';
 import { HandlerError } from './handler-error.js';
+import { RunEnding } from './run-ending.js';
 import { FaultStatus } from './status.js';
 import type { UserContext } from './user-context.js';
 
@@ -73,11 +76,107 @@ export interface ChainEntry {
 /** `Symbol.dispose`, where the runtime has it. */
 const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
-/** Walk result meaning "a handler returned a promise": see {@link FaultChain.pending}. @internal */
-export const PENDING = -1;
+/**
+ * A walk of the chain suspended because a handler returned a promise (only
+ * under `runAsync()`). The walk's state — the list it started with, the
+ * handler awaited, the fault and context — belongs to this value; whoever
+ * holds it (the machine, per faulting thread) awaits {@link promise} and
+ * calls {@link resume} with what it resolved to, or {@link reject}.
+ *
+ * @example
+ * ```ts
+ * const r = chain.walk(fault, context);
+ * if (r instanceof PendingWalk) {
+ *   let status = r.resume(await r.promise);   // may be another PendingWalk
+ * }
+ * ```
+ */
+export class PendingWalk {
+  private done = false;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  /** @internal Made by {@link FaultChain.walk}. */
+  constructor(
+    private readonly chain: FaultChain,
+    private readonly list: readonly ChainEntry[],
+    private readonly index: number,
+    /** The promise the handler returned. */
+    readonly promise: PromiseLike<unknown>,
+    private readonly fault: Fault,
+    private readonly context: UserContext,
+  ) {}
+
+  /** True once resumed, rejected or abandoned. */
+  get settled(): boolean {
+    return this.done;
+  }
+
+  /** The handler whose promise is awaited. */
+  get entry(): ChainEntry {
+    return this.list[this.index]!;
+  }
+
+  /**
+   * Continues the walk with the value the promise resolved to: a status of
+   * the chain (as {@link FaultChain.walk} returns), or the next suspension.
+   * Throws HandlerError when the value is not a status, and UsageError when
+   * the walk was already resumed or rejected (koa-compose's "called twice").
+   *
+   * @param value - what {@link promise} resolved to
+   */
+  resume(value: unknown): number | PendingWalk {
+    this.settle('resume');
+    const entry = this.entry;
+    const status = checkStatus(value, entry, this.fault, this.context);
+    if (status === FaultStatus.Fixed) return this.chain.decided(entry, status);
+    if (status === FaultStatus.Fail) {
+      this.context.rollback();
+      return this.chain.decided(entry, status);
+    }
+    this.context.rollback();
+    return this.chain.walkFrom(this.list, this.index + 1, this.fault, this.context);
+  }
+
+  /**
+   * Ends the walk because the promise rejected (or was given up on): the
+   * context goes back to the fault's, and the HandlerError to throw naming
+   * the handler is returned.
+   *
+   * @param reason - the rejection reason, or a description of why the wait ended
+   */
+  reject(reason: unknown): HandlerError | RunEnding {
+    this.abandon();
+    return handlerFailure(reason, this.entry, this.fault, 'rejected');
+  }
+
+  /**
+   * Gives the walk up without an answer (the run ended: a timeout, `run()`
+   * cannot wait): the context goes back to the fault's. A later settlement
+   * of {@link promise} is ignored by whoever abandoned it.
+   */
+  abandon(): void {
+    this.settle('abandon');
+    this.context.rollback();
+  }
+
+  private settle(how: string): void {
+    if (this.done) throw new UsageError(`PendingWalk.${how}: the walk of handler '${this.entry.name}' was already resumed or rejected`);
+    this.done = true;
+  }
+}
+
+/**
+ * True when `value` is a promise-like (has a callable `then`). A `then`
+ * getter that throws is a HandlerError naming `entry`.
+ */
+function isThenable(value: unknown, entry: ChainEntry, fault: Fault): value is PromiseLike<unknown> {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  let then: unknown;
+  try {
+    then = (value as { then?: unknown }).then;
+  } catch (err) {
+    throw new HandlerError(`fault handler '${entry.name}' returned an object whose 'then' getter threw: ${describeThrown(err)}`, entry.name, fault.snapshot(), err);
+  }
+  return typeof then === 'function';
 }
 
 /**
@@ -95,14 +194,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export class FaultChain {
   private entries: readonly ChainEntry[] = [];
-  /** Who answered the last `Fixed`/`Fail` of {@link FaultChain.walk}, or null. @internal */
-  decidedBy: ChainEntry | null = null;
-  /** The promise a handler returned when {@link FaultChain.walk} gave PENDING. @internal */
-  pending: PromiseLike<unknown> | null = null;
-  /** Index of the handler whose promise is pending. @internal */
-  pendingIndex = 0;
-  /** The list the pending walk started with. @internal */
-  pendingList: readonly ChainEntry[] = [];
+  private decider: ChainEntry | null = null;
 
   /**
    * Adds `handler` at the head (default) or the tail. A dispatch already
@@ -168,60 +260,98 @@ export class FaultChain {
   }
 
   /**
-   * Walks the chain from the head. Returns Fixed or Fail (with
-   * {@link decidedBy} set), Continue when every handler passed, or PENDING
-   * when a handler returned a promise (see {@link resume}). Throws
-   * HandlerError when a handler throws or answers something else.
-   * @internal
+   * Who answered `Fixed` or `Fail` in the last walk that ended with one of
+   * them (synchronously or through {@link PendingWalk.resume}); null after a
+   * walk where every handler answered `Continue`.
    */
-  walk(fault: Fault, context: UserContext): number {
-    return this.walkFrom(this.entries, 0, fault, context);
+  get decidedBy(): ChainEntry | null {
+    return this.decider;
   }
 
   /**
-   * Continues a PENDING walk with the value its promise resolved to.
+   * Walks the chain from the head for `fault`, handing each handler
+   * `context`. Returns Fixed or Fail (see {@link decidedBy}), Continue when
+   * every handler passed, or a {@link PendingWalk} when a handler returned
+   * a promise. Allocates nothing unless a handler returns a promise.
+   *
+   * Context changes apply only on `Fixed`: the walk marks the context at
+   * the start and rolls it back after a handler answers `Continue` or
+   * `Fail`, or throws, so the next handler, the exception table and the
+   * report see the thread as it was at the fault (docs/design.md §3).
+   *
+   * Throws HandlerError when a handler throws or answers something that is
+   * not a status. A {@link RunEnding} a handler throws passes through as it
+   * is (after the rollback).
    * @internal
    */
-  resume(value: unknown, fault: Fault, context: UserContext): number {
-    const list = this.pendingList;
-    const index = this.pendingIndex;
-    this.pending = null;
-    const status = checkStatus(value, list[index]!, fault);
-    if (status !== FaultStatus.Continue) { this.decidedBy = list[index]!; return status; }
-    return this.walkFrom(list, index + 1, fault, context);
+  walk(fault: Fault, context: UserContext): number | PendingWalk {
+    context.mark();
+    return this.walkFrom(this.entries, 0, fault, context);
   }
 
-  private walkFrom(list: readonly ChainEntry[], start: number, fault: Fault, context: UserContext): number {
+  /** Records `entry` as the decider and returns `status`. @internal */
+  decided(entry: ChainEntry, status: number): number {
+    this.decider = entry;
+    return status;
+  }
+
+  /** Asks `list[start..]` in turn (see {@link walk}). @internal */
+  walkFrom(list: readonly ChainEntry[], start: number, fault: Fault, context: UserContext): number | PendingWalk {
     for (let k = start; k < list.length; k++) {
       const entry = list[k]!;
       let answer: unknown;
       try {
         answer = entry.handler(fault, context);
       } catch (err) {
-        throw new HandlerError(`fault handler '${entry.name}' threw: ${err instanceof Error ? err.message : String(err)}`, entry.name, fault.snapshot(), err);
+        context.rollback();
+        throw handlerFailure(err, entry, fault, 'threw');
       }
-      if (answer === FaultStatus.Continue) continue;
-      if (answer === FaultStatus.Fixed || answer === FaultStatus.Fail) {
-        this.decidedBy = entry;
+      if (answer === FaultStatus.Continue) {
+        context.rollback();
+        continue;
+      }
+      if (answer === FaultStatus.Fixed) {
+        this.decider = entry;
         return answer;
       }
-      if (isThenable(answer)) {
-        this.pending = answer;
-        this.pendingIndex = k;
-        this.pendingList = list;
-        return PENDING;
+      if (answer === FaultStatus.Fail) {
+        context.rollback();
+        this.decider = entry;
+        return answer;
       }
-      checkStatus(answer, entry, fault);
+      if (isThenable(answer, entry, fault)) return new PendingWalk(this, list, k, answer, fault, context);
+      checkStatus(answer, entry, fault, context);
     }
-    this.decidedBy = null;
+    this.decider = null;
     return FaultStatus.Continue;
   }
 }
 
-function checkStatus(value: unknown, entry: ChainEntry, fault: Fault): FaultStatus {
+/**
+ * What a handler's throw (or rejection) ends the run with: a RunEnding
+ * passes as it is; running out of guest memory ends the run like a fault
+ * (SIGBUS, docs/decisions.md); anything else is a HandlerError naming the handler.
+ */
+function handlerFailure(err: unknown, entry: ChainEntry, fault: Fault, verb: string): HandlerError | RunEnding {
+  if (err instanceof RunEnding) return err;
+  if (err instanceof QuotaExceededError) {
+    return new RunEnding(
+      'fault',
+      fault.snapshot(),
+      Signal.SIGBUS,
+      entry.name,
+      `out of memory: fault handler '${entry.name}' could not get guest memory for ${fault.describe()}: ${describeThrown(err)}`,
+    );
+  }
+  return new HandlerError(`fault handler '${entry.name}' ${verb}: ${describeThrown(err)}`, entry.name, fault.snapshot(), err);
+}
+
+/** `value` as a status; otherwise rolls the context back and throws HandlerError naming `entry`. */
+function checkStatus(value: unknown, entry: ChainEntry, fault: Fault, context: UserContext): FaultStatus {
   if (value === FaultStatus.Continue || value === FaultStatus.Fixed || value === FaultStatus.Fail) return value;
+  context.rollback();
   throw new HandlerError(
-    `fault handler '${entry.name}' returned ${String(value)}, not a status (Continue = 0, Fixed = 1, Fail = 2)`,
+    `fault handler '${entry.name}' returned ${describeValue(value)}, not a status (Continue = 0, Fixed = 1, Fail = 2)`,
     entry.name,
     fault.snapshot(),
   );

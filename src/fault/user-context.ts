@@ -1,12 +1,17 @@
 import type { Cpu } from '../cpu/cpu.js';
+import { HartState } from '../cpu/hart-state.js';
 
 /**
  * The faulting thread's user context: its 32 integer registers and pc. A
- * handler may change them; the changes take effect when the thread resumes
- * (after `Fixed`). Writes to `regs[0]` are ignored, as x0 is hard-wired to 0.
+ * handler may change them; the changes take effect only when it answers
+ * `Fixed`: after `Continue` or `Fail` (or a throw) the chain puts the thread
+ * back as it was at the fault, so the next handler, the exception table
+ * and the report see the original context. Writes to `regs[0]` are
+ * ignored, as x0 is hard-wired to 0.
  *
  * The machine hands every handler the same live object (no allocation per
- * fault); it reads and writes the hart directly.
+ * fault); it reads and writes the hart directly, and keeps a preallocated
+ * snapshot of the thread taken when the dispatch began.
  *
  * @example
  * ```ts
@@ -31,6 +36,19 @@ export class UserContext {
     this.regs = cpu.x.subarray(0, 32);
   }
 
+  /** The thread as it was when the dispatch began. */
+  private readonly atFault = new HartState();
+
+  /** Snapshots the thread at the start of a dispatch (no allocation). @internal */
+  mark(): void {
+    this.atFault.save(this.cpu);
+  }
+
+  /** Puts the thread back as {@link mark} saw it (no allocation). @internal */
+  rollback(): void {
+    this.atFault.load(this.cpu);
+  }
+
   /**
    * Address of the instruction the thread resumes at. During a dispatch it
    * is the faulting instruction's address; leave it alone to retry the
@@ -43,7 +61,7 @@ export class UserContext {
   }
 
   /**
-   * Sets where the thread resumes (applied when the handler answers `Fixed`).
+   * Sets where the thread resumes (applied only when the handler answers `Fixed`).
    *
    * @param value - the new pc; it should be a multiple of 4, or the next fetch raises a misaligned fault
    */

@@ -1,21 +1,25 @@
 import { EventEmitter } from 'eventemitter3';
 import { Cpu, StopReason, type CpuOptions } from '../cpu/cpu.js';
-import { UsageError, hex32 } from '../errors.js';
-import { Access, Cause } from '../fault/cause.js';
+import { UsageError } from '../errors.js';
+import { Access } from '../fault/cause.js';
+import { describeValue } from '../fault/describe-value.js';
 import { ExceptionTable } from '../fault/exception-table.js';
-import { FaultChain, PENDING, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
-import { HandlerError, LivelockError } from '../fault/handler-error.js';
+import { FaultChain, PendingWalk, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
+import { HandlerError } from '../fault/handler-error.js';
+import { RunEnding } from '../fault/run-ending.js';
 import { FaultStatus } from '../fault/status.js';
 import { UserContext } from '../fault/user-context.js';
 import { AddressSpace } from '../memory/address-space.js';
 import { PhysicalMemory } from '../memory/physical-memory.js';
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
+import { validateLoadArguments, validateMachineOptions, validateRunOptions } from './validate.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
 import type { Program } from '../loader/program.js';
 import { performSyscall, syscallRange } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
 import type { MachineEvents } from './events.js';
-import { GuestHandlerRegistry, NestedStop, accessibleNow } from './guest-handlers.js';
+import { GuestHandlerRegistry } from './guest-handlers.js';
+import { LivelockTracker } from './livelock.js';
 import type { OutputSink } from './output.js';
 import type { Plugin, Uninstall } from './plugin.js';
 import { signalForCause, type RunResult } from './run-result.js';
@@ -69,8 +73,20 @@ export interface MachineOptions {
  * ```
  */
 export interface RunOptions {
-  /** Stop with `{ kind: 'limit' }` after this many more instructions (default: no limit). */
+  /**
+   * Stop with `{ kind: 'limit' }` after this many more instructions
+   * (default: no limit). A non-negative integer, or `Infinity`. Instructions
+   * guest fault handlers execute count too (they are not retired by the
+   * thread), so a spinning guest handler is bounded by it.
+   */
   readonly maxInstructions?: number;
+  /**
+   * {@link Machine.runAsync} only: how long to wait for one handler's
+   * promise, in milliseconds (default: no bound). When it runs out the run
+   * stops with a HandlerError naming the handler and the fault; the thread
+   * stays at the faulting instruction and a later settlement is ignored.
+   */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -89,18 +105,24 @@ export interface MachineLoadOptions extends LoadOptions {
 const DEFAULT_QUOTA = 1 << 30;
 const DEFAULT_LIVELOCK_LIMIT = 1000;
 const discard: OutputSink = () => {};
+const noop = (): void => {};
 const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /** a0 and a7 as register numbers. */
 const A0 = 10, A7 = 17;
 
-/** Internal outcome of {@link Machine.advance}: a result is ready, or a handler's promise must be awaited. */
+/** Internal outcome of {@link Machine.advance}: a result is ready (else a {@link PendingWalk} must be awaited). */
 const DONE = 0;
 
 /**
  * An emulated RV32IMA user-mode machine: a CPU, an address space with its
- * MMU, the Linux system calls of DESIGN §2, and the fault-handler chain
- * every synchronous exception goes through (DESIGN §3).
+ * MMU, the Linux system calls of docs/design.md §2, and the fault-handler
+ * chain every synchronous exception goes through (docs/design.md §3).
+ *
+ * Misuse has defined outcomes (docs/fault-model.md): wrong argument types
+ * throw UsageError naming the parameter; `run()` from inside a handler
+ * throws UsageError; `run()` after the guest exited answers the same exit
+ * again; a plugin object installed twice throws UsageError.
  *
  * @example
  * ```ts
@@ -137,55 +159,61 @@ export class Machine {
   /** Exit status once the guest has exited, else null. */
   exitCode: number | null = null;
 
-  private readonly livelockLimit: number;
   private readonly args = new Int32Array(6);
-  // Livelock tracking: the last fix that left pc at the faulting instruction.
-  private lastFixPc = 0;
-  private lastFixAddress = 0;
-  private lastFixCause = -1;
-  private lastFixInstret = -1;
-  private fixRepeats = 0;
-  // A system call whose guest memory is being faulted in (DESIGN §3).
+  /** Livelock detection of the (one, for now) thread. */
+  private readonly livelock: LivelockTracker;
+  /** The livelock bound, for the guest-handler run's own tracker. @internal */
+  readonly livelockLimit: number;
+  /** Plugin objects installed now (a second install is refused). */
+  private readonly plugins = new Set<Plugin>();
+  // A system call whose guest memory is being faulted in (docs/design.md §3).
   private syscallActive = false;
   private rangeAddress = 0;
   private rangeLength = 0;
   private rangeAccess = 0;
   private rangeDone = 0;
-  // What advance() stopped for, and the result once DONE.
-  private pendingIsSyscall = false;
+  /** The faulting thread's suspended walk (threads will hold one each), or null. */
+  private suspended: PendingWalk | null = null;
   private result: RunResult | null = null;
   private isRunning = false;
+  /** instret at which the current run stops. */
+  private stopAt = 0;
+  /** Instructions guest fault handlers executed during the current run (charged to its limit). */
+  private handlerInstructions = 0;
 
   /**
    * Creates a machine with an empty address space and no program; call
    * {@link Machine.load} next. Throws UsageError for a bad option (quota,
-   * livelock limit, JIT threshold), naming the value.
+   * sinks that are not functions, livelock limit, JIT threshold), naming
+   * the option and the value.
    *
    * @param options - quota, output sinks, livelock bound and JIT settings
    */
   constructor(options: MachineOptions = {}) {
+    validateMachineOptions(options);
     this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA, ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }) });
     this.addressSpace = new AddressSpace({ memory: this.memory });
     this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold });
     this.context = new UserContext(this.cpu);
     this.stdout = options.stdout ?? discard;
     this.stderr = options.stderr ?? discard;
-    const limit = options.livelockLimit ?? DEFAULT_LIVELOCK_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`Machine: livelockLimit must be a positive integer, got ${limit}`);
-    this.livelockLimit = limit;
-    this.guestHandlers = new GuestHandlerRegistry(this, (budget) => this.runNested(budget));
+    this.livelockLimit = options.livelockLimit ?? DEFAULT_LIVELOCK_LIMIT;
+    this.livelock = new LivelockTracker(this.livelockLimit);
+    this.guestHandlers = new GuestHandlerRegistry(this);
   }
 
   /**
    * Maps `program` and sets up registers and the stack as Linux's `execve`
    * does; installs its exception table unless `exceptionTable: false`.
-   * Throws UsageError if a program is already loaded, FormatError if its
-   * segments collide, QuotaExceededError when it does not fit.
+   * Throws UsageError if a program is already loaded or an argument has the
+   * wrong type, FormatError if its segments collide, QuotaExceededError when
+   * it does not fit.
    *
    * @param program - from {@link parseElf} or {@link assemble}
    * @param options - argv, envp, stack size, whether to install the exception table
    */
   load(program: Program, options: MachineLoadOptions = {}): void {
+    validateLoadArguments(program, options);
     if (this.program !== null) throw new UsageError(`Machine.load: a program is already loaded (${this.program.name})`);
     const table = options.exceptionTable === false || program.extable.length === 0 ? null : new ExceptionTable(program.extable);
     const image = loadProgram(this.addressSpace, program, options);
@@ -210,7 +238,8 @@ export class Machine {
   }
 
   /**
-   * Removes `handler` from the chain; returns whether it was there.
+   * Removes `handler` from the chain; returns whether it was there. During
+   * a dispatch the walk under way still asks it (copy-on-write).
    *
    * @param handler - a function given to {@link Machine.registerFaultHandler}
    */
@@ -221,20 +250,25 @@ export class Machine {
   /**
    * Installs `plugin`; returns the function (also `Disposable`) that
    * uninstalls it, which answers false when called again. Throws
-   * UsageError for something that is not a plugin.
+   * UsageError for something that is not a plugin, and for a plugin object
+   * that is installed already (uninstall it first).
    *
    * @param plugin - the product of a plugin factory, e.g. `demandPaging({...})`
    */
   use(plugin: Plugin): Uninstall {
     if (plugin === null || typeof plugin !== 'object' || typeof plugin.install !== 'function') {
-      throw new UsageError(`Machine.use: expected a plugin with an install(machine) method, got ${String(plugin)}`);
+      throw new UsageError(`Machine.use: expected a plugin with an install(machine) method, got ${describeValue(plugin)}`);
     }
+    const name = typeof plugin.name === 'string' ? plugin.name : 'unnamed plugin';
+    if (this.plugins.has(plugin)) throw new UsageError(`Machine.use: plugin '${name}' is already installed on this machine`);
     const undo = plugin.install(this);
-    if (typeof undo !== 'function') throw new UsageError(`Machine.use: plugin '${plugin.name}' install() must return an uninstall function`);
+    if (typeof undo !== 'function') throw new UsageError(`Machine.use: plugin '${name}' install() must return an uninstall function`);
+    this.plugins.add(plugin);
     let installed = true;
     const off = (() => {
       if (!installed) return false;
       installed = false;
+      this.plugins.delete(plugin);
       undo();
       return true;
     }) as Uninstall;
@@ -244,75 +278,142 @@ export class Machine {
 
   /**
    * Runs the guest until it exits, a fault stays unresolved, or
-   * `maxInstructions` more have retired; may be called again after a
-   * `limit`. Throws HandlerError when a handler throws, answers nonsense,
-   * livelocks, or returns a promise (use {@link Machine.runAsync} for those).
+   * `maxInstructions` more have run; may be called again after a `limit`.
+   * After the guest exited it answers the same exit again at once. Throws
+   * HandlerError when a handler throws, answers nonsense, livelocks, or
+   * returns a promise (use {@link Machine.runAsync} for those); UsageError
+   * for bad options or when called while running (from a handler). The
+   * machine stays inspectable after any of these: the thread is at the
+   * faulting instruction, as it was at the fault.
    *
    * @param options - an instruction limit for this call
    */
   run(options: RunOptions = {}): RunResult {
-    const stopAt = this.beginRun(options);
+    this.beginRun(options, 'run');
     try {
-      for (;;) {
-        if (this.advance(stopAt) === DONE) return this.takeResult();
-        const entry = this.chain.pendingList[this.chain.pendingIndex];
-        const name = entry?.name ?? 'anonymous handler';
-        this.chain.pending = null;
-        throw new HandlerError(
-          `fault handler '${name}' returned a promise under run(); use runAsync() for asynchronous handlers`,
-          name,
-          this.cpu.fault.snapshot(),
-        );
-      }
+      const walk = this.advance();
+      if (walk === DONE) return this.takeResult();
+      walk.promise.then(noop, noop);
+      walk.abandon();
+      const name = walk.entry.name;
+      throw new HandlerError(
+        `fault handler '${name}' returned a promise under run(); use runAsync() for asynchronous handlers`,
+        name,
+        this.cpu.fault.snapshot(),
+      );
+    } catch (err) {
+      if (err instanceof RunEnding) return this.endWith(err);
+      throw err;
     } finally {
-      this.isRunning = false;
+      this.endRun();
     }
   }
 
   /**
    * Like {@link Machine.run}, but awaits handlers that return promises:
-   * the faulting thread waits while the promise is pending. Throws
-   * HandlerError as {@link Machine.run} does, also when a promise rejects.
+   * the faulting thread waits while the promise is pending (at most
+   * `timeoutMs` when given). Throws HandlerError as {@link Machine.run}
+   * does, also when a promise rejects or the wait times out.
    *
-   * @param options - an instruction limit for this call
+   * @param options - an instruction limit and a handler timeout for this call
    */
   async runAsync(options: RunOptions = {}): Promise<RunResult> {
-    const stopAt = this.beginRun(options);
+    this.beginRun(options, 'runAsync');
     try {
-      while (this.advance(stopAt) !== DONE) {
-        let value: unknown;
-        const entry = this.chain.pendingList[this.chain.pendingIndex]!;
-        try {
-          value = await this.chain.pending!;
-        } catch (err) {
-          this.chain.pending = null;
-          throw new HandlerError(`fault handler '${entry.name}' rejected: ${err instanceof Error ? err.message : String(err)}`, entry.name, this.cpu.fault.snapshot(), err);
+      let walk = this.advance();
+      while (walk !== DONE) {
+        let status: number | PendingWalk = walk;
+        while (status instanceof PendingWalk) {
+          this.suspended = status;
+          const value = await this.settle(status, options.timeoutMs);
+          status = status.resume(value);
         }
-        const status = this.chain.resume(value, this.cpu.fault, this.context);
-        if (status === PENDING) continue;
-        if (this.pendingIsSyscall) this.syscallFaultOutcome(status);
+        this.suspended = null;
+        if (this.syscallActive) this.syscallFaultOutcome(status);
         else if (this.guestFaultOutcome(status)) return this.takeResult();
+        walk = this.advance();
       }
       return this.takeResult();
+    } catch (err) {
+      if (err instanceof RunEnding) return this.endWith(err);
+      throw err;
     } finally {
-      this.isRunning = false;
+      this.endRun();
     }
   }
 
-  private beginRun(options: RunOptions): number {
-    if (this.isRunning) throw new UsageError('Machine.run: the machine is already running (a handler may not call run())');
-    if (this.program === null && this.cpu.pc === 0) throw new UsageError('Machine.run: no program loaded');
+  /**
+   * What `walk`'s promise resolves to; throws what the run ends with when
+   * it rejects or `timeoutMs` passes first (the walk is then abandoned).
+   */
+  private async settle(walk: PendingWalk, timeoutMs: number | undefined): Promise<unknown> {
+    if (timeoutMs === undefined || timeoutMs === Infinity) {
+      try {
+        return await walk.promise;
+      } catch (err) {
+        throw walk.reject(err);
+      }
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = {};
+    const timeout = new Promise<unknown>((resolve) => { timer = setTimeout(() => resolve(expired), timeoutMs); });
+    try {
+      const value = await Promise.race([walk.promise, timeout]);
+      if (value !== expired) return value;
+    } catch (err) {
+      throw walk.reject(err);
+    } finally {
+      clearTimeout(timer);
+    }
+    walk.promise.then(noop, noop);
+    walk.abandon();
+    const name = walk.entry.name;
+    const fault = this.cpu.fault.snapshot();
+    throw new HandlerError(`fault handler '${name}' did not settle its promise within ${timeoutMs} ms (timeoutMs) for ${fault.describe()}`, name, fault);
+  }
+
+  private beginRun(options: RunOptions, fn: string): void {
+    validateRunOptions(options, fn);
+    if (this.isRunning) throw new UsageError(`Machine.${fn}: the machine is already running (a handler may not call run())`);
+    if (this.program === null && this.cpu.pc === 0) throw new UsageError(`Machine.${fn}: no program loaded`);
     this.isRunning = true;
     this.result = null;
-    if (this.chain.pending !== null) {
-      this.chain.pending = null;
-    }
-    return this.cpu.instret + (options.maxInstructions ?? Infinity);
+    this.suspended = null;
+    this.handlerInstructions = 0;
+    this.stopAt = this.cpu.instret + (options.maxInstructions ?? Infinity);
+  }
+
+  private endRun(): void {
+    this.isRunning = false;
+    const walk = this.suspended;
+    this.suspended = null;
+    if (walk !== null && !walk.settled) walk.abandon();
+  }
+
+  /** The result a {@link RunEnding} stands for; emits `unresolved` for a fault. */
+  private endWith(ending: RunEnding): RunResult {
+    this.result = null;
+    if (ending.kind === 'limit') return { kind: 'limit' };
+    this.events.emit('unresolved', ending.fault, ending.handler);
+    return { kind: 'fault', fault: ending.fault, signal: ending.signal, message: ending.message, handler: ending.handler };
   }
 
   /** True while {@link Machine.run} or {@link Machine.runAsync} is under way (e.g. seen from a handler). */
   get running(): boolean {
     return this.isRunning;
+  }
+
+  /**
+   * Instructions the current run may still execute (its limit minus what
+   * the thread retired and guest handlers executed). @internal
+   */
+  instructionsLeft(): number {
+    return this.stopAt - this.cpu.instret - this.handlerInstructions;
+  }
+
+  /** Charges `count` instructions a guest handler executed to the current run. @internal */
+  chargeHandlerInstructions(count: number): void {
+    this.handlerInstructions += count;
   }
 
   private takeResult(): RunResult {
@@ -323,9 +424,9 @@ export class Machine {
 
   /**
    * Runs until a result is ready (DONE, in `this.result`) or a handler's
-   * promise must be awaited (PENDING, `chain.pending`).
+   * promise must be awaited (the suspended walk is returned).
    */
-  private advance(stopAt: number): number {
+  private advance(): typeof DONE | PendingWalk {
     const cpu = this.cpu;
     for (;;) {
       if (this.exitCode !== null) {
@@ -333,10 +434,11 @@ export class Machine {
         return DONE;
       }
       if (this.syscallActive) {
-        if (this.continueSyscall() === PENDING) return PENDING;
+        const walk = this.continueSyscall();
+        if (walk !== DONE) return walk;
         continue;
       }
-      const left = stopAt - cpu.instret;
+      const left = this.stopAt - cpu.instret - this.handlerInstructions;
       if (left <= 0) {
         this.result = { kind: 'limit' };
         return DONE;
@@ -349,10 +451,7 @@ export class Machine {
       }
       this.events.emit('fault', cpu.fault);
       const status = this.chain.walk(cpu.fault, this.context);
-      if (status === PENDING) {
-        this.pendingIsSyscall = false;
-        return PENDING;
-      }
+      if (typeof status !== 'number') return status;
       if (this.guestFaultOutcome(status)) return DONE;
     }
   }
@@ -366,7 +465,7 @@ export class Machine {
     const fault = cpu.fault;
     if (status === FaultStatus.Fixed) {
       const by = this.chain.decidedBy!.name;
-      this.checkLivelock(by);
+      this.livelock.fixed(fault, by, cpu.pc, cpu.instret);
       cpu.x[0] = 0;
       this.events.emit('fixed', fault, by);
       return false;
@@ -387,28 +486,6 @@ export class Machine {
     return true;
   }
 
-  /** Throws LivelockError when `by` keeps "fixing" the same fault with no progress. */
-  private checkLivelock(by: string): void {
-    const cpu = this.cpu, fault = cpu.fault;
-    if (cpu.pc !== fault.pc) { this.fixRepeats = 0; return; }
-    if (fault.pc === this.lastFixPc && fault.address === this.lastFixAddress && fault.cause === this.lastFixCause && cpu.instret === this.lastFixInstret) {
-      if (++this.fixRepeats >= this.livelockLimit) {
-        this.fixRepeats = 0;
-        throw new LivelockError(
-          `fault handler '${by}' answered Fixed ${this.livelockLimit} times but the instruction at ${hex32(fault.pc)} keeps faulting at ${hex32(fault.address)} (livelock)`,
-          by,
-          fault.snapshot(),
-        );
-      }
-      return;
-    }
-    this.lastFixPc = fault.pc;
-    this.lastFixAddress = fault.address;
-    this.lastFixCause = fault.cause;
-    this.lastFixInstret = cpu.instret;
-    this.fixRepeats = 1;
-  }
-
   /** Starts the system call at pc: notes the guest memory it will touch. */
   private beginSyscall(): void {
     const x = this.cpu.x;
@@ -422,9 +499,10 @@ export class Machine {
 
   /**
    * Faults the call's guest range in through the chain, page by page,
-   * then performs the call. PENDING when a handler's promise is awaited.
+   * then performs the call. Returns the suspended walk when a handler's
+   * promise must be awaited.
    */
-  private continueSyscall(): number {
+  private continueSyscall(): typeof DONE | PendingWalk {
     const as = this.addressSpace;
     while (this.rangeDone < this.rangeLength) {
       const at = (this.rangeAddress + this.rangeDone) >>> 0;
@@ -433,25 +511,16 @@ export class Machine {
         this.rangeDone += PAGE_SIZE - (at & PAGE_MASK);
         continue;
       }
+      // Translation filled the fault record (cpu.fault); add where and how big.
       const fault = this.cpu.fault;
-      const tf = as.fault;
-      fault.cause = this.rangeAccess === Access.Write ? Cause.StorePageFault : Cause.LoadPageFault;
-      fault.access = this.rangeAccess;
-      fault.address = at | 0;
       fault.pc = this.cpu.pc;
       fault.size = 1;
-      fault.protection = tf.protection;
-      fault.regionMap = tf.regionMap;
-      fault.regionOffset = tf.offset;
       this.events.emit('fault', fault);
       const status = this.chain.walk(fault, this.context);
-      if (status === PENDING) {
-        this.pendingIsSyscall = true;
-        return PENDING;
-      }
+      if (typeof status !== 'number') return status;
       this.syscallFaultOutcome(status);
     }
-    this.finishSyscall(Math.min(this.rangeDone, this.rangeLength));
+    this.completeSyscall(Math.min(this.rangeDone, this.rangeLength));
     return DONE;
   }
 
@@ -461,8 +530,8 @@ export class Machine {
     if (status === FaultStatus.Fixed) {
       const by = this.chain.decidedBy!.name;
       const pc = this.cpu.pc;
-      this.checkLivelock(by);
-      this.cpu.pc = pc; // the thread stays at its ecall
+      this.livelock.fixed(fault, by, pc, this.cpu.instret);
+      this.cpu.pc = fault.pc; // the thread stays at its ecall
       this.events.emit('fixed', fault, by);
       return;
     }
@@ -471,8 +540,12 @@ export class Machine {
     this.rangeLength = Math.min(this.rangeLength, this.rangeDone);
   }
 
-  /** Performs the call, retires the ecall and writes a0. */
-  private finishSyscall(accessible: number): void {
+  /**
+   * Performs the system call at pc with `accessible` bytes of its guest
+   * range resolved, retires the ecall and writes a0 (or records the exit).
+   * Used by the run loop and by the guest-handler run. @internal
+   */
+  completeSyscall(accessible: number): void {
     const cpu = this.cpu, x = cpu.x, args = this.args;
     this.syscallActive = false;
     const nr = x[A7]!;
@@ -490,33 +563,5 @@ export class Machine {
     }
     x[A0] = outcome.value;
     this.events.emit('syscall', nr, outcome.value);
-  }
-
-  /**
-   * Runs a guest fault handler for {@link GuestHandlerRegistry}, nested in a
-   * dispatch: from the current pc until its `fault_return` ecall (left
-   * unretired), an exit, a fault, or `budget` instructions. Other system
-   * calls are performed at once; their buffers are not faulted in through
-   * the chain (it is busy), so an inaccessible one gives -EFAULT. Leaves
-   * the state of a system call the dispatch interrupted as it was.
-   */
-  private runNested(budget: number): NestedStop {
-    const cpu = this.cpu, x = cpu.x;
-    const stopAt = cpu.instret + budget;
-    const outerSyscall = this.syscallActive;
-    try {
-      for (;;) {
-        if (this.exitCode !== null) return NestedStop.Exited;
-        const left = stopAt - cpu.instret;
-        if (left <= 0) return NestedStop.Limit;
-        const why = cpu.run(left < 0x4000_0000 ? left : 0x4000_0000);
-        if (why === StopReason.Fault) return NestedStop.Faulted;
-        if (why === StopReason.Budget) continue;
-        if (x[A7] === Syscall.FaultReturn) return NestedStop.Returned;
-        this.finishSyscall(accessibleNow(this.addressSpace, x[A7]!, x[A0]!, x[A0 + 1]!, x[A0 + 2]!));
-      }
-    } finally {
-      this.syscallActive = outerSyscall;
-    }
   }
 }

@@ -261,7 +261,7 @@ export class AddressSpace implements TranslationOwner {
     return prot;
   }
 
-  /** Fills {@link fault}; returns -1. */
+  /** Fills {@link fault}'s record once, where translation fails; returns -1. */
   private fail(
     vaddr: number,
     access: number,
@@ -270,14 +270,7 @@ export class AddressSpace implements TranslationOwner {
     offset: number,
     ds: Dataspace | null,
   ): number {
-    const f = this.fault;
-    f.address = vaddr;
-    f.access = access as Access;
-    f.protection = protection;
-    f.regionMap = map;
-    f.offset = offset;
-    f.dataspace = ds;
-    return -1;
+    return this.fault.fill(vaddr, access, protection, map, offset, ds);
   }
 
   // ---- translation cache maintenance ------------------------------------

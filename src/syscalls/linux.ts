@@ -18,15 +18,24 @@ export interface GuestRange {
   readonly access: number;
 }
 
+/** Bytes of the 32-bit address space. */
+const ADDRESS_SPACE_END = 2 ** 32;
+
 /**
  * The guest memory a call will touch, so the machine can fault it in
- * through the handler chain first (DESIGN §3: system calls fault like guest
- * accesses). `null` when the call touches no guest memory.
+ * through the handler chain first (docs/design.md §3: system calls fault
+ * like guest accesses). `null` when the call touches no guest memory. A
+ * buffer that runs past the top of the address space is refused whole, as
+ * Linux's `access_ok` refuses it: the range comes back empty, so nothing is
+ * faulted in and the call answers -EFAULT.
  * @internal
  */
 export function syscallRange(nr: number, a0: number, a1: number, a2: number): GuestRange | null {
   void a0;
-  if (nr === Syscall.Write && a2 !== 0) return { address: a1 >>> 0, length: a2 >>> 0, access: 0 };
+  if (nr === Syscall.Write && a2 !== 0) {
+    const address = a1 >>> 0, length = a2 >>> 0;
+    return { address, length: address + length > ADDRESS_SPACE_END ? 0 : length, access: 0 };
+  }
   return null;
 }
 

@@ -10,6 +10,8 @@ import { CollectedOutput } from '../../src/machine/output.js';
 import { MapFlags } from '../../src/memory/mman.js';
 import { Prot } from '../../src/memory/page.js';
 import { Errno } from '../../src/syscalls/errno.js';
+import { exitStatusOf } from '../../src/machine/run-result.js';
+import { hex32 } from '../../src/errors.js';
 
 const HOLE = 0x5000_0000;
 const ANON_FIXED = MapFlags.Private | MapFlags.Anonymous | MapFlags.Fixed;
@@ -495,7 +497,7 @@ syscall_pc:
   });
 });
 
-describe('guest handler failures are fatal, with a clear HandlerError', () => {
+describe('a misbehaving guest handler ends the run: a fault like an unresolved fault, misuse with a HandlerError', () => {
   const faulting = `
     ${register('handler', 0)}
     li      s1, 0x5151
@@ -510,18 +512,22 @@ faulting:
     return error as HandlerError;
   }
 
-  it('a fault inside the handler names the handler and the nested fault; the thread is restored', () => {
+  it('a fault inside the handler that no host handler fixes ends the run like an unresolved fault (SIGSEGV), naming the handler; the thread is restored', () => {
     const g = guest(faulting, `
     li      s1, 0
     li      t0, 0x40
     lw      t0, 0(t0)
     li      a0, 1
     ret`);
-    const e = runToError(g);
+    const r = g.machine.run();
     const name = guestName(g.symbol('handler'));
-    expect(e.handlerName).toBe(name);
-    expect(e.message).toContain(`${name} faulted while handling a fault (fatal): load page fault: read at 0x00000040 (not mapped)`);
-    expect(e.fault.address).toBe(HOLE);
+    if (r.kind !== 'fault') throw new Error(`expected a fault result, got ${r.kind}`);
+    expect(r.handler).toBe(name);
+    expect(r.signal).toBe(11);
+    expect(exitStatusOf(r)).toBe(139);
+    expect(r.message).toContain(`${name} faulted while handling a fault: load page fault: read at 0x00000040 (not mapped)`);
+    expect(r.message).toContain(`handling load page fault: read at ${hex32(HOLE)}`);
+    expect(r.fault.address).toBe(0x40);
     expect(g.machine.cpu.pc).toBe(g.symbol('faulting'));
     expect(g.machine.cpu.x[9]).toBe(0x5151);
     expect(g.machine.guestHandlers.active).toBe(false);
@@ -539,13 +545,16 @@ faulting:
     expect(runToError(g).message).toMatch(/returned 5, not a status/);
   });
 
-  it('a faulting thread whose stack cannot hold the frame', () => {
+  it('a faulting thread whose stack cannot hold the frame ends the run with SIGSEGV, as Linux does when a signal frame cannot be written', () => {
     const g = guest(`
     ${register('handler', 0)}
     li      sp, HOLE + 0x1000
     li      t0, HOLE
     lw      a0, 0(t0)`);
-    expect(runToError(g).message).toMatch(/cannot build its frame at 0x50000ee0 .*sp 0x50001000.*not mapped/);
+    const r = g.machine.run();
+    if (r.kind !== 'fault') throw new Error(`expected a fault result, got ${r.kind}`);
+    expect(exitStatusOf(r)).toBe(139);
+    expect(r.message).toMatch(/cannot build its frame at 0x50000ee0 .*sp 0x50001000.*not mapped/);
   });
 
   it('a trampoline page the guest replaced with its own mapping; an unmapped one comes back', () => {

@@ -283,11 +283,15 @@ describe('demand paging: zero-fill', () => {
     expect(plugin.isResident(3 * PAGE_SIZE)).toBe(false);
   });
 
-  it('takes its backing from the quota and fails clearly when the quota is exhausted', () => {
+  it('takes its backing from the quota; exhausting it at run time ends the run like a fault (SIGBUS), not as a host error', () => {
     const { machine } = guest('li t0, BASE\n sw t0, 0(t0)', (8 << 20) + 16 * PAGE_SIZE); // the stack takes 8 MiB
     machine.use(demandPaging({ at: BASE, size: 64 * PAGE_SIZE, chunksPerDataspace: 64, backing: { kind: 'zero' } }));
 
-    expect(() => machine.run()).toThrow(/quota exceeded/);
+    const result = machine.run();
+    if (result.kind !== 'fault') throw new Error(`expected a fault result, got ${result.kind}`);
+    expect(result.signal).toBe(7);
+    expect(result.message).toMatch(/^out of memory: fault handler 'demand-paging.*quota exceeded/);
+    expect(result.message).not.toContain('\n');
   });
 });
 
