@@ -21,15 +21,14 @@ import { LinuxMemory } from './linux-memory.js';
 import type { LinuxMemoryState, MapAnonymousOptions } from './linux-memory.js';
 import { collectMappings, formatMaps } from './maps-format.js';
 import type { MapsEntry } from './maps-format.js';
-import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot, VPAGE_COUNT } from './page.js';
+import { ALL_RIGHTS, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot, VPAGE_COUNT } from './page.js';
 import type { PhysicalMemory } from './physical-memory.js';
 import { ProtectionLayer } from './protection-layer.js';
 import { RegionMap } from './region-map.js';
 import type { RegionMapOptions, TranslationOwner } from './region-map.js';
 import { TranslationFault } from './translation-fault.js';
+import { RegionWalk, walkRegions } from './walk.js';
 
-/** Every right / every translation kind. */
-const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 /** Size of the root region map: the whole 32-bit address space. */
 const ADDRESS_SPACE_SIZE = 2 ** 32;
 
@@ -92,6 +91,8 @@ export class AddressSpace implements TranslationOwner {
   /** Every protection layer, guestProtection first. Replaced on change (copy-on-write). */
   private layers: readonly ProtectionLayer[];
   private readonly linux: LinuxMemory;
+  /** The record every walk of this address space fills (one, reused: walks allocate nothing). */
+  private readonly walk = new RegionWalk();
   /** Result registers of {@link resolve} (host access walk). */
   private hostDataspace: Dataspace | null = null;
   private hostOffset = 0;
@@ -180,40 +181,20 @@ export class AddressSpace implements TranslationOwner {
   translate(vaddr: number, access: number): number {
     vaddr = vaddr >>> 0;
     const vpage = vaddr >>> PAGE_SHIFT;
-    let map = this.root;
-    let off = vaddr;
-    let regionRights = ALL_RIGHTS;
-    let ds: Dataspace;
-    let dsOffset: number;
-    for (;;) {
-      const slot = map.index[off >>> PAGE_SHIFT]!;
-      if (slot < 0) return this.fail(vaddr, access, false, map, off, null);
-      const r = map.slots[slot]!;
-      if (!r.writable) regionRights &= ~Prot.Write;
-      if (!r.executable) regionRights &= ~Prot.Exec;
-      const inner = r.offset + (off - r.at);
-      const target = r.target;
-      if (target.isRegionMap) {
-        map = target;
-        off = inner;
-      } else {
-        ds = target;
-        dsOffset = inner;
-        break;
-      }
-    }
-    let prot = regionRights;
-    if (!ds.writable) prot &= ~Prot.Write;
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return this.fail(vaddr, access, false, w.map!, w.offset, null);
+    const ds = w.dataspace!;
+    let prot = w.rights;
     const layers = this.layers;
     for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vpage]!;
     const need = access === Access.Write ? Prot.Write : access === Access.Execute ? Prot.Exec : Prot.Read;
-    if ((prot & need) === 0) return this.fail(vaddr, access, true, map, off, ds);
+    if ((prot & need) === 0) return this.fail(vaddr, access, true, w.map!, w.offset, ds);
     if (ds.memory !== this.memory) {
       throw new FaultlineError(
         `translate: dataspace "${ds.name}" at ${hex32(vaddr)} belongs to another physical memory`,
       );
     }
-    const page = dsOffset >>> PAGE_SHIFT;
+    const page = w.dataspaceOffset >>> PAGE_SHIFT;
     let frame: number;
     if (access === Access.Write) {
       frame = ds.frameForWrite(page);
@@ -239,25 +220,11 @@ export class AddressSpace implements TranslationOwner {
    */
   effectiveProt(vaddr: number): number {
     vaddr = vaddr >>> 0;
-    let map = this.root;
-    let off = vaddr;
-    let prot = ALL_RIGHTS;
-    for (;;) {
-      const slot = map.index[off >>> PAGE_SHIFT]!;
-      if (slot < 0) return -1;
-      const r = map.slots[slot]!;
-      if (!r.writable) prot &= ~Prot.Write;
-      if (!r.executable) prot &= ~Prot.Exec;
-      const inner = r.offset + (off - r.at);
-      const target = r.target;
-      if (!target.isRegionMap) {
-        if (!target.writable) prot &= ~Prot.Write;
-        break;
-      }
-      map = target;
-      off = inner;
-    }
-    for (const layer of this.layers) prot &= layer.prot[vaddr >>> PAGE_SHIFT]!;
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return -1;
+    let prot = w.rights;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vaddr >>> PAGE_SHIFT]!;
     return prot;
   }
 
@@ -569,22 +536,11 @@ export class AddressSpace implements TranslationOwner {
 
   /** Walks to the dataspace behind `vaddr` ignoring rights; sets hostDataspace/hostOffset. */
   private resolve(vaddr: number): boolean {
-    let map = this.root;
-    let off = vaddr;
-    for (;;) {
-      const slot = map.index[off >>> PAGE_SHIFT]!;
-      if (slot < 0) return false;
-      const r = map.slots[slot]!;
-      const inner = r.offset + (off - r.at);
-      const target = r.target;
-      if (!target.isRegionMap) {
-        this.hostDataspace = target;
-        this.hostOffset = inner;
-        return true;
-      }
-      map = target;
-      off = inner;
-    }
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return false;
+    this.hostDataspace = w.dataspace;
+    this.hostOffset = w.dataspaceOffset;
+    return true;
   }
 
   private checkHostRange(fn: string, vaddr: number, length: number): void {

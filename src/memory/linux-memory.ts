@@ -14,10 +14,8 @@ import { Errno } from '../syscalls/errno.js';
 import type { AddressSpace } from './address-space.js';
 import { Dataspace } from './dataspace.js';
 import { MMAP_BASE, MMAP_MIN_ADDR, MapFlags } from './mman.js';
-import { PAGE_MASK, PAGE_SIZE, Prot, pageRoundUp } from './page.js';
+import { ALL_RIGHTS, PAGE_MASK, PAGE_SIZE, Prot, pageRoundUp } from './page.js';
 
-/** Every protection bit. */
-const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 /** End of the 32-bit address space. */
 const TOP = 2 ** 32;
 

@@ -58,6 +58,17 @@ export const Prot = {
   Exec: 4,
 } as const;
 
+/**
+ * Every protection bit: read, write and execute (7). The guest protection
+ * of a page nobody restricted, and "every translation kind" for flushes.
+ *
+ * @example
+ * ```ts
+ * machine.addressSpace.guestProtection.protect(addr, PAGE_SIZE, ALL_RIGHTS);
+ * ```
+ */
+export const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
+
 /** True when `value` is a multiple of the page size. */
 export function isPageAligned(value: number): boolean {
   return (value & PAGE_MASK) === 0;
