@@ -310,7 +310,7 @@ class CheckpointPlugin implements Checkpointer {
     if (machine.program === null) throw new UsageError(`${this.name}: checkpoint: no program loaded`);
     const as = machine.addressSpace;
     const dirty = this.log !== null ? this.log.collect() : new Uint32Array(0);
-    const { layout, dataspaces } = captureLayout(as, this.ids);
+    const { layout, dataspaces } = captureLayout(machine, this.ids);
     const prev = options.full === true || !this.incremental ? null : this.chain;
     const marked = prev === null ? null : this.markedPages(as, dirty);
     this.pendingDirty.length = 0;

@@ -21,3 +21,6 @@
 
 // Walking nested region maps
 export { RegionWalk, walkRegions } from './memory/walk.js';
+
+// Owned anonymous memory and the Linux memory bookkeeping
+export { linuxMemoryState, restoreLinuxMemoryState, isOwnedAnonymous, adoptAnonymous } from './kit/linux-memory-state.js';

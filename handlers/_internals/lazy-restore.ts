@@ -34,7 +34,7 @@ import {
   type RestorePlan,
   type Uninstall,
 } from '../../src/index.js';
-import { RegionWalk, walkRegions } from '../../src/plugin-kit.js';
+import { RegionWalk, adoptAnonymous, isOwnedAnonymous, walkRegions } from '../../src/plugin-kit.js';
 import { demandPaging, type DemandPaging, type DesignatedDataspace } from '../demand-paging.js';
 
 /** Bytes a guest-handler dispatch writes below the red zone (frame plus alignment slack). */
@@ -154,13 +154,13 @@ export class LazyRestorer implements LazyRestore {
     }
     for (const s of this.standIns) {
       const ds = s.dataspace;
-      if (!this.owned.get(s.id) || ds.isDestroyed || as.isOwnedAnonymous(ds)) continue;
+      if (!this.owned.get(s.id) || ds.isDestroyed || isOwnedAnonymous(this.machine, ds)) continue;
       if (ds.attachments.length === 0) {
         ds.destroy();
         continue;
       }
       retireUncovered(ds);
-      if (ds.attachments.some((r) => r.map === as.root)) as.adoptAnonymous(ds);
+      if (ds.attachments.some((r) => r.map === as.root)) adoptAnonymous(this.machine, ds);
     }
     this.machine.events.off('fault', this.onFault);
     this.running = false;

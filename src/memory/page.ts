@@ -42,7 +42,7 @@ export const VPAGE_COUNT = 1 << (32 - PAGE_SHIFT);
  *
  * @example
  * ```ts
- * machine.addressSpace.mprotect(addr, 4096, Prot.Read);
+ * machine.linuxMemory.mprotect(addr, 4096, Prot.Read);
  * ```
  *
  * @enum
