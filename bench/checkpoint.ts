@@ -43,7 +43,7 @@ function passLength(size: number): number {
 function touchedMachine(size: number): Machine {
   const machine = new Machine({ memoryQuota: size + (32 << 20) });
   machine.load(assemble(guest(size), { fileName: 'checkpoint-bench.s' }));
-  machine.addressSpace.mmap(BASE, size, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous | MapFlags.Fixed, -1, 0);
+  machine.linuxMemory.mmap(BASE, size, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous | MapFlags.Fixed, -1, 0);
   const ds = machine.addressSpace.root.lookup(BASE)!.target;
   if (ds.isRegionMap) throw new Error('bench: expected a dataspace');
   const page = new Uint8Array(PAGE_SIZE);

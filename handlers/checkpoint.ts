@@ -35,6 +35,7 @@ import {
   type RestorePlan,
   type Uninstall,
 } from '../src/index.js';
+import { RegionWalk, walkRegions } from '../src/plugin-kit.js';
 import { dirtyLog, type DirtyLog } from './dirty-log.js';
 import { LazyRestorer, type LazyRestore } from './_internals/lazy-restore.js';
 
@@ -309,7 +310,7 @@ class CheckpointPlugin implements Checkpointer {
     if (machine.program === null) throw new UsageError(`${this.name}: checkpoint: no program loaded`);
     const as = machine.addressSpace;
     const dirty = this.log !== null ? this.log.collect() : new Uint32Array(0);
-    const { layout, dataspaces } = captureLayout(as, this.ids);
+    const { layout, dataspaces } = captureLayout(machine, this.ids);
     const prev = options.full === true || !this.incremental ? null : this.chain;
     const marked = prev === null ? null : this.markedPages(as, dirty);
     this.pendingDirty.length = 0;
@@ -393,19 +394,13 @@ function hasGuestHandler(machine: Machine): boolean {
   return false;
 }
 
+/** The walk record of {@link resolvePage} (one, reused). */
+const walk = new RegionWalk();
+
 /** The dataspace and page behind virtual address `vaddr`, through nested maps, or null. */
 function resolvePage(root: RegionMap, vaddr: number): { ds: Dataspace; page: number } | null {
-  let map = root;
-  let off = vaddr >>> 0;
-  for (;;) {
-    if (off >= map.size) return null;
-    const r = map.lookup(off);
-    if (r === undefined) return null;
-    const inner = r.offset + (off - r.at);
-    if (!r.target.isRegionMap) return { ds: r.target, page: Math.floor(inner / PAGE_SIZE) };
-    map = r.target;
-    off = inner;
-  }
+  if (!walkRegions(root, vaddr >>> 0, walk)) return null;
+  return { ds: walk.dataspace!, page: Math.floor(walk.dataspaceOffset / PAGE_SIZE) };
 }
 
 /** 1 where the frame table has a frame (the page has contents). */

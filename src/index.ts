@@ -58,7 +58,7 @@ export { Dataspace, type DataspaceOptions } from './memory/dataspace.js';
 export { RegionMap, type AttachOptions, type RightsOptions, type RegionMapOptions } from './memory/region-map.js';
 export { Region, type RegionInfo, type AttachTarget } from './memory/region.js';
 export { AddressSpace, type AddressSpaceOptions } from './memory/address-space.js';
-export type { MapAnonymousOptions } from './memory/linux-memory.js';
+export { LinuxMemory, type MapAnonymousOptions, type LinuxMemoryState } from './syscalls/linux-memory.js';
 export { ProtectionLayer } from './memory/protection-layer.js';
 export { TranslationFault } from './memory/translation-fault.js';
 export { type MapsEntry } from './memory/maps-format.js';
@@ -102,7 +102,6 @@ export { decodeImage, verifyPage, type DecodeOptions } from './checkpoint/image-
 export { ObjectIds, captureLayout, type CapturedLayout } from './checkpoint/layout-capture.js';
 export { planRestore, type RestorePlan, type PageSources } from './checkpoint/restore-plan.js';
 export { restoreMachine, checkFreshMachine, fillPage, type RestoreHooks, type RestoredObjects } from './checkpoint/machine-restore.js';
-export { type LinuxMemoryState } from './memory/linux-memory.js';
 
 // Guest ABI numbers
 export { Errno } from './syscalls/errno.js';

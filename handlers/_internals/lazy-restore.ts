@@ -34,6 +34,7 @@ import {
   type RestorePlan,
   type Uninstall,
 } from '../../src/index.js';
+import { RegionWalk, adoptAnonymous, isOwnedAnonymous, walkRegions } from '../../src/plugin-kit.js';
 import { demandPaging, type DemandPaging, type DesignatedDataspace } from '../demand-paging.js';
 
 /** Bytes a guest-handler dispatch writes below the red zone (frame plus alignment slack). */
@@ -101,6 +102,7 @@ export class LazyRestorer implements LazyRestore {
   private total = -1;
   private running = true;
   private readonly onFault = (): void => this.prepareHandlerFrame();
+  private readonly walk = new RegionWalk();
 
   constructor(private readonly machine: Machine, private readonly plan: RestorePlan) {
     for (const [id, src] of plan.sources) this.filled.set(id, new Uint8Array(src.image.length));
@@ -152,13 +154,13 @@ export class LazyRestorer implements LazyRestore {
     }
     for (const s of this.standIns) {
       const ds = s.dataspace;
-      if (!this.owned.get(s.id) || ds.isDestroyed || as.isOwnedAnonymous(ds)) continue;
+      if (!this.owned.get(s.id) || ds.isDestroyed || isOwnedAnonymous(this.machine, ds)) continue;
       if (ds.attachments.length === 0) {
         ds.destroy();
         continue;
       }
       retireUncovered(ds);
-      if (ds.attachments.some((r) => r.map === as.root)) as.adoptAnonymous(ds);
+      if (ds.attachments.some((r) => r.map === as.root)) adoptAnonymous(this.machine, ds);
     }
     this.machine.events.off('fault', this.onFault);
     this.running = false;
@@ -223,28 +225,20 @@ export class LazyRestorer implements LazyRestore {
    * demand paging would).
    */
   private populate(vaddr: number): void {
-    let map = this.machine.addressSpace.root;
-    let off = vaddr;
-    for (;;) {
-      const r = map.lookup(off);
-      const s = this.byMap.get(map);
-      if (r === undefined) {
-        if (s === undefined) return;
-        const e = s.entries[s.entryOfPage[Math.floor(off / PAGE_SIZE)]!]!;
-        if (e.unitPages === 1) {
-          // A page with contents: attach and fill just that page, as a fault would.
-          const at = Math.floor(off / PAGE_SIZE) * PAGE_SIZE;
-          const dsOffset = e.dataspaceOffset! + (at - e.offset);
-          map.attach(e.dataspace, { at, offset: dsOffset, size: PAGE_SIZE, writable: e.writable, executable: s.region.executable, name: e.name });
-          this.fill(s.id, s.dataspace, dsOffset / PAGE_SIZE);
-        } else {
-          map.attach(e.dataspace, { at: e.offset, offset: e.dataspaceOffset, size: e.size, writable: e.writable, executable: s.region.executable, name: e.name });
-        }
-        return;
-      }
-      if (!r.target.isRegionMap) return;
-      off = r.offset + (off - r.at);
-      map = r.target;
+    const w = this.walk;
+    if (walkRegions(this.machine.addressSpace.root, vaddr, w) || w.map === null) return;
+    const map = w.map, off = w.offset;
+    const s = this.byMap.get(map);
+    if (s === undefined) return;
+    const e = s.entries[s.entryOfPage[Math.floor(off / PAGE_SIZE)]!]!;
+    if (e.unitPages === 1) {
+      // A page with contents: attach and fill just that page, as a fault would.
+      const at = Math.floor(off / PAGE_SIZE) * PAGE_SIZE;
+      const dsOffset = e.dataspaceOffset! + (at - e.offset);
+      map.attach(e.dataspace, { at, offset: dsOffset, size: PAGE_SIZE, writable: e.writable, executable: s.region.executable, name: e.name });
+      this.fill(s.id, s.dataspace, dsOffset / PAGE_SIZE);
+    } else {
+      map.attach(e.dataspace, { at: e.offset, offset: e.dataspaceOffset, size: e.size, writable: e.writable, executable: s.region.executable, name: e.name });
     }
   }
 

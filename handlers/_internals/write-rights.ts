@@ -22,6 +22,7 @@
  */
 
 import { Prot, type AddressSpace, type ProtectionLayer } from '../../src/index.js';
+import { RegionWalk, walkRegions } from '../../src/plugin-kit.js';
 
 /**
  * AND of the Prot bits at `vaddr` over every protection layer of `as`
@@ -38,25 +39,17 @@ export function otherLayersProt(as: AddressSpace, vaddr: number, except: Protect
   return prot;
 }
 
+/** The walk record of {@link structurallyWritable} (one, reused). */
+const walk = new RegionWalk();
+
 /**
  * True when the path to `vaddr` allows writing structurally: every region
  * on the nesting path is attached writable and the dataspace is writable
  * (protection layers ignored). False for an unmapped address or a hole in
- * a managed map. Walks with `RegionMap.lookup`, which allocates a snapshot
- * per level: a cold path.
+ * a managed map. No allocation.
  */
 export function structurallyWritable(as: AddressSpace, vaddr: number): boolean {
-  let map = as.root;
-  let offset = vaddr >>> 0;
-  for (;;) {
-    const region = map.lookup(offset);
-    if (region === undefined || !region.writable) return false;
-    const inner = region.offset + (offset - region.at);
-    const target = region.target;
-    if (!target.isRegionMap) return target.writable;
-    map = target;
-    offset = inner;
-  }
+  return walkRegions(as.root, vaddr >>> 0, walk) && (walk.rights & Prot.Write) !== 0;
 }
 
 /**

@@ -5,7 +5,8 @@
  * bookkeeping (break, mmap top).
  */
 
-import type { AddressSpace } from '../memory/address-space.js';
+import type { Machine } from '../machine/machine.js';
+import type { LinuxMemory } from '../syscalls/linux-memory.js';
 import type { Dataspace } from '../memory/dataspace.js';
 import type { RegionMap } from '../memory/region-map.js';
 import type { AttachTarget } from '../memory/region.js';
@@ -82,7 +83,7 @@ export class ObjectIds {
  *
  * @example
  * ```ts
- * const { layout, dataspaces } = captureLayout(machine.addressSpace, new ObjectIds());
+ * const { layout, dataspaces } = captureLayout(machine, new ObjectIds());
  * ```
  */
 export interface CapturedLayout {
@@ -93,22 +94,23 @@ export interface CapturedLayout {
 }
 
 /**
- * Walks `as` from its root and records every reachable dataspace and
+ * Walks `machine.addressSpace` from its root and records every reachable dataspace and
  * region map (each once, however often attached), with ids from `ids`.
  * Region maps come children first and the root last; dataspaces sorted by
  * id. The guest-handler trampoline page is left out (registering the
  * handlers again maps it). Cost: O(regions + dataspace pages), plus one
  * pass over the protection overlay of the mapped pages.
  *
- * @param as - the address space to capture
+ * @param machine - the machine whose address space and Linux memory bookkeeping to capture
  * @param ids - id allocator, kept across the images of a chain
  * @example
  * ```ts
- * const { layout } = captureLayout(machine.addressSpace, new ObjectIds());
+ * const { layout } = captureLayout(machine, new ObjectIds());
  * console.log(layout.maps.length, layout.dataspaces.length);
  * ```
  */
-export function captureLayout(as: AddressSpace, ids: ObjectIds): CapturedLayout {
+export function captureLayout(machine: Machine, ids: ObjectIds): CapturedLayout {
+  const as = machine.addressSpace, linuxMemory = machine.linuxMemory;
   const dataspaces = new Map<number, Dataspace>();
   const dsRecords: DataspaceRecord[] = [];
   const maps: RegionMapRecord[] = [];
@@ -124,7 +126,7 @@ export function captureLayout(as: AddressSpace, ids: ObjectIds): CapturedLayout 
         name: ds.name,
         writable: ds.writable,
         shared: ds.shared,
-        owned: as.isOwnedAnonymous(ds),
+        owned: linuxMemory.isOwned(ds),
         runs: pageRuns(ds.frames),
       });
     }
@@ -137,7 +139,7 @@ export function captureLayout(as: AddressSpace, ids: ObjectIds): CapturedLayout 
     seenMaps.add(map);
     const regions: RegionRecord[] = [];
     for (const r of map.liveRegions()) {
-      if (isRoot && isTrampoline(as, r.at, r.target)) continue;
+      if (isRoot && isTrampoline(linuxMemory, r.at, r.target)) continue;
       const target = r.target.isRegionMap ? visitMap(r.target, false) : visitDataspace(r.target);
       regions.push({ at: r.at, offset: r.offset, size: r.size, target, writable: r.writable, executable: r.executable, name: r.name });
     }
@@ -147,7 +149,7 @@ export function captureLayout(as: AddressSpace, ids: ObjectIds): CapturedLayout 
 
   visitMap(as.root, true);
   dsRecords.sort((a, b) => a.id - b.id);
-  const linux = as.linuxState();
+  const linux = linuxMemory.state();
   return {
     layout: {
       dataspaces: dsRecords,
@@ -163,8 +165,8 @@ export function captureLayout(as: AddressSpace, ids: ObjectIds): CapturedLayout 
 }
 
 /** True for the trampoline page the guest-handler registry maps. */
-function isTrampoline(as: AddressSpace, at: number, target: AttachTarget): boolean {
-  return at === TRAMPOLINE_ADDRESS && !target.isRegionMap && target.name === TRAMPOLINE_NAME && !target.writable && !as.isOwnedAnonymous(target);
+function isTrampoline(linuxMemory: LinuxMemory, at: number, target: AttachTarget): boolean {
+  return at === TRAMPOLINE_ADDRESS && !target.isRegionMap && target.name === TRAMPOLINE_NAME && !target.writable && !linuxMemory.isOwned(target);
 }
 
 /**

@@ -153,10 +153,10 @@ export function restoreMachine(machine: Machine, plan: RestorePlan, hooks: Resto
     if (!deferred.has(id)) fillDataspace(plan, id, ds);
     const rec = records.get(id)!;
     if (!rec.writable) ds.seal();
-    if (rec.owned && ds.attachments.some((r) => r.map === as.root)) as.adoptAnonymous(ds);
+    if (rec.owned && ds.attachments.some((r) => r.map === as.root)) machine.linuxMemory.adopt(ds);
   }
   for (const run of layout.protection) as.guestProtection.protect(run.firstPage * PAGE_SIZE, run.pageCount * PAGE_SIZE, run.prot);
-  as.restoreLinuxState(layout);
+  machine.linuxMemory.restoreState(layout);
   hooks.beforeGuestHandlers?.(image.guestHandlers.functions);
   restoreHart(machine, plan);
   return { dataspaces, maps, deferred };

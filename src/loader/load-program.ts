@@ -1,5 +1,6 @@
 import { FormatError, hex32 } from '../errors.js';
-import type { AddressSpace } from '../memory/address-space.js';
+import { RegionName } from '../memory/mman.js';
+import type { LinuxMemory } from '../syscalls/linux-memory.js';
 import { PAGE_SHIFT, PAGE_SIZE, Prot } from '../memory/page.js';
 import { AT, buildInitialStack } from './initial-stack.js';
 import type { Program } from './program.js';
@@ -52,14 +53,15 @@ export interface LoadedImage {
 }
 
 /**
- * Maps `program` into `as` as Linux's ELF loader would: each run of pages
+ * Maps `program` into `linux.addressSpace` as Linux's ELF loader would: each run of pages
  * covered by segments becomes one private dataspace named after the
  * program (pages shared by two segments get the union of their rights),
  * the break starts at the page after the highest segment, and an 8 MiB
  * `[stack]` holds argc/argv/envp/auxv. Throws FormatError if a segment
  * overlaps something already mapped, QuotaExceededError when over quota.
  */
-export function loadProgram(as: AddressSpace, program: Program, options: LoadOptions = {}): LoadedImage {
+export function loadProgram(linux: LinuxMemory, program: Program, options: LoadOptions = {}): LoadedImage {
+  const as = linux.addressSpace;
   // Rights per page: union over the segments covering it.
   const pageRights = new Map<number, number>();
   let highest = 0;
@@ -83,7 +85,7 @@ export function loadProgram(as: AddressSpace, program: Program, options: LoadOpt
     }
     // Owned anonymous memory, as Linux's private file mappings become
     // after the first write: a guest munmap returns its quota.
-    const ds = as.mapAnonymous(start, size, { prot: Prot.Read, name: program.name });
+    const ds = linux.mapAnonymous(start, size, { prot: Prot.Read, name: program.name });
     for (let p = k; p < end; p++) {
       as.guestProtection.protect(pages[p]! * PAGE_SIZE, PAGE_SIZE, pageRights.get(pages[p]!)!);
     }
@@ -95,10 +97,10 @@ export function loadProgram(as: AddressSpace, program: Program, options: LoadOpt
     k = end;
   }
   const brk = Math.ceil(highest / PAGE_SIZE) * PAGE_SIZE;
-  as.setBrkBase(brk);
+  linux.setBrkBase(brk);
 
   const stackSize = options.stackSize ?? DEFAULT_STACK_SIZE;
-  const stack = as.mapAnonymous(STACK_TOP - stackSize, stackSize, { prot: Prot.Read | Prot.Write, name: '[stack]' });
+  const stack = linux.mapAnonymous(STACK_TOP - stackSize, stackSize, { prot: Prot.Read | Prot.Write, name: RegionName.Stack });
 
   const auxv: [number, number][] = [
     [AT.PAGESZ, PAGE_SIZE],

@@ -16,6 +16,7 @@ import { validateLoadArguments, validateMachineOptions, validateRunOptions } fro
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
 import type { Program } from '../loader/program.js';
 import { performSyscall, syscallRange } from '../syscalls/linux.js';
+import { LinuxMemory } from '../syscalls/linux-memory.js';
 import { Syscall } from '../syscalls/numbers.js';
 import type { MachineEvents } from './events.js';
 import { GuestHandlerRegistry } from './guest-handlers.js';
@@ -138,6 +139,8 @@ export class Machine {
   readonly memory: PhysicalMemory;
   /** The guest's address space: region maps, protections, TLBs. */
   readonly addressSpace: AddressSpace;
+  /** The Linux memory calls (`mmap`, `munmap`, `mprotect`, `brk`) of the address space; the guest's system calls use it. */
+  readonly linuxMemory: LinuxMemory;
   /** The hart. */
   readonly cpu: Cpu;
   /** The faulting thread's context as handlers see it (live view of the hart). */
@@ -193,6 +196,7 @@ export class Machine {
     validateMachineOptions(options);
     this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA, ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }) });
     this.addressSpace = new AddressSpace({ memory: this.memory });
+    this.linuxMemory = new LinuxMemory(this.addressSpace);
     this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold });
     this.context = new UserContext(this.cpu);
     this.stdout = options.stdout ?? discard;
@@ -216,7 +220,7 @@ export class Machine {
     validateLoadArguments(program, options);
     if (this.program !== null) throw new UsageError(`Machine.load: a program is already loaded (${this.program.name})`);
     const table = options.exceptionTable === false || program.extable.length === 0 ? null : new ExceptionTable(program.extable);
-    const image = loadProgram(this.addressSpace, program, options);
+    const image = loadProgram(this.linuxMemory, program, options);
     this.program = program;
     this.exceptionTable = table;
     this.cpu.x.fill(0);

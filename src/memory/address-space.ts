@@ -1,6 +1,7 @@
 /**
  * Address spaces: a root region map, protection overlays, the machine's
- * software TLBs, host access to guest memory, and the Linux-flavoured calls.
+ * software TLBs and host access to guest memory. (The Linux memory calls
+ * that map into an address space are in src/syscalls/linux-memory.ts.)
  *
  * Translation caches (one per access kind), indexed by virtual page number:
  *
@@ -17,19 +18,16 @@ import { FaultlineError, UsageError, hex32 } from '../errors.js';
 import { Access } from '../fault/cause.js';
 import { Dataspace } from './dataspace.js';
 import type { DataspaceOptions } from './dataspace.js';
-import { LinuxMemory } from './linux-memory.js';
-import type { LinuxMemoryState, MapAnonymousOptions } from './linux-memory.js';
 import { collectMappings, formatMaps } from './maps-format.js';
 import type { MapsEntry } from './maps-format.js';
-import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot, VPAGE_COUNT } from './page.js';
+import { ALL_RIGHTS, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot, VPAGE_COUNT } from './page.js';
 import type { PhysicalMemory } from './physical-memory.js';
 import { ProtectionLayer } from './protection-layer.js';
 import { RegionMap } from './region-map.js';
 import type { RegionMapOptions, TranslationOwner } from './region-map.js';
 import { TranslationFault } from './translation-fault.js';
+import { RegionWalk, walkRegions } from './walk.js';
 
-/** Every right / every translation kind. */
-const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 /** Size of the root region map: the whole 32-bit address space. */
 const ADDRESS_SPACE_SIZE = 2 ** 32;
 
@@ -49,8 +47,9 @@ export interface AddressSpaceOptions {
 /**
  * A guest's view of memory: a 4 GiB root region map, page-protection
  * layers (the guest's `mprotect` overlay first), the software TLBs the CPU
- * reads on its fast path, and the Linux-flavoured calls (`mmap`, `munmap`,
- * `mprotect`, `brk`, `maps`).
+ * reads on its fast path, host access to guest memory and the
+ * `/proc/self/maps` view. The Linux calls (`mmap`, `brk`, ...) that map
+ * into it are `machine.linuxMemory`'s.
  *
  * Effective right of an access = AND of every region's rights along the
  * nesting path, the dataspace's own `writable`, and every protection layer.
@@ -60,7 +59,8 @@ export interface AddressSpaceOptions {
  * @example
  * ```ts
  * const as = new AddressSpace({ memory: new PhysicalMemory() });
- * const addr = as.mmap(0, 8192, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous, -1, 0);
+ * const addr = 0x4000_0000;
+ * as.root.attach(as.createDataspace(8192), { at: addr });
  * as.writeU32(addr, 42);
  * const frame = as.translate(addr, Access.Read); // >= 0: as.memory.i32[(frame | (addr & 0xfff)) >> 2] === 42
  * ```
@@ -91,7 +91,8 @@ export class AddressSpace implements TranslationOwner {
   private readonly codePages = new Uint8Array(VPAGE_COUNT);
   /** Every protection layer, guestProtection first. Replaced on change (copy-on-write). */
   private layers: readonly ProtectionLayer[];
-  private readonly linux: LinuxMemory;
+  /** The record every walk of this address space fills (one, reused: walks allocate nothing). */
+  private readonly walk = new RegionWalk();
   /** Result registers of {@link resolve} (host access walk). */
   private hostDataspace: Dataspace | null = null;
   private hostOffset = 0;
@@ -114,7 +115,6 @@ export class AddressSpace implements TranslationOwner {
     this.fault = new TranslationFault(this.root);
     this.guestProtection = new ProtectionLayer('guest mprotect', this);
     this.layers = [this.guestProtection];
-    this.linux = new LinuxMemory(this);
   }
 
   // ---- factories -------------------------------------------------------
@@ -180,40 +180,20 @@ export class AddressSpace implements TranslationOwner {
   translate(vaddr: number, access: number): number {
     vaddr = vaddr >>> 0;
     const vpage = vaddr >>> PAGE_SHIFT;
-    let map = this.root;
-    let off = vaddr;
-    let regionRights = ALL_RIGHTS;
-    let ds: Dataspace;
-    let dsOffset: number;
-    for (;;) {
-      const slot = map.index[off >>> PAGE_SHIFT]!;
-      if (slot < 0) return this.fail(vaddr, access, false, map, off, null);
-      const r = map.slots[slot]!;
-      if (!r.writable) regionRights &= ~Prot.Write;
-      if (!r.executable) regionRights &= ~Prot.Exec;
-      const inner = r.offset + (off - r.at);
-      const target = r.target;
-      if (target.isRegionMap) {
-        map = target;
-        off = inner;
-      } else {
-        ds = target;
-        dsOffset = inner;
-        break;
-      }
-    }
-    let prot = regionRights;
-    if (!ds.writable) prot &= ~Prot.Write;
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return this.fail(vaddr, access, false, w.map!, w.offset, null);
+    const ds = w.dataspace!;
+    let prot = w.rights;
     const layers = this.layers;
     for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vpage]!;
     const need = access === Access.Write ? Prot.Write : access === Access.Execute ? Prot.Exec : Prot.Read;
-    if ((prot & need) === 0) return this.fail(vaddr, access, true, map, off, ds);
+    if ((prot & need) === 0) return this.fail(vaddr, access, true, w.map!, w.offset, ds);
     if (ds.memory !== this.memory) {
       throw new FaultlineError(
         `translate: dataspace "${ds.name}" at ${hex32(vaddr)} belongs to another physical memory`,
       );
     }
-    const page = dsOffset >>> PAGE_SHIFT;
+    const page = w.dataspaceOffset >>> PAGE_SHIFT;
     let frame: number;
     if (access === Access.Write) {
       frame = ds.frameForWrite(page);
@@ -239,25 +219,11 @@ export class AddressSpace implements TranslationOwner {
    */
   effectiveProt(vaddr: number): number {
     vaddr = vaddr >>> 0;
-    let map = this.root;
-    let off = vaddr;
-    let prot = ALL_RIGHTS;
-    for (;;) {
-      const slot = map.index[off >>> PAGE_SHIFT]!;
-      if (slot < 0) return -1;
-      const r = map.slots[slot]!;
-      if (!r.writable) prot &= ~Prot.Write;
-      if (!r.executable) prot &= ~Prot.Exec;
-      const inner = r.offset + (off - r.at);
-      const target = r.target;
-      if (!target.isRegionMap) {
-        if (!target.writable) prot &= ~Prot.Write;
-        break;
-      }
-      map = target;
-      off = inner;
-    }
-    for (const layer of this.layers) prot &= layer.prot[vaddr >>> PAGE_SHIFT]!;
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return -1;
+    let prot = w.rights;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vaddr >>> PAGE_SHIFT]!;
     return prot;
   }
 
@@ -562,22 +528,11 @@ export class AddressSpace implements TranslationOwner {
 
   /** Walks to the dataspace behind `vaddr` ignoring rights; sets hostDataspace/hostOffset. */
   private resolve(vaddr: number): boolean {
-    let map = this.root;
-    let off = vaddr;
-    for (;;) {
-      const slot = map.index[off >>> PAGE_SHIFT]!;
-      if (slot < 0) return false;
-      const r = map.slots[slot]!;
-      const inner = r.offset + (off - r.at);
-      const target = r.target;
-      if (!target.isRegionMap) {
-        this.hostDataspace = target;
-        this.hostOffset = inner;
-        return true;
-      }
-      map = target;
-      off = inner;
-    }
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return false;
+    this.hostDataspace = w.dataspace;
+    this.hostOffset = w.dataspaceOffset;
+    return true;
   }
 
   private checkHostRange(fn: string, vaddr: number, length: number): void {
@@ -586,200 +541,7 @@ export class AddressSpace implements TranslationOwner {
     }
   }
 
-  // ---- Linux-flavoured calls (see linux-memory.ts) -------------------------
-
-  /**
-   * Linux `mmap` for anonymous memory. Returns the address (unsigned) or a
-   * negative errno: -EINVAL (length 0, bad flags/prot, unaligned fixed
-   * address or offset), -EBADF (not anonymous), -EEXIST
-   * (MAP_FIXED_NOREPLACE over a mapping), -ENOMEM (no room or quota; nothing
-   * changed). Never throws on guest errors.
-   *
-   * @param addr - hint, or the exact address with `MAP_FIXED`
-   * @param length - bytes (rounded up to pages)
-   * @param prot - {@link Prot} bits
-   * @param flags - {@link MapFlags}: exactly one of `Private`/`Shared`, plus `Anonymous`
-   * @param fd - must be -1 (anonymous)
-   * @param offset - must be 0 or page aligned
-   * @example
-   * ```ts
-   * const a = as.mmap(0, 4096, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous, -1, 0);
-   * ```
-   */
-  mmap(addr: number, length: number, prot: number, flags: number, fd: number, offset: number): number {
-    return this.linux.mmap(addr, length, prot, flags, fd, offset);
-  }
-
-  /**
-   * Linux `munmap`: 0, or -EINVAL for an unaligned address, length 0 or a
-   * range past 2^32. Holes are fine. Owned anonymous memory no longer
-   * mapped gives its quota back; guest protection resets to 7 there.
-   *
-   * @param addr - start (page aligned)
-   * @param length - bytes (rounded up to pages)
-   * @example
-   * ```ts
-   * as.munmap(a, 4096);
-   * ```
-   */
-  munmap(addr: number, length: number): number {
-    return this.linux.munmap(addr, length);
-  }
-
-  /**
-   * Linux `mprotect` on the guest protection layer: 0, -EINVAL (unaligned,
-   * unknown prot bits) or -ENOMEM when any page of the range is not mapped
-   * (then nothing changes). A page inside a managed region counts as mapped
-   * even when the managed map has a hole there.
-   *
-   * @param addr - start (page aligned)
-   * @param length - bytes (rounded up to pages)
-   * @param prot - the new {@link Prot} bits
-   * @example
-   * ```ts
-   * as.mprotect(a, 4096, Prot.Read);
-   * ```
-   */
-  mprotect(addr: number, length: number, prot: number): number {
-    return this.linux.mprotect(addr, length, prot);
-  }
-
-  /**
-   * Linux `brk`: returns the new break (exactly `addr`) on success, the
-   * current break for `brk(0)` and for requests that cannot be met.
-   *
-   * @param addr - the requested break, or 0 to ask for the current one
-   * @example
-   * ```ts
-   * const start = as.brk(0);
-   * as.brk(start + 10000);
-   * ```
-   */
-  brk(addr: number): number {
-    return this.linux.brk(addr);
-  }
-
-  /**
-   * Sets where the heap starts (the loader passes the page-rounded end of
-   * the highest segment); the break is reset to it.
-   *
-   * @param addr - page-aligned start of the heap
-   * @throws UsageError when `addr` is not page aligned.
-   * @example
-   * ```ts
-   * as.setBrkBase(pageRoundUp(highestSegmentEnd));
-   * ```
-   */
-  setBrkBase(addr: number): void {
-    this.linux.setBrkBase(addr);
-  }
-
-  /** Start of the heap (0 until {@link setBrkBase}). */
-  get brkBase(): number {
-    return this.linux.brkBase;
-  }
-
-  /** Current program break. */
-  get currentBrk(): number {
-    return this.linux.currentBrk;
-  }
-
-  /**
-   * Sets the upper end of the range `mmap` searches without a fixed address
-   * (the loader passes the lowest address of the stack area). Default 2^32.
-   *
-   * @param addr - page-aligned end of the search range
-   * @throws UsageError when `addr` is not page aligned.
-   * @example
-   * ```ts
-   * as.setMmapTop(stackBottom);
-   * ```
-   */
-  setMmapTop(addr: number): void {
-    this.linux.setMmapTop(addr);
-  }
-
-  /**
-   * Maps fresh owned anonymous memory at a fixed address for the host (the
-   * loader's segments and stack), attached rwx at region level with `prot`
-   * in the guest protection layer, so the guest's `mprotect` and `munmap`
-   * treat it like its own mappings. Returns the dataspace (write the
-   * contents through it or {@link writeBytes}).
-   *
-   * @param at - page-aligned address
-   * @param size - bytes: a positive multiple of 4096
-   * @param options - guest protection (`prot`), `name` and `shared` for `maps()`
-   * @throws UsageError when the range is unaligned or overlaps a mapping.
-   * @throws QuotaExceededError when the quota cannot cover it.
-   * @example
-   * ```ts
-   * const text = as.mapAnonymous(0x10000, 0x2000, { prot: Prot.Read | Prot.Exec, name: 'hello' });
-   * text.write(0, segmentBytes);
-   * ```
-   */
-  mapAnonymous(at: number, size: number, options: MapAnonymousOptions): Dataspace {
-    return this.linux.mapAnonymous(at, size, options);
-  }
-
-  /**
-   * The Linux-call bookkeeping not visible in the region maps (break, heap
-   * start, mmap search top), for checkpointing.
-   *
-   * @example
-   * ```ts
-   * const { brkBase, currentBrk } = as.linuxState();
-   * ```
-   */
-  linuxState(): LinuxMemoryState {
-    return this.linux.state();
-  }
-
-  /**
-   * Sets the Linux-call bookkeeping back to `state` (checkpoint restore).
-   * Maps nothing: the heap's mappings come back with the region maps.
-   *
-   * @param state - the bookkeeping to set, as {@link linuxState} returned it
-   * @throws UsageError when an address is not page aligned or the break is below the heap start.
-   * @example
-   * ```ts
-   * fresh.addressSpace.restoreLinuxState(saved.addressSpace.linuxState());
-   * ```
-   */
-  restoreLinuxState(state: LinuxMemoryState): void {
-    this.linux.restoreState(state);
-  }
-
-  /**
-   * True when `ds` is owned anonymous memory of the Linux-flavoured calls
-   * (made by `mmap`, `brk` or {@link mapAnonymous}): `munmap` retires its
-   * pages and destroys it when nothing of it stays mapped.
-   *
-   * @param ds - the dataspace to ask about
-   * @example
-   * ```ts
-   * const owned = as.root.regions().filter((r) => !r.target.isRegionMap && as.isOwnedAnonymous(r.target));
-   * ```
-   */
-  isOwnedAnonymous(ds: Dataspace): boolean {
-    return this.linux.isOwned(ds);
-  }
-
-  /**
-   * Makes `ds`, already attached in the root map, owned anonymous memory
-   * (checkpoint restore recreates `mmap`-made memory this way).
-   *
-   * @param ds - a dataspace of this address space, attached in the root map
-   * @throws UsageError when `ds` is destroyed, of another physical memory, or not attached in the root map.
-   * @example
-   * ```ts
-   * const ds = as.createDataspace(size);
-   * as.root.attach(ds, { at, executable: true });
-   * as.adoptAnonymous(ds);
-   * ```
-   */
-  adoptAnonymous(ds: Dataspace): void {
-    this.linux.adopt(ds);
-  }
+  // ---- the /proc/self/maps view ------------------------------------------
 
   /**
    * The mappings as `/proc/self/maps` shows them: flattened through nested

@@ -4,7 +4,7 @@
  */
 
 import { FaultlineError, UsageError, hex32 } from '../errors.js';
-import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot } from './page.js';
+import { ALL_RIGHTS, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot } from './page.js';
 import type { PhysicalMemory } from './physical-memory.js';
 import type { Region } from './region.js';
 
@@ -12,8 +12,6 @@ import type { Region } from './region.js';
 const NOT_MATERIALIZED = -1;
 /** `frames[page]` of a page given up for good by {@link Dataspace.retire}. */
 const RETIRED = -2;
-/** Every translation kind: read, write and execute (with decoded code). */
-const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 /** Largest dataspace: the whole 32-bit address space. */
 const MAX_SIZE = 2 ** 32;
 

@@ -7,6 +7,7 @@ import type { Dataspace } from './dataspace.js';
 import { PAGE_SIZE, Prot } from './page.js';
 import type { ProtectionLayer } from './protection-layer.js';
 import type { RegionMap } from './region-map.js';
+import type { Region } from './region.js';
 
 /**
  * One line of `maps()`.
@@ -82,24 +83,42 @@ export function collectMappings(root: RegionMap, guest: ProtectionLayer): MapsEn
       runProt = prot;
     }
   };
-  // `base` is the virtual address of offset 0 of `map`; [lo, hi) the visible part of it.
-  const visit = (map: RegionMap, lo: number, hi: number, base: number, w: boolean, x: boolean, outer: string): void => {
-    for (const r of map.liveRegions()) {
-      const s = Math.max(r.at, lo);
-      const e = Math.min(r.at + r.size, hi);
-      if (s >= e) continue;
-      const target = r.target;
-      const targetStart = r.offset + (s - r.at);
-      const rw = w && r.writable;
-      const rx = x && r.executable;
-      if (target.isRegionMap) {
-        visit(target, targetStart, targetStart + (e - s), base + r.at - r.offset, rw, rx, r.name || target.name || outer);
-      } else {
-        emit(base + s, base + e, target, targetStart, rw && target.writable, rx, r.name || target.name || outer);
-      }
+  // Depth first with an explicit stack (nesting depth costs no host
+  // stack). A frame: `regions` of one map still to visit from `next`,
+  // `base` the virtual address of the map's offset 0, [lo, hi) its visible
+  // part, the rights and name inherited from the regions above.
+  interface Frame {
+    readonly regions: readonly Region[];
+    next: number;
+    readonly lo: number;
+    readonly hi: number;
+    readonly base: number;
+    readonly w: boolean;
+    readonly x: boolean;
+    readonly outer: string;
+  }
+  const stack: Frame[] = [{ regions: root.liveRegions(), next: 0, lo: 0, hi: root.size, base: 0, w: true, x: true, outer: '' }];
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.next >= f.regions.length) {
+      stack.pop();
+      continue;
     }
-  };
-  visit(root, 0, root.size, 0, true, true, '');
+    const r = f.regions[f.next++]!;
+    const s = Math.max(r.at, f.lo);
+    const e = Math.min(r.at + r.size, f.hi);
+    if (s >= e) continue;
+    const target = r.target;
+    const targetStart = r.offset + (s - r.at);
+    const rw = f.w && r.writable;
+    const rx = f.x && r.executable;
+    const name = r.name || target.name || f.outer;
+    if (target.isRegionMap) {
+      stack.push({ regions: target.liveRegions(), next: 0, lo: targetStart, hi: targetStart + (e - s), base: f.base + r.at - r.offset, w: rw, x: rx, outer: name });
+    } else {
+      emit(f.base + s, f.base + e, target, targetStart, rw && target.writable, rx, name);
+    }
+  }
   return out;
 }
 

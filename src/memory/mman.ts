@@ -8,7 +8,7 @@
  *
  * @example
  * ```ts
- * addressSpace.mmap(0, 8192, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous, -1, 0);
+ * machine.linuxMemory.mmap(0, 8192, Prot.Read | Prot.Write, MapFlags.Private | MapFlags.Anonymous, -1, 0);
  * ```
  *
  * @enum
@@ -32,11 +32,30 @@ export const MapFlags = {
  *
  * @example
  * ```ts
- * const a = machine.addressSpace.mmap(0, PAGE_SIZE, Prot.Read, MapFlags.Private | MapFlags.Anonymous, -1, 0);
+ * const a = machine.linuxMemory.mmap(0, PAGE_SIZE, Prot.Read, MapFlags.Private | MapFlags.Anonymous, -1, 0);
  * a >= MMAP_BASE; // true on a fresh machine
  * ```
  */
 export const MMAP_BASE = 0x4000_0000;
+
+/**
+ * Names the loader and `brk` give the regions Linux shows by name in
+ * `/proc/self/maps`; plugins that treat them specially (the checkpoint
+ * plugin saves the stack whole) compare with these.
+ *
+ * @example
+ * ```ts
+ * const stack = machine.addressSpace.root.regions().find((r) => r.name === RegionName.Stack);
+ * ```
+ *
+ * @enum
+ */
+export const RegionName = {
+  /** `[stack]`: the initial thread's stack, mapped by the loader. */
+  Stack: '[stack]',
+  /** `[heap]`: the memory `brk` grows. */
+  Heap: '[heap]',
+} as const;
 
 /** Lowest address `mmap` hands out when it has to search below {@link MMAP_BASE} (Linux `mmap_min_addr`). */
 export const MMAP_MIN_ADDR = 0x1_0000;

@@ -42,7 +42,7 @@ export const VPAGE_COUNT = 1 << (32 - PAGE_SHIFT);
  *
  * @example
  * ```ts
- * machine.addressSpace.mprotect(addr, 4096, Prot.Read);
+ * machine.linuxMemory.mprotect(addr, 4096, Prot.Read);
  * ```
  *
  * @enum
@@ -57,6 +57,17 @@ export const Prot = {
   /** 4: execution allowed (`PROT_EXEC`). */
   Exec: 4,
 } as const;
+
+/**
+ * Every protection bit: read, write and execute (7). The guest protection
+ * of a page nobody restricted, and "every translation kind" for flushes.
+ *
+ * @example
+ * ```ts
+ * machine.addressSpace.guestProtection.protect(addr, PAGE_SIZE, ALL_RIGHTS);
+ * ```
+ */
+export const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 
 /** True when `value` is a multiple of the page size. */
 export function isPageAligned(value: number): boolean {

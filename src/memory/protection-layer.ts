@@ -4,11 +4,9 @@
  */
 
 import { UsageError, hex32 } from '../errors.js';
-import { PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, Prot, VPAGE_COUNT } from './page.js';
+import { ALL_RIGHTS, PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, VPAGE_COUNT } from './page.js';
 import type { TranslationOwner } from './region-map.js';
 
-/** No restriction. */
-const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 
 /**
  * One protection overlay of an address space: `Prot` bits per virtual page,

@@ -3,22 +3,23 @@
  * attached (Genode's region maps; a region map attached into another is a
  * managed dataspace).
  *
- * Lookup is O(1) through a per-page index:
+ * Lookup is O(1) through a per-page index (two levels, see page-index.ts):
  *
- *   index[offset >>> 12] = slot of the region covering that page, or -1
- *   slots[slot]          = the Region record (null when the slot is free)
+ *   pageIndex.get(offset >>> 12) = slot of the region covering that page, or -1
+ *   slots[slot]                  = the Region record (null when the slot is free)
  *
  * so attaching or detaching a one-page region costs O(1) besides flushing,
- * however many regions the map holds.
+ * however many regions the map holds, and the index's host memory follows
+ * what is attached, not the map's size. Range searches skip 4 MiB stretches
+ * that are wholly free or wholly one region.
  */
 
 import { UsageError, hex32 } from '../errors.js';
-import { PAGE_SIZE, Prot } from './page.js';
+import { PageIndex } from './page-index.js';
+import { ALL_RIGHTS, PAGE_SIZE, Prot } from './page.js';
 import { Region, linkAttachment, unlinkAttachment } from './region.js';
 import type { AttachTarget, RegionInfo } from './region.js';
 
-/** Every translation kind. */
-const ALL_RIGHTS = Prot.Read | Prot.Write | Prot.Exec;
 /** Largest region map: the whole 32-bit address space. */
 const MAX_SIZE = 2 ** 32;
 
@@ -109,7 +110,7 @@ export class RegionMap {
    *
    * @internal
    */
-  readonly index: Int32Array;
+  readonly pageIndex: PageIndex;
   /**
    * Region records by slot (null = free slot).
    *
@@ -128,6 +129,13 @@ export class RegionMap {
    * @internal
    */
   owner: TranslationOwner | null = null;
+  /**
+   * Lowest offset where a region was removed or trimmed since a reader
+   * last reset it to `size` (the mmap placement cache reads it).
+   *
+   * @internal
+   */
+  lowestFreed: number;
 
   private readonly freeSlots: number[] = [];
   private liveCount = 0;
@@ -146,7 +154,24 @@ export class RegionMap {
     }
     this.size = size;
     this.name = name;
-    this.index = new Int32Array(size / PAGE_SIZE).fill(-1);
+    this.pageIndex = new PageIndex(size / PAGE_SIZE);
+    this.lowestFreed = size;
+  }
+
+  /**
+   * Host bytes this map's page index holds: it grows with the regions
+   * attached (about 12 KiB once anything is attached into a 4 GiB map, plus
+   * 4 KiB per 4 MiB stretch where a region begins or ends), never with the
+   * map's size alone. An empty map holds none.
+   *
+   * @example
+   * ```ts
+   * const big = machine.addressSpace.createRegionMap(2 ** 32 - PAGE_SIZE);
+   * console.log(big.indexBytes); // 0
+   * ```
+   */
+  get indexBytes(): number {
+    return this.pageIndex.bytes;
   }
 
   /** Number of regions attached. */
@@ -203,7 +228,7 @@ export class RegionMap {
       const busy = this.firstBusyPage(at / PAGE_SIZE, (at + size) / PAGE_SIZE);
       if (busy >= 0) {
         throw new UsageError(
-          `attach: range ${hex32(at)}..${hex32(at + size - 1)} overlaps the region at ${hex32(this.slots[this.index[busy]!]!.at)} in region map "${this.name}"`,
+          `attach: range ${hex32(at)}..${hex32(at + size - 1)} overlaps the region at ${hex32(this.regionAtPage(busy)!.at)} in region map "${this.name}"`,
         );
       }
     }
@@ -283,17 +308,11 @@ export class RegionMap {
     }
     const removed: RegionInfo[] = [];
     const endPage = (offset + length) / PAGE_SIZE;
-    let p = offset / PAGE_SIZE;
-    while (p < endPage) {
-      const slot = this.index[p]!;
-      if (slot < 0) {
-        p++;
-        continue;
-      }
-      const r = this.slots[slot]!;
+    for (let p = this.pageIndex.firstBusy(offset / PAGE_SIZE, endPage); p >= 0; ) {
+      const r = this.regionAtPage(p)!;
       const rStart = r.at / PAGE_SIZE;
       const rEnd = rStart + r.size / PAGE_SIZE;
-      const cutStart = Math.max(rStart, p);
+      const cutStart = Math.max(rStart, offset / PAGE_SIZE);
       const cutEnd = Math.min(rEnd, endPage);
       removed.push({
         at: cutStart * PAGE_SIZE,
@@ -306,15 +325,18 @@ export class RegionMap {
       });
       if (cutStart === rStart && cutEnd === rEnd) {
         this.remove(r);
-      } else if (cutStart === rStart) {
-        // Trim the front.
-        this.index.fill(-1, cutStart, cutEnd);
+        p = this.pageIndex.firstBusy(cutEnd, endPage);
+        continue;
+      }
+      this.pageIndex.fill(cutStart, cutEnd, -1);
+      if (cutStart * PAGE_SIZE < this.lowestFreed) this.lowestFreed = cutStart * PAGE_SIZE;
+      if (cutStart === rStart) {
+        // Trim the front (the order of `ordered` is unchanged).
         r.at = cutEnd * PAGE_SIZE;
         r.offset += (cutEnd - rStart) * PAGE_SIZE;
         r.size = (rEnd - cutEnd) * PAGE_SIZE;
       } else {
         // Trim the back, and keep the part after the cut as a new region.
-        this.index.fill(-1, cutStart, cutEnd);
         r.size = (cutStart - rStart) * PAGE_SIZE;
         if (cutEnd < rEnd) {
           this.insert(
@@ -331,7 +353,7 @@ export class RegionMap {
           );
         }
       }
-      p = cutEnd;
+      p = this.pageIndex.firstBusy(cutEnd, endPage);
     }
     if (removed.length > 0) this.invalidate(offset, length, ALL_RIGHTS);
     return removed;
@@ -361,27 +383,57 @@ export class RegionMap {
    */
   lookup(offset: number): RegionInfo | undefined {
     checkOffset('lookup', this, offset);
-    const slot = this.index[Math.floor(offset / PAGE_SIZE)]!;
-    return slot < 0 ? undefined : this.slots[slot]!.snapshot();
+    return this.regionAtPage(Math.floor(offset / PAGE_SIZE))?.snapshot();
+  }
+
+  /**
+   * The live region covering page `page` of this map, or null. O(1), no
+   * allocation: the step of {@link walkRegions}.
+   *
+   * @internal `page` must be inside the map.
+   */
+  regionAtPage(page: number): Region | null {
+    const slot = this.pageIndex.get(page);
+    return slot < 0 ? null : this.slots[slot]!;
   }
 
   /**
    * Lowest page-aligned offset in `[from, to)` where `size` bytes are free,
-   * or -1. Skips whole regions at a time.
+   * or -1. Jumps from region end to region end: O(regions passed), plus
+   * the pages of each window tried (4 MiB stretches that are free or one
+   * region are skipped whole). When `skipped` is given, its `largest` is
+   * raised to the largest free stretch passed over as too small.
    *
    * @internal `from`, `to`, `size` page aligned.
    */
-  findFree(size: number, from: number, to: number): number {
+  findFree(size: number, from: number, to: number, skipped?: { largest: number }): number {
     const need = size / PAGE_SIZE;
     const last = to / PAGE_SIZE;
     let p = from / PAGE_SIZE;
     while (p + need <= last) {
       const busy = this.firstBusyPage(p, p + need);
       if (busy < 0) return p * PAGE_SIZE;
-      const r = this.slots[this.index[busy]!]!;
+      if (skipped !== undefined && (busy - p) * PAGE_SIZE > skipped.largest) skipped.largest = (busy - p) * PAGE_SIZE;
+      const r = this.regionAtPage(busy)!;
       p = (r.at + r.size) / PAGE_SIZE;
     }
     return -1;
+  }
+
+  /**
+   * Start of the free stretch holding offset `at`, not below `floor`: the
+   * end of the last region before `at`, or `floor`; `at` itself when a
+   * region covers it.
+   *
+   * @internal Page aligned arguments.
+   */
+  holeStart(at: number, floor: number): number {
+    if (at >= this.size || floor >= at) return at;
+    const busy = this.pageIndex.lastBusy(floor / PAGE_SIZE, at / PAGE_SIZE + 1);
+    if (busy < 0) return floor;
+    if (busy === at / PAGE_SIZE) return at;
+    const r = this.regionAtPage(busy)!;
+    return r.at + r.size;
   }
 
   /**
@@ -390,9 +442,7 @@ export class RegionMap {
    * @internal Page aligned arguments.
    */
   isFullyMapped(offset: number, length: number): boolean {
-    const end = (offset + length) / PAGE_SIZE;
-    for (let p = offset / PAGE_SIZE; p < end; p++) if (this.index[p]! < 0) return false;
-    return true;
+    return this.pageIndex.firstHole(offset / PAGE_SIZE, (offset + length) / PAGE_SIZE) < 0;
   }
 
   /**
@@ -401,7 +451,7 @@ export class RegionMap {
    * @internal Page aligned arguments.
    */
   isFree(offset: number, length: number): boolean {
-    return this.firstBusyPage(offset / PAGE_SIZE, (offset + length) / PAGE_SIZE) < 0;
+    return this.pageIndex.firstBusy(offset / PAGE_SIZE, (offset + length) / PAGE_SIZE) < 0;
   }
 
   /**
@@ -424,29 +474,47 @@ export class RegionMap {
    * @internal
    */
   invalidate(offset: number, length: number, rights: number): void {
-    if (this.owner !== null) this.owner.flush(offset / PAGE_SIZE, length / PAGE_SIZE, rights);
-    const list = this.attachments;
-    for (let i = 0; i < list.length; i++) {
-      const r = list[i]!;
-      const s = Math.max(offset, r.offset);
-      const e = Math.min(offset + length, r.offset + r.size);
-      if (s < e) r.map.invalidate(r.at + (s - r.offset), e - s, rights);
+    // Iterative (nesting depth costs no stack): a lone attachment is
+    // followed in place, several go on a pending list.
+    let map: RegionMap = this, lo = offset, hi = offset + length;
+    let pending: [RegionMap, number, number][] | null = null;
+    for (;;) {
+      if (map.owner !== null) map.owner.flush(lo / PAGE_SIZE, (hi - lo) / PAGE_SIZE, rights);
+      const list = map.attachments;
+      let next: RegionMap | null = null, nextLo = 0, nextHi = 0;
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
+        const s = Math.max(lo, r.offset);
+        const e = Math.min(hi, r.offset + r.size);
+        if (s >= e) continue;
+        if (next !== null) (pending ??= []).push([next, nextLo, nextHi]);
+        next = r.map;
+        nextLo = r.at + (s - r.offset);
+        nextHi = nextLo + (e - s);
+      }
+      if (next === null) {
+        const item = pending?.pop();
+        if (item === undefined) return;
+        [map, lo, hi] = item;
+      } else {
+        map = next;
+        lo = nextLo;
+        hi = nextHi;
+      }
     }
   }
 
   /** Region containing `at`, or a UsageError naming `fn`. */
   private regionAt(fn: string, at: number): Region {
     checkOffset(fn, this, at);
-    const slot = this.index[Math.floor(at / PAGE_SIZE)]!;
-    if (slot < 0) throw new UsageError(`${fn}: nothing attached at ${hex32(at)} in region map "${this.name}"`);
-    return this.slots[slot]!;
+    const region = this.regionAtPage(Math.floor(at / PAGE_SIZE));
+    if (region === null) throw new UsageError(`${fn}: nothing attached at ${hex32(at)} in region map "${this.name}"`);
+    return region;
   }
 
   /** First page in [start, end) covered by a region, or -1. */
   private firstBusyPage(start: number, end: number): number {
-    const index = this.index;
-    for (let p = start; p < end; p++) if (index[p]! >= 0) return p;
-    return -1;
+    return this.pageIndex.firstBusy(start, end);
   }
 
   /** Puts a region into a free slot and the index; links it to its target. */
@@ -461,8 +529,7 @@ export class RegionMap {
     }
     region.slot = slot;
     const start = region.at / PAGE_SIZE;
-    if (region.size === PAGE_SIZE) this.index[start] = slot;
-    else this.index.fill(slot, start, start + region.size / PAGE_SIZE);
+    this.pageIndex.fill(start, start + region.size / PAGE_SIZE, slot);
     linkAttachment(region);
     this.liveCount++;
   }
@@ -470,8 +537,8 @@ export class RegionMap {
   /** Takes a region out of the index and its slot; unlinks it from its target. No flush. */
   private remove(region: Region): void {
     const start = region.at / PAGE_SIZE;
-    if (region.size === PAGE_SIZE) this.index[start] = -1;
-    else this.index.fill(-1, start, start + region.size / PAGE_SIZE);
+    this.pageIndex.fill(start, start + region.size / PAGE_SIZE, -1);
+    if (region.at < this.lowestFreed) this.lowestFreed = region.at;
     this.slots[region.slot] = null;
     this.freeSlots.push(region.slot);
     region.slot = -1;

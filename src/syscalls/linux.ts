@@ -1,11 +1,13 @@
 import type { AddressSpace } from '../memory/address-space.js';
 import type { OutputSink } from '../machine/output.js';
+import type { LinuxMemory } from './linux-memory.js';
 import { Errno } from './errno.js';
 import { Syscall } from './numbers.js';
 
 /** What the Linux system calls need from the machine. @internal */
 export interface SyscallHost {
   readonly addressSpace: AddressSpace;
+  readonly linuxMemory: LinuxMemory;
   readonly stdout: OutputSink;
   readonly stderr: OutputSink;
 }
@@ -51,7 +53,7 @@ const EXIT_FALSE = (value: number): SyscallOutcome => ({ exit: false, value });
  * @internal
  */
 export function performSyscall(host: SyscallHost, nr: number, a: Int32Array, accessible: number): SyscallOutcome {
-  const as = host.addressSpace;
+  const as = host.addressSpace, lm = host.linuxMemory;
   switch (nr) {
     case Syscall.Write: {
       const fd = a[0]!, address = a[1]! >>> 0, length = a[2]! >>> 0;
@@ -67,13 +69,13 @@ export function performSyscall(host: SyscallHost, nr: number, a: Int32Array, acc
     case Syscall.ExitGroup:
       return { exit: true, status: a[0]! & 0xff };
     case Syscall.Brk:
-      return EXIT_FALSE(as.brk(a[0]! >>> 0) | 0);
+      return EXIT_FALSE(lm.brk(a[0]! >>> 0) | 0);
     case Syscall.Munmap:
-      return EXIT_FALSE(as.munmap(a[0]! >>> 0, a[1]! >>> 0));
+      return EXIT_FALSE(lm.munmap(a[0]! >>> 0, a[1]! >>> 0));
     case Syscall.Mmap:
-      return EXIT_FALSE(as.mmap(a[0]! >>> 0, a[1]! >>> 0, a[2]!, a[3]!, a[4]!, a[5]! >>> 0) | 0);
+      return EXIT_FALSE(lm.mmap(a[0]! >>> 0, a[1]! >>> 0, a[2]!, a[3]!, a[4]!, a[5]! >>> 0) | 0);
     case Syscall.Mprotect:
-      return EXIT_FALSE(as.mprotect(a[0]! >>> 0, a[1]! >>> 0, a[2]!));
+      return EXIT_FALSE(lm.mprotect(a[0]! >>> 0, a[1]! >>> 0, a[2]!));
     default:
       return EXIT_FALSE(-Errno.ENOSYS);
   }

@@ -76,7 +76,7 @@ describe('checkpoint plugin', () => {
       li   a7, 93
       ecall
     `, { fileName: 'one-percent.s' }));
-    expect(m.addressSpace.mmap(BASE, SIZE, Prot.Read | Prot.Write, ANON, -1, 0)).toBe(BASE);
+    expect(m.linuxMemory.mmap(BASE, SIZE, Prot.Read | Prot.Write, ANON, -1, 0)).toBe(BASE);
     const ds = m.addressSpace.root.lookup(BASE)!.target;
     if (ds.isRegionMap) throw new Error('expected a dataspace');
     ds.fill(0, SIZE, 0xab);
@@ -198,7 +198,7 @@ describe('lazy restore', () => {
     `;
     const a = newMachine();
     a.load(assemble(source, { fileName: 'sparse.s' }));
-    a.addressSpace.mmap(BIG, SIZE, Prot.Read | Prot.Write, ANON, -1, 0);
+    a.linuxMemory.mmap(BIG, SIZE, Prot.Read | Prot.Write, ANON, -1, 0);
     const ds = a.addressSpace.root.lookup(BIG)!.target;
     if (ds.isRegionMap) throw new Error('expected a dataspace');
     for (let p = 0; p < SIZE / PAGE_SIZE; p++) ds.fill(p * PAGE_SIZE, 4, p + 1);
@@ -216,7 +216,7 @@ describe('lazy restore', () => {
     expectSameState(a, b);
     // After completion the memory is owned anonymous memory again: munmap gives the quota back.
     const before = b.memory.reserved;
-    expect(b.addressSpace.munmap(BIG, SIZE)).toBe(0);
+    expect(b.linuxMemory.munmap(BIG, SIZE)).toBe(0);
     expect(b.memory.reserved).toBe(before - SIZE);
   });
 

@@ -141,7 +141,7 @@ export function expectSameState(a: Machine, b: Machine): void {
   expect(b.cpu.instret).toBe(a.cpu.instret);
   expect(b.exitCode).toBe(a.exitCode);
   expect(b.addressSpace.maps()).toBe(a.addressSpace.maps());
-  expect(b.addressSpace.currentBrk).toBe(a.addressSpace.currentBrk);
+  expect(b.linuxMemory.currentBrk).toBe(a.linuxMemory.currentBrk);
   for (const m of a.addressSpace.mappings()) {
     const x = a.addressSpace.readBytes(m.start, m.end - m.start);
     const y = b.addressSpace.readBytes(m.start, m.end - m.start);

@@ -70,8 +70,8 @@ function machineFor(source: string, jit: boolean): Machine {
   const p = assemble(source, { fileName: 'random-loop.s' });
   m.load(p);
   // The code page must be writable for the self-modifying stores.
-  m.addressSpace.mprotect(0x10000, 0x1000, 7);
-  m.addressSpace.mmap(0x60000000, 0x1000, 3, 0x32, -1, 0);
+  m.linuxMemory.mprotect(0x10000, 0x1000, 7);
+  m.linuxMemory.mmap(0x60000000, 0x1000, 3, 0x32, -1, 0);
   // Repair: point s2 (x18) at a mapped page and retry.
   m.registerFaultHandler((fault, ctx) => {
     if (fault.address >>> 0 < 0x50000000 || fault.address >>> 0 >= 0x50001000) return FaultStatus.Continue;

@@ -92,7 +92,7 @@ describe('Cpu: loads and stores', () => {
   it('performs misaligned accesses that cross a page boundary', () => {
     const end = DATA_BASE + 4096;
     const machine = machineFromWords([...li(5, end - 2), ...li(6, 0x11223344), sType(2, 5, 6, 0), iType(0x03, 2, 10, 5, 0), ECALL]);
-    machine.addressSpace.mmap(end, 4096, Prot.Read | Prot.Write, 0x32, -1, 0);
+    machine.linuxMemory.mmap(end, 4096, Prot.Read | Prot.Write, 0x32, -1, 0);
     expect(machine.cpu.run(100)).toBe(StopReason.Ecall);
     expect(machine.cpu.x[10]).toBe(0x11223344);
     expect(Array.from(machine.addressSpace.readBytes(end - 2, 4))).toEqual([0x44, 0x33, 0x22, 0x11]);
@@ -120,7 +120,7 @@ describe('Cpu: faults are precise', () => {
     expect(machine.cpu.run(100)).toBe(StopReason.Fault);
     expect(machine.cpu.fault.cause).toBe(Cause.StorePageFault);
     expect(machine.cpu.fault.protection).toBe(true);
-    expect(machine.addressSpace.mprotect(TEXT_BASE, 4096, Prot.Read | Prot.Write | Prot.Exec)).toBe(0);
+    expect(machine.linuxMemory.mprotect(TEXT_BASE, 4096, Prot.Read | Prot.Write | Prot.Exec)).toBe(0);
     expect(machine.cpu.run(100)).toBe(StopReason.Ecall);
     expect(machine.addressSpace.readU32(TEXT_BASE + 0x100)).toBe(7);
   });
@@ -197,7 +197,7 @@ describe('Cpu: decoded code stays coherent', () => {
       iType(0x13, 0, 10, 0, 1),
       ECALL,
     ]);
-    m.addressSpace.mprotect(TEXT_BASE, 4096, Prot.Read | Prot.Write | Prot.Exec);
+    m.linuxMemory.mprotect(TEXT_BASE, 4096, Prot.Read | Prot.Write | Prot.Exec);
     // Decode the page first so that a stale decoded slot would show.
     expect(m.cpu.run(100)).toBe(StopReason.Ecall);
     expect(m.cpu.x[10]).toBe(2);

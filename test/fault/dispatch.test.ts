@@ -18,7 +18,7 @@ describe('dispatch', () => {
     const seen: number[] = [];
     m.registerFaultHandler((fault) => {
       seen.push(fault.address);
-      m.addressSpace.mmap(HOLE, 4096, Prot.Read | Prot.Write, 0x32, -1, 0);
+      m.linuxMemory.mmap(HOLE, 4096, Prot.Read | Prot.Write, 0x32, -1, 0);
       m.addressSpace.writeU32(HOLE + 4, 42);
       return FaultStatus.Fixed;
     });
@@ -84,7 +84,7 @@ describe('dispatch', () => {
     const m = machineFromWords(loadFromHole());
     m.registerFaultHandler(async function pager(fault) {
       await new Promise((r) => setTimeout(r, 1));
-      m.addressSpace.mmap(fault.address & ~0xfff, 4096, Prot.Read, 0x32, -1, 0);
+      m.linuxMemory.mmap(fault.address & ~0xfff, 4096, Prot.Read, 0x32, -1, 0);
       return FaultStatus.Fixed;
     });
     expect(() => m.run()).toThrow(/'pager' returned a promise under run\(\); use runAsync\(\)/);
@@ -131,7 +131,7 @@ describe('system calls fault through the chain', () => {
     const seen: string[] = [];
     m.registerFaultHandler((f) => {
       seen.push(`${f.cause}@${f.address.toString(16)}`);
-      m.addressSpace.mmap(HOLE, 4096, Prot.Read | Prot.Write, 0x32, -1, 0);
+      m.linuxMemory.mmap(HOLE, 4096, Prot.Read | Prot.Write, 0x32, -1, 0);
       m.addressSpace.writeBytes(HOLE, new TextEncoder().encode('hello'));
       return FaultStatus.Fixed;
     });

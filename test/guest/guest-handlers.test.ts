@@ -109,7 +109,7 @@ function guest(body: string, handler?: string, options: MachineOptions = {}): Gu
 function hostMapper(g: Guest, name: string) {
   const handler = () => {
     g.trace.push(name);
-    g.machine.addressSpace.mmap(HOLE, 4096, Prot.Read | Prot.Write, ANON_FIXED, -1, 0);
+    g.machine.linuxMemory.mmap(HOLE, 4096, Prot.Read | Prot.Write, ANON_FIXED, -1, 0);
     g.machine.addressSpace.writeU32(HOLE, 0x1234);
     return FaultStatus.Fixed;
   };

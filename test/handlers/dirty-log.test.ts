@@ -176,7 +176,7 @@ describe('dirtyLog', () => {
     machine.events.on('syscall', (nr, r) => { if (nr === 222) results.push(r >>> 0); });
     machine.run();
     const mmapAt = results[0]!;
-    const heap = machine.addressSpace.brkBase;
+    const heap = machine.linuxMemory.brkBase;
     expect(hexes(log.collect())).toEqual(hexes([heap, mmapAt + PAGE_SIZE].sort((a, b) => a - b)));
   });
 
@@ -589,7 +589,7 @@ function runGenerated(source: string, options: { log: boolean; includeStack: boo
   const machine = new Machine({ memoryQuota: 64 << 20, stdout: out.sink });
   machine.load(assemble(source, { fileName: 'generated.s' }));
   const sp = machine.cpu.x[2]! >>> 0;
-  const bases = [machine.program!.symbols.get('regionA')!, machine.addressSpace.brkBase, 0];
+  const bases = [machine.program!.symbols.get('regionA')!, machine.linuxMemory.brkBase, 0];
   const log = options.log ? dirtyLog({ includeStack: options.includeStack }) : null;
   if (log !== null) machine.use(log);
   let skipped = 0;

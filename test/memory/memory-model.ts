@@ -23,6 +23,7 @@ import { PhysicalMemory } from '../../src/memory/physical-memory.js';
 import type { ProtectionLayer } from '../../src/memory/protection-layer.js';
 import type { RegionMap } from '../../src/memory/region-map.js';
 import { Errno } from '../../src/syscalls/errno.js';
+import { LinuxMemory } from '../../src/syscalls/linux-memory.js';
 import type { GuestAccess, GuestResult } from './guest-access.js';
 
 /** Virtual pages of each address space the scenarios use. */
@@ -190,7 +191,9 @@ class MSpace {
   readonly plugin = new Uint8Array(WINDOW).fill(7);
   readonly root: MMap;
   readonly layer: ProtectionLayer;
+  readonly linux: LinuxMemory;
   constructor(readonly real: AddressSpace) {
+    this.linux = new LinuxMemory(real);
     this.root = new MMap(real.root, WINDOW);
     this.layer = real.createProtectionLayer('plugin');
   }
@@ -440,7 +443,7 @@ export function runScenario(ops: readonly Op[], access: GuestAccess): void {
         const n = Math.min(op.count, WINDOW - op.page);
         let mapped = true;
         for (let p = op.page; p < op.page + n; p++) if (s.root.regionAt(p) === undefined) mapped = false;
-        const result = s.real.mprotect(op.page * PAGE_SIZE, n * PAGE_SIZE, op.prot);
+        const result = s.linux.mprotect(op.page * PAGE_SIZE, n * PAGE_SIZE, op.prot);
         check(result === (mapped ? 0 : -Errno.ENOMEM), () => `${step}: mprotect returned ${result}`);
         if (mapped) s.guest.fill(op.prot, op.page, op.page + n);
         break;
@@ -455,7 +458,7 @@ export function runScenario(ops: readonly Op[], access: GuestAccess): void {
       case 'munmap': {
         const s = spaces[op.space]!;
         const n = Math.min(op.count, WINDOW - op.page);
-        const result = s.real.munmap(op.page * PAGE_SIZE, n * PAGE_SIZE);
+        const result = s.linux.munmap(op.page * PAGE_SIZE, n * PAGE_SIZE);
         check(result === 0, () => `${step}: munmap returned ${result}`);
         s.root.unmap(op.page, n);
         s.guest.fill(7, op.page, op.page + n);
@@ -465,7 +468,7 @@ export function runScenario(ops: readonly Op[], access: GuestAccess): void {
         const s = spaces[op.space]!;
         const n = Math.min(op.count, WINDOW - op.page);
         const flags = MapFlags.Private | MapFlags.Anonymous | MapFlags.Fixed;
-        const result = s.real.mmap(op.page * PAGE_SIZE, n * PAGE_SIZE, op.prot, flags, -1, 0);
+        const result = s.linux.mmap(op.page * PAGE_SIZE, n * PAGE_SIZE, op.prot, flags, -1, 0);
         check(result === op.page * PAGE_SIZE, () => `${step}: mmap returned ${result}`);
         s.root.unmap(op.page, n);
         const real = s.real.root.lookup(op.page * PAGE_SIZE)!.target as Dataspace;
