@@ -4,7 +4,7 @@
  * problem is a FormatError naming the image and the byte offset.
  */
 
-import { expectBytes, expectObject, expectString } from '../arguments.js';
+import { expectBytes, expectInteger, expectObject, expectString } from '../arguments.js';
 import { FormatError, hex32 } from '../errors.js';
 import { ExceptionTable } from '../fault/exception-table.js';
 import type { ExtableEntry } from '../loader/program.js';
@@ -192,6 +192,8 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
  * ```
  */
 export function verifyPage(image: DecodedImage, k: number): Uint8Array {
+  expectObject('verifyPage', 'image', image);
+  expectInteger('verifyPage', 'k', k, 0, image.pages.ids.length - 1);
   const p = image.pages;
   const at = p.dataOffset + k * PAGE_SIZE;
   const c = crc32(image.bytes, 0, at, at + PAGE_SIZE);

@@ -5,6 +5,9 @@
  * bookkeeping (break, mmap top).
  */
 
+import { expectObject } from '../arguments.js';
+import { UsageError } from '../errors.js';
+import { describeValue } from '../quote.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import type { Dataspace } from '../memory/dataspace.js';
 import type { RegionMap } from '../memory/region-map.js';
@@ -109,6 +112,8 @@ export interface CapturedLayout {
  * ```
  */
 export function captureLayout(as: AddressSpace, ids: ObjectIds): CapturedLayout {
+  expectObject('captureLayout', 'as', as);
+  if (!(ids instanceof ObjectIds)) throw new UsageError(`captureLayout: ids must be an ObjectIds, got ${describeValue(ids)}`);
   const dataspaces = new Map<number, Dataspace>();
   const dsRecords: DataspaceRecord[] = [];
   const maps: RegionMapRecord[] = [];
