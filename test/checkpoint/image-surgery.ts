@@ -37,7 +37,7 @@ export function sectionsOf(bytes: Uint8Array): SectionSpan[] {
     const tag = view.getUint32(at, true);
     const length = view.getUint32(at + 4, true);
     out.push({ at, tag, length });
-    const next = at + SECTION_HEADER_SIZE + ((length + 3) & ~3);
+    const next = at + SECTION_HEADER_SIZE + Math.ceil(length / 4) * 4;
     if (tag === SectionTag.End || next > bytes.length) break;
     at = next;
   }
@@ -102,7 +102,7 @@ export function refreshFraming(bytes: Uint8Array): Uint8Array {
 
 /** The bytes of one section, header and padded payload (clipped to the image). */
 export function sectionBytes(bytes: Uint8Array, s: SectionSpan): Uint8Array {
-  return bytes.subarray(s.at, Math.min(bytes.length, s.at + SECTION_HEADER_SIZE + ((s.length + 3) & ~3)));
+  return bytes.subarray(s.at, Math.min(bytes.length, s.at + SECTION_HEADER_SIZE + Math.ceil(s.length / 4) * 4));
 }
 
 /** Joins byte arrays. */
