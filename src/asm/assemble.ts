@@ -9,6 +9,7 @@ import { layout } from './layout.js';
 import { lex } from './lexer.js';
 import { readStatements } from './parser.js';
 import { AssemblerState } from './state.js';
+import { expectObject, expectString } from '../arguments.js';
 import { UsageError } from '../errors.js';
 import type { Program } from '../loader/program.js';
 
@@ -65,6 +66,9 @@ export interface AssembleOptions {
  * ```
  */
 export function assemble(source: string, options: AssembleOptions = {}): Program {
+  expectString('assemble', 'source', source);
+  expectObject('assemble', 'options', options, true);
+  if (options.fileName !== undefined) expectString('assemble', 'options.fileName', options.fileName);
   const file = options.fileName ?? '<asm>';
   const textAddress = options.textAddress ?? DEFAULT_TEXT_ADDRESS;
   if (!Number.isInteger(textAddress) || textAddress < 0 || textAddress >= 2 ** 32 || textAddress % 4 !== 0) {

@@ -152,6 +152,13 @@ export class ByteReader {
     return [a, b, c];
   }
 
+  /** Reads a boolean word: 0 or 1, anything else is refused. */
+  flag(what: string): boolean {
+    const v = this.u32(what);
+    if (v > 1) this.fail(`${what} is ${v}, not 0 or 1`, this.offset - 4);
+    return v === 1;
+  }
+
   /** Reads a 32-bit word as a signed integer. */
   i32(what: string): number {
     return this.u32(what) | 0;

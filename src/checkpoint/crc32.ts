@@ -15,6 +15,8 @@
  *   c' = T[7][b0] ^ T[6][b1] ^ T[5][b2] ^ T[4][b3] ^ T[3][b4] ^ T[2][b5] ^ T[1][b6] ^ T[0][b7]
  */
 
+import { expectBytes } from '../arguments.js';
+
 /** The reflected IEEE polynomial. */
 const POLYNOMIAL = 0xedb88320;
 
@@ -56,7 +58,8 @@ function buildTables(): Int32Array {
  * const whole = crc32(second, crc32(first));     // same as crc32 of first+second
  * ```
  */
-export function crc32(bytes: Uint8Array, previous = 0, start = 0, end = bytes.length): number {
+export function crc32(bytes: Uint8Array, previous = 0, start = 0, end = bytes?.length): number {
+  expectBytes('crc32', 'bytes', bytes);
   const t = TABLES;
   let c = ~previous;
   let i = Math.max(0, start);

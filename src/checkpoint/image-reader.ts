@@ -4,14 +4,18 @@
  * problem is a FormatError naming the image and the byte offset.
  */
 
+import { expectBytes, expectInteger, expectObject, expectString } from '../arguments.js';
 import { FormatError, hex32 } from '../errors.js';
 import { ExceptionTable } from '../fault/exception-table.js';
 import type { ExtableEntry } from '../loader/program.js';
-import { PAGE_SIZE, Prot } from '../memory/page.js';
+import { TRAMPOLINE_ADDRESS } from '../machine/guest-handlers.js';
+import { MAX_QUOTA } from '../memory/physical-memory.js';
+import { PAGE_SHIFT, PAGE_SIZE, Prot } from '../memory/page.js';
+import { quote } from '../quote.js';
 import { ByteReader } from './byte-codec.js';
 import { crc32 } from './crc32.js';
+import { decodeLayout, layoutProt, reservedBytes } from './layout-reader.js';
 import {
-  DataspaceFlag,
   FLAG_INCREMENTAL,
   HEADER_SIZE,
   HeaderField,
@@ -20,21 +24,16 @@ import {
   PAGE_RECORD_SIZE,
   PageState,
   RUN_SHIFT,
-  RegionFlag,
   SECTION_HEADER_SIZE,
   SectionTag,
   tagName,
   type CpuState,
-  type DataspaceRecord,
   type DecodedImage,
   type GuestHandlersState,
   type ImageHeader,
   type LayoutState,
   type MachineMeta,
   type PageIndex,
-  type ProtectionRun,
-  type RegionMapRecord,
-  type RegionRecord,
   type SectionInfo,
 } from './image-format.js';
 
@@ -54,8 +53,15 @@ export interface DecodeOptions {
   readonly verifyPages?: boolean;
 }
 
-/** Largest address space / dataspace / region map: 2^32 bytes. */
+/** Largest address space: 2^32 bytes. */
 const MAX_SPAN = 2 ** 32;
+/**
+ * Largest guest-handler instruction limit an image may carry (2^32 - 1):
+ * the bound on one handler call must stay a bound a run reaches.
+ */
+export const MAX_HANDLER_INSTRUCTION_LIMIT = 2 ** 32 - 1;
+/** Largest exit status. */
+const MAX_EXIT_CODE = 255;
 /** The order sections must come in; PLUG may repeat. */
 const ORDER = [
   SectionTag.Meta,
@@ -87,6 +93,9 @@ const ORDER = [
  * ```
  */
 export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOptions = {}): DecodedImage {
+  expectBytes('decodeImage', 'bytes', bytes);
+  expectString('decodeImage', 'name', name);
+  expectObject('decodeImage', 'options', options, true);
   const header = decodeHeader(bytes, name);
   const sections: SectionInfo[] = [];
   let meta: MachineMeta | undefined;
@@ -129,15 +138,17 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
     switch (tag) {
       case SectionTag.Meta: meta = decodeMeta(p); break;
       case SectionTag.Cpu: cpu = decodeCpu(p); break;
-      case SectionTag.Layout: layout = decodeLayout(p); break;
-      case SectionTag.GuestHandlers: guestHandlers = decodeGuestHandlers(p); break;
+      case SectionTag.Layout: layout = decodeLayout(p, meta!); break;
+      case SectionTag.GuestHandlers: guestHandlers = decodeGuestHandlers(p, layout!, meta!); break;
       case SectionTag.ExceptionTable: extable = decodeExtable(p); break;
       case SectionTag.Plugin: {
         const pluginName = p.string('plugin name');
-        if (plugins.has(pluginName)) p.fail(`plugin state '${pluginName}' appears twice`, start);
+        if (plugins.has(pluginName)) p.fail(`plugin state ${quote(pluginName)} appears twice`, start);
+        const sizeAt = p.offset;
         const size = p.u32('plugin state length');
-        plugins.set(pluginName, p.raw(size, `state of plugin '${pluginName}'`).slice());
-        p.expectEnd(`the state of plugin '${pluginName}'`);
+        if (size > p.remaining) p.fail(`state of plugin ${quote(pluginName)} claims ${size} bytes, ${p.remaining} are left in its section`, sizeAt);
+        plugins.set(pluginName, p.raw(size, `state of plugin ${quote(pluginName)}`).slice());
+        p.expectEnd(`the state of plugin ${quote(pluginName)}`);
         break;
       }
       case SectionTag.PageIndex: pages = decodePageIndex(p, layout!, !header.incremental); break;
@@ -181,6 +192,8 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
  * ```
  */
 export function verifyPage(image: DecodedImage, k: number): Uint8Array {
+  expectObject('verifyPage', 'image', image);
+  expectInteger('verifyPage', 'k', k, 0, image.pages.ids.length - 1);
   const p = image.pages;
   const at = p.dataOffset + k * PAGE_SIZE;
   const c = crc32(image.bytes, 0, at, at + PAGE_SIZE);
@@ -247,13 +260,18 @@ function decodeHeader(bytes: Uint8Array, name: string): ImageHeader {
 }
 
 function decodeMeta(r: ByteReader): MachineMeta {
+  const quotaAt = r.offset;
   const memoryQuota = r.u64('memory quota', MAX_SPAN);
-  const exited = r.u32('exited flag');
+  if (memoryQuota === 0 || memoryQuota % PAGE_SIZE !== 0 || memoryQuota > MAX_QUOTA) {
+    r.fail(`memory quota ${memoryQuota} is not a positive multiple of ${PAGE_SIZE} of at most ${MAX_QUOTA} bytes`, quotaAt);
+  }
+  const exited = r.flag('exited flag');
   const code = r.u32('exit code');
+  if (code > (exited ? MAX_EXIT_CODE : 0)) r.fail(`exit code ${code} ${exited ? `exceeds ${MAX_EXIT_CODE}` : 'given for a guest that has not exited'}`, r.offset - 4);
   const programEntry = r.u32('program entry');
   const programName = r.string('program name');
   r.expectEnd('META');
-  return { memoryQuota, exitCode: exited !== 0 ? code & 0xff : null, programName, programEntry };
+  return { memoryQuota, exitCode: exited ? code : null, programName, programEntry };
 }
 
 function decodeCpu(r: ByteReader): CpuState {
@@ -262,118 +280,55 @@ function decodeCpu(r: ByteReader): CpuState {
   regs[0] = 0;
   const pc = r.i32('pc');
   const instret = r.u64('instret');
-  const reservationValid = r.u32('reservation flag') !== 0;
+  const reservationValid = r.flag('reservation flag');
   const reservationAddress = r.i32('reservation address');
   const reservationValue = r.i32('reservation value');
   r.expectEnd('CPU');
   return { regs, pc, instret, reservationValid, reservationAddress, reservationValue };
 }
 
-function decodeLayout(r: ByteReader): LayoutState {
-  const brkBase = r.u32('brk base');
-  const currentBrk = r.u32('current brk');
-  const brkSet = r.u32('brk flag') !== 0;
-  const mmapTop = r.u64('mmap top', MAX_SPAN);
-  const sizes = new Map<number, number>();
-  const dsCount = r.count('dataspace', 20);
-  const dataspaces: DataspaceRecord[] = [];
-  for (let k = 0; k < dsCount; k++) {
-    const at = r.offset;
-    const id = r.u32('dataspace id');
-    if (id === 0 || sizes.has(id)) r.fail(`dataspace id ${id} is zero or used twice`, at);
-    const size = r.u64('dataspace size', MAX_SPAN);
-    if (size === 0 || size % PAGE_SIZE !== 0) r.fail(`dataspace ${id} has size ${size}, not a positive multiple of ${PAGE_SIZE}`, at + 4);
-    const flags = r.u32('dataspace flags');
-    if ((flags & ~7) !== 0) r.fail(`dataspace ${id} has unknown flags ${hex32(flags)}`, r.offset - 4);
-    const name = r.string('dataspace name');
-    const runsAt = r.offset;
-    const runCount = r.count('page run', 4);
-    const runs = new Uint32Array(runCount);
-    let pages = 0;
-    for (let j = 0; j < runCount; j++) {
-      const run = r.u32('page run');
-      const state = run & ((1 << RUN_SHIFT) - 1);
-      if (state > PageState.Retired || run >>> RUN_SHIFT === 0) r.fail(`dataspace ${id}: bad page run ${hex32(run)}`, r.offset - 4);
-      pages += run >>> RUN_SHIFT;
-      runs[j] = run;
-    }
-    if (pages !== size / PAGE_SIZE) r.fail(`dataspace ${id}: page runs cover ${pages} pages, its size ${size / PAGE_SIZE}`, runsAt);
-    sizes.set(id, size);
-    dataspaces.push({
-      id, size, name, runs,
-      writable: (flags & DataspaceFlag.Writable) !== 0,
-      shared: (flags & DataspaceFlag.Shared) !== 0,
-      owned: (flags & DataspaceFlag.Owned) !== 0,
-    });
-  }
-  const mapCount = r.count('region map', 16);
-  if (mapCount === 0) r.fail('the layout has no root region map');
-  const maps: RegionMapRecord[] = [];
-  for (let k = 0; k < mapCount; k++) {
-    const at = r.offset;
-    const id = r.u32('region map id');
-    if (id === 0 || sizes.has(id)) r.fail(`region map id ${id} is zero or used twice`, at);
-    const size = r.u64('region map size', MAX_SPAN);
-    if (size === 0 || size % PAGE_SIZE !== 0) r.fail(`region map ${id} has size ${size}, not a positive multiple of ${PAGE_SIZE}`, at + 4);
-    const name = r.string('region map name');
-    const regionCount = r.count('region', 24);
-    const regions: RegionRecord[] = [];
-    let prevEnd = 0;
-    for (let j = 0; j < regionCount; j++) {
-      const rAt = r.offset;
-      const regionAt = r.u32('region address');
-      const offset = r.u32('region offset');
-      const rSize = r.u64('region size', MAX_SPAN);
-      const target = r.u32('region target');
-      const flags = r.u32('region flags');
-      if ((flags & ~7) !== 0) r.fail(`region map ${id}: region at ${hex32(regionAt)} has unknown flags ${hex32(flags)}`, r.offset - 4);
-      const regionName = (flags & RegionFlag.Named) !== 0 ? r.string('region name') : undefined;
-      const targetSize = sizes.get(target);
-      if (targetSize === undefined) r.fail(`region map ${id}: region at ${hex32(regionAt)} refers to unknown (or later) object ${target}`, rAt + 16);
-      if (regionAt % PAGE_SIZE !== 0 || offset % PAGE_SIZE !== 0 || rSize === 0 || rSize % PAGE_SIZE !== 0) {
-        r.fail(`region map ${id}: region at ${hex32(regionAt)} is not page aligned`, rAt);
-      }
-      if (regionAt < prevEnd || regionAt + rSize > size) r.fail(`region map ${id}: region at ${hex32(regionAt)} overlaps another or passes the end`, rAt);
-      if (offset + rSize > targetSize) r.fail(`region map ${id}: region at ${hex32(regionAt)} passes the end of object ${target}`, rAt + 4);
-      prevEnd = regionAt + rSize;
-      regions.push({ at: regionAt, offset, size: rSize, target, writable: (flags & RegionFlag.Writable) !== 0, executable: (flags & RegionFlag.Executable) !== 0, name: regionName });
-    }
-    sizes.set(id, size);
-    maps.push({ id, size, name, regions });
-  }
-  if (maps[maps.length - 1]!.size !== MAX_SPAN) r.fail('the last region map (the root) does not span 2^32 bytes');
-  const protCount = r.count('protection run', 12);
-  const protection: ProtectionRun[] = [];
-  let prevEnd = 0;
-  for (let k = 0; k < protCount; k++) {
-    const at = r.offset;
-    const firstPage = r.u32('protection run start');
-    const pageCount = r.u32('protection run length');
-    const prot = r.u32('protection bits');
-    if (firstPage < prevEnd || pageCount === 0 || firstPage + pageCount > MAX_SPAN / PAGE_SIZE || (prot & ~(Prot.Read | Prot.Write | Prot.Exec)) !== 0) {
-      r.fail(`bad protection run (${firstPage}+${pageCount}, prot ${prot})`, at);
-    }
-    prevEnd = firstPage + pageCount;
-    protection.push({ firstPage, pageCount, prot });
-  }
-  r.expectEnd('LAYT');
-  return { dataspaces, maps, protection, brkBase, currentBrk, brkSet, mmapTop };
-}
-
-function decodeGuestHandlers(r: ByteReader): GuestHandlersState {
+/**
+ * Decodes the GHND section and checks that restoring can register every
+ * handler again as the live machine did: a limit from 1 to
+ * {@link MAX_HANDLER_INSTRUCTION_LIMIT}, each address nonzero, 4-aligned,
+ * listed once and executable in `layout`, the trampoline page free and
+ * one page of quota left for it.
+ */
+function decodeGuestHandlers(r: ByteReader, layout: LayoutState, meta: MachineMeta): GuestHandlersState {
+  const limitAt = r.offset;
   const instructionLimit = r.u64('handler instruction limit');
-  if (instructionLimit === 0) r.fail('handler instruction limit is 0', r.offset - 8);
+  if (instructionLimit === 0 || instructionLimit > MAX_HANDLER_INSTRUCTION_LIMIT) {
+    r.fail(`handler instruction limit ${instructionLimit} is not from 1 to ${MAX_HANDLER_INSTRUCTION_LIMIT}`, limitAt);
+  }
   const n = r.count('guest handler', 4);
   const functions: number[] = [];
-  for (let k = 0; k < n; k++) functions.push(r.u32('guest handler address'));
+  const seen = new Set<number>();
+  for (let k = 0; k < n; k++) {
+    const fn = r.u32('guest handler address');
+    const at = r.offset - 4;
+    if (fn === 0 || fn % 4 !== 0) r.fail(`guest handler ${hex32(fn)} is not a nonzero 4-aligned address`, at);
+    if (fn >>> PAGE_SHIFT === TRAMPOLINE_ADDRESS >>> PAGE_SHIFT) r.fail(`guest handler ${hex32(fn)} is on the trampoline page`, at);
+    if (seen.has(fn)) r.fail(`guest handler ${hex32(fn)} is listed twice`, at);
+    const prot = layoutProt(layout, fn);
+    if (prot < 0 || (prot & Prot.Exec) === 0) r.fail(`guest handler ${hex32(fn)} is not in an executable mapping of the layout`, at);
+    seen.add(fn);
+    functions.push(fn);
+  }
+  if (n > 0) {
+    if (layoutProt(layout, TRAMPOLINE_ADDRESS) >= 0) r.fail(`guest handlers are registered but the layout maps the trampoline page ${hex32(TRAMPOLINE_ADDRESS)}`, limitAt);
+    if (reservedBytes(layout) + PAGE_SIZE > meta.memoryQuota) {
+      r.fail(`guest handlers are registered but the memory quota ${meta.memoryQuota} leaves no page for their trampoline`, limitAt);
+    }
+  }
   r.expectEnd('GHND');
   return { instructionLimit, functions };
 }
 
 function decodeExtable(r: ByteReader): readonly ExtableEntry[] | null {
   const start = r.offset;
-  const present = r.u32('exception table flag');
+  const present = r.flag('exception table flag');
   const n = r.count('exception table entry', 16);
+  if (!present && n !== 0) r.fail(`exception table is absent but lists ${n} entries`, start + 4);
   const entries: ExtableEntry[] = [];
   for (let k = 0; k < n; k++) {
     entries.push({ insn: r.u32('extable insn'), fixup: r.u32('extable fixup'), type: r.u32('extable type'), data: r.i32('extable data') });
@@ -384,20 +339,22 @@ function decodeExtable(r: ByteReader): readonly ExtableEntry[] | null {
   } catch (err) {
     r.fail(`bad exception table: ${err instanceof Error ? err.message : String(err)}`, start);
   }
-  return present !== 0 ? entries : null;
+  return present ? entries : null;
 }
 
 /**
- * Decodes the page index and checks every record names a page in state
- * Data of a dataspace of `layout`; with `complete`, also that every such
- * page has a record (a full image is self-contained).
+ * Decodes the page index and checks that every record names a page in
+ * state Data of a dataspace of `layout`, sorted by (dataspace, page) with
+ * no duplicates; with `complete`, also that every such page has a record
+ * (a full image is self-contained). Work is linear in the records and the
+ * page runs — never in the pages a layout claims.
  */
 function decodePageIndex(r: ByteReader, layout: LayoutState, complete: boolean): PageIndex {
   const start = r.offset;
   const n = r.count('page record', PAGE_RECORD_SIZE);
   const [ids, pages, crcs] = r.u32Triples(n, 'page records');
   r.expectEnd('PIDX');
-  const byId = new Map(layout.dataspaces.map((d) => [d.id, d]));
+  const recordAt = (k: number) => start + 4 + k * PAGE_RECORD_SIZE;
   let k = 0;
   for (const ds of [...layout.dataspaces].sort((a, b) => a.id - b.id)) {
     let page = 0;
@@ -405,24 +362,27 @@ function decodePageIndex(r: ByteReader, layout: LayoutState, complete: boolean):
       const count = run >>> RUN_SHIFT, state = run & 3;
       const end = page + count;
       if (state === PageState.Data) {
-        for (let p = page; p < end; p++) {
-          const here = k < n && ids[k] === ds.id && pages[k] === p;
-          if (here) k++;
-          else if (complete) r.fail(`full image lacks page ${p} of dataspace ${ds.id} ("${ds.name}")`, start);
+        const first = k;
+        let next = page;
+        while (k < n && ids[k] === ds.id && pages[k]! < end) {
+          if (pages[k]! < next) r.fail(`page record ${k} names page ${pages[k]} of dataspace ${ds.id} again or out of order`, recordAt(k));
+          if (complete && pages[k] !== next) break;
+          next = pages[k]! + 1;
+          k++;
         }
-      }
-      if (k < n && ids[k] === ds.id && pages[k]! < end) {
-        r.fail(`page record ${k} names page ${pages[k]} of dataspace ${ds.id}, which holds no data there (or records are out of order)`, start + 4 + k * PAGE_RECORD_SIZE);
+        if (complete && k - first !== count) r.fail(`full image lacks page ${next} of dataspace ${ds.id} ${quote(ds.name)}`, start);
+      } else if (k < n && ids[k] === ds.id && pages[k]! < end) {
+        r.fail(`page record ${k} names page ${pages[k]} of dataspace ${ds.id}, which holds no data there (or records are out of order)`, recordAt(k));
       }
       page = end;
     }
     if (k < n && ids[k] === ds.id) {
-      r.fail(`page record ${k} names page ${pages[k]} of dataspace ${ds.id}, outside it (or out of order)`, start + 4 + k * PAGE_RECORD_SIZE);
+      r.fail(`page record ${k} names page ${pages[k]} of dataspace ${ds.id}, outside it (or out of order)`, recordAt(k));
     }
   }
   if (k < n) {
-    const why = byId.has(ids[k]!) ? 'out of order' : 'an unknown dataspace';
-    r.fail(`page record ${k} names dataspace ${ids[k]}: ${why}`, start + 4 + k * PAGE_RECORD_SIZE);
+    const why = layout.dataspaces.some((d) => d.id === ids[k]) ? 'out of order' : 'an unknown dataspace';
+    r.fail(`page record ${k} names dataspace ${ids[k]}: ${why}`, recordAt(k));
   }
   return { ids, pages, crcs, dataOffset: 0 };
 }

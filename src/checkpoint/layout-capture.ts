@@ -5,11 +5,14 @@
  * bookkeeping (break, mmap top).
  */
 
+import { expectObject } from '../arguments.js';
+import { UsageError } from '../errors.js';
+import { describeValue } from '../quote.js';
 import type { Machine } from '../machine/machine.js';
 import type { LinuxMemory } from '../syscalls/linux-memory.js';
 import type { Dataspace } from '../memory/dataspace.js';
 import type { RegionMap } from '../memory/region-map.js';
-import type { AttachTarget } from '../memory/region.js';
+import type { AttachTarget, Region } from '../memory/region.js';
 import { TRAMPOLINE_ADDRESS } from '../machine/guest-handlers.js';
 import {
   PageState,
@@ -110,7 +113,9 @@ export interface CapturedLayout {
  * ```
  */
 export function captureLayout(machine: Machine, ids: ObjectIds): CapturedLayout {
+  expectObject('captureLayout', 'machine', machine);
   const as = machine.addressSpace, linuxMemory = machine.linuxMemory;
+  if (!(ids instanceof ObjectIds)) throw new UsageError(`captureLayout: ids must be an ObjectIds, got ${describeValue(ids)}`);
   const dataspaces = new Map<number, Dataspace>();
   const dsRecords: DataspaceRecord[] = [];
   const maps: RegionMapRecord[] = [];
@@ -133,21 +138,45 @@ export function captureLayout(machine: Machine, ids: ObjectIds): CapturedLayout 
     return id;
   };
 
-  const visitMap = (map: RegionMap, isRoot: boolean): number => {
-    const id = ids.of(map);
-    if (seenMaps.has(map)) return id;
+  // Depth-first, children before their parent, with an explicit stack: a
+  // chain of nested region maps as deep as the API allows never reaches
+  // the host's call-stack limit.
+  interface Frame {
+    readonly map: RegionMap;
+    readonly id: number;
+    readonly live: readonly Region[];
+    readonly regions: RegionRecord[];
+    next: number;
+  }
+  const enter = (map: RegionMap): Frame => {
     seenMaps.add(map);
-    const regions: RegionRecord[] = [];
-    for (const r of map.liveRegions()) {
-      if (isRoot && isTrampoline(linuxMemory, r.at, r.target)) continue;
-      const target = r.target.isRegionMap ? visitMap(r.target, false) : visitDataspace(r.target);
-      regions.push({ at: r.at, offset: r.offset, size: r.size, target, writable: r.writable, executable: r.executable, name: r.name });
-    }
-    maps.push({ id, size: map.size, name: map.name, regions });
-    return id;
+    return { map, id: ids.of(map), live: map.liveRegions(), regions: [], next: 0 };
   };
-
-  visitMap(as.root, true);
+  const record = (frame: Frame, r: Region, target: number): void => {
+    frame.regions.push({ at: r.at, offset: r.offset, size: r.size, target, writable: r.writable, executable: r.executable, name: r.name });
+    frame.next++;
+  };
+  const stack: Frame[] = [enter(as.root)];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.live.length) {
+      maps.push({ id: top.id, size: top.map.size, name: top.map.name, regions: top.regions });
+      stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent !== undefined) record(parent, parent.live[parent.next]!, top.id);
+      continue;
+    }
+    const r = top.live[top.next]!;
+    if (stack.length === 1 && isTrampoline(linuxMemory, r.at, r.target)) {
+      top.next++;
+    } else if (!r.target.isRegionMap) {
+      record(top, r, visitDataspace(r.target));
+    } else if (seenMaps.has(r.target)) {
+      record(top, r, ids.of(r.target));
+    } else {
+      stack.push(enter(r.target));
+    }
+  }
   dsRecords.sort((a, b) => a.id - b.id);
   const linux = linuxMemory.state();
   return {

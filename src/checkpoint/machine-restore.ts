@@ -10,6 +10,7 @@
  * change to the machine.
  */
 
+import { expectObject } from '../arguments.js';
 import { FaultlineError, UsageError, hex32 } from '../errors.js';
 import { ExceptionTable } from '../fault/exception-table.js';
 import { HartState } from '../cpu/hart-state.js';
@@ -109,6 +110,9 @@ export function checkFreshMachine(machine: Machine): void {
  * ```
  */
 export function restoreMachine(machine: Machine, plan: RestorePlan, hooks: RestoreHooks = {}): RestoredObjects {
+  expectObject('restoreMachine', 'machine', machine);
+  expectObject('restoreMachine', 'plan', plan);
+  expectObject('restoreMachine', 'hooks', hooks, true);
   checkFreshMachine(machine);
   const image = plan.last;
   const as = machine.addressSpace;

@@ -4,7 +4,8 @@
  * layout, which image holds its newest copy.
  */
 
-import { FormatError, hex32 } from '../errors.js';
+import { FormatError, UsageError, hex32 } from '../errors.js';
+import { describeValue, quote } from '../quote.js';
 import { HeaderField, PageState, RUN_SHIFT, type DataspaceRecord, type DecodedImage } from './image-format.js';
 
 /**
@@ -55,6 +56,12 @@ export interface RestorePlan {
  * ```
  */
 export function planRestore(images: readonly DecodedImage[]): RestorePlan {
+  if (!Array.isArray(images)) throw new UsageError(`planRestore: images must be an array of decoded images, got ${describeValue(images)}`);
+  images.forEach((img, k) => {
+    if (img === null || typeof img !== 'object' || typeof img.header !== 'object' || typeof img.layout !== 'object' || !(img.bytes instanceof Uint8Array)) {
+      throw new UsageError(`planRestore: images[${k}] is ${describeValue(img)}, not an image from decodeImage`);
+    }
+  });
   if (images.length === 0) throw new FormatError('restore: no images given');
   const base = images[0]!;
   if (base.header.incremental) {
@@ -114,7 +121,7 @@ export function planRestore(images: readonly DecodedImage[]): RestorePlan {
         for (let p = page; p < end; p++) {
           if (src.image[p]! < 0) {
             throw new FormatError(
-              `${last.name}: offset ${hex32(HeaderField.sequence)}: page ${p} of dataspace ${id} ("${ds.name}") has contents but no image of the chain holds them (an image of the chain is missing)`,
+              `${last.name}: offset ${hex32(HeaderField.sequence)}: page ${p} of dataspace ${id} ${quote(ds.name)} has contents but no image of the chain holds them (an image of the chain is missing)`,
             );
           }
         }

@@ -5,6 +5,7 @@
  * reassembles to the same word with {@link assemble} placed at the same
  * pc; words that are not instructions print as `.word 0x...`.
  */
+import { expectInteger } from '../arguments.js';
 import { ABI_REGISTER_NAMES as R, CSR_NAMES } from '../asm/registers.js';
 
 const LOADS = ['lb', 'lh', 'lw', undefined, 'lbu', 'lhu', undefined, undefined];
@@ -50,6 +51,8 @@ function fenceSet(mask: number): string {
  * ```
  */
 export function disassemble(word: number, pc = 0): string {
+  expectInteger('disassemble', 'word', word, -(2 ** 31), 2 ** 32 - 1);
+  expectInteger('disassemble', 'pc', pc, -(2 ** 31), 2 ** 32 - 1);
   const w = word >>> 0;
   const opcode = w & 0x7f;
   const rd = (w >>> 7) & 31;

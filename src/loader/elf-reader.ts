@@ -5,7 +5,9 @@
  * {@link FormatError} and never a RangeError, a hang or a partial result.
  */
 
+import { expectBytes, expectString } from '../arguments.js';
 import { FormatError } from '../errors.js';
+import { quote } from '../quote.js';
 import {
   EF_RISCV_FLOAT_ABI,
   EF_RISCV_RVC,
@@ -112,6 +114,8 @@ function hex(value: number): string {
  * ```
  */
 export function parseElf(bytes: Uint8Array, name: string): Program {
+  expectBytes('parseElf', 'bytes', bytes);
+  expectString('parseElf', 'name', name);
   const file = new ElfInput(bytes, name);
   const header = readElfHeader(file);
   const phdrs = readProgramHeaders(file, header);
@@ -453,7 +457,7 @@ type RawSection = Omit<SectionHeader, 'name'>;
 
 /** Message prefix for a section header: `section header 3 at offset 0x2f4`. */
 function shdrAt(index: number, at: number, name = ''): string {
-  return `section header ${index}${name ? ` (${name})` : ''} at offset ${hex(at)}`;
+  return `section header ${index}${name ? ` (${quote(name)})` : ''} at offset ${hex(at)}`;
 }
 
 /**
@@ -619,7 +623,7 @@ function readSymbols(file: ElfInput, sections: readonly SectionHeader[]): Map<st
   if (!strtab || symtab.sh_link === SHN_UNDEF || strtab.sh_type !== SHT_STRTAB) {
     file.fail(where, `SHT_SYMTAB sh_link ${symtab.sh_link} does not name a SHT_STRTAB section`);
   }
-  const names = new StringTableReader(file, strtab, strtab.name || `section ${strtab.index}`);
+  const names = new StringTableReader(file, strtab, strtab.name ? quote(strtab.name) : `section ${strtab.index}`);
   const isLocal = new Map<string, boolean>();
   const count = symtab.sh_size / ELF32_SYM_SIZE;
   for (let i = 1; i < count; i++) {

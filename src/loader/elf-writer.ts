@@ -12,6 +12,7 @@
  *   (align 4)  section headers
  */
 
+import { expectObject } from '../arguments.js';
 import { UsageError } from '../errors.js';
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot } from '../memory/page.js';
 import {
@@ -127,6 +128,11 @@ export interface ElfWriteOptions {
  * ```
  */
 export function writeElf(program: Program, options: ElfWriteOptions = {}): Uint8Array {
+  expectObject('writeElf', 'program', program);
+  expectObject('writeElf', 'options', options, true);
+  if (!Array.isArray(program.segments) || !(program.symbols instanceof Map) || !Array.isArray(program.extable)) {
+    throw new UsageError('writeElf: program must have segments (an array), symbols (a Map) and extable (an array)');
+  }
   const withHeaders = options.headerSegment ?? true;
   checkProgram(program, withHeaders);
   const segments = [...program.segments].sort((a, b) => a.vaddr - b.vaddr);
