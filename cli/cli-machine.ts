@@ -1,15 +1,25 @@
 import { Machine } from '../src/machine/machine.js';
-import { exitStatusOf, type RunResult } from '../src/machine/run-result.js';
-import type { CliState } from './checkpoint-dir.js';
+import { exitStatusOf } from '../src/machine/run-result.js';
+import { hex32 } from '../src/errors.js';
+import { MAX_QUOTA } from '../src/memory/physical-memory.js';
+import { PAGE_SIZE } from '../src/memory/page.js';
+import type { CliState } from './cli-state.js';
 import { describeWithInstruction } from './fault-report.js';
 import { printError, writeAllSync } from './output.js';
+import type { LoopOutcome } from './run-loop.js';
+import { CommandLineError } from './usage-error.js';
 
 /**
  * A machine whose guest stdout/stderr go to this process's, counting the
  * bytes in `cli` (checkpoints record the counts, so a restore knows what
  * was printed).
+ *
+ * @throws CommandLineError naming --memory-quota when the quota is not a positive multiple of a page up to 1.5 GiB.
  */
 export function cliMachine(cli: CliState, memoryQuota: number | undefined): Machine {
+  if (memoryQuota !== undefined && (memoryQuota === 0 || memoryQuota % PAGE_SIZE !== 0 || memoryQuota > MAX_QUOTA)) {
+    throw new CommandLineError(`--memory-quota: must be a positive multiple of ${PAGE_SIZE} bytes up to ${MAX_QUOTA} (1.5G), got ${memoryQuota}`);
+  }
   return new Machine({
     memoryQuota,
     stdout: (bytes) => { cli.stdoutBytes += bytes.length; writeAllSync(1, bytes); },
@@ -18,10 +28,19 @@ export function cliMachine(cli: CliState, memoryQuota: number | undefined): Mach
 }
 
 /**
- * The exit status for `result`, after printing what the user must see: the
- * instruction limit (status 124) or the unresolved fault's one line.
+ * The exit status for `outcome`, after printing what the user must see:
+ * the instruction limit (status 124), the unresolved fault's one line,
+ * or, for a signal, where the run stopped (128 + signal).
+ *
+ * @param newestImage - the newest image the run wrote, named in the signal line
  */
-export function reportOutcome(machine: Machine, result: RunResult, maxInstructions: number | undefined): number {
+export function reportOutcome(machine: Machine, cli: CliState, outcome: LoopOutcome, maxInstructions: number | undefined, newestImage: string | null): number {
+  if (outcome.kind === 'signal') {
+    const image = newestImage === null ? '' : `; newest image ${newestImage}`;
+    printError(`faultline: interrupted by ${outcome.signal} at pc ${hex32(machine.cpu.pc)} after ${machine.cpu.instret} instructions, ${cli.faults} faults${image}`);
+    return outcome.status;
+  }
+  const result = outcome.result;
   if (result.kind === 'limit') {
     printError(`faultline: stopped after ${maxInstructions} instructions (--max-instructions)`);
     return 124;

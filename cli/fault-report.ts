@@ -3,6 +3,7 @@ import { disassemble } from '../src/disasm/disassemble.js';
 import type { Machine } from '../src/machine/machine.js';
 import { causeName } from '../src/fault/cause.js';
 import { hex32 } from '../src/errors.js';
+import type { StatsCounts } from './cli-state.js';
 
 /** `fault.describe()` plus the faulting instruction, e.g. `... pc 0x00010074: sw a5,0(a0)`. */
 export function describeWithInstruction(machine: Machine, fault: Fault): string {
@@ -26,15 +27,23 @@ export function traceFaults(machine: Machine, print: (line: string) => void): vo
 
 /** Counts for `--stats`: faults by cause and by the handler that resolved them. */
 export class FaultStats {
-  private readonly byCause = new Map<string, number>();
-  private readonly byHandler = new Map<string, number>();
-  private unresolved = 0;
+  private readonly byCause: Map<string, number>;
+  private readonly byHandler: Map<string, number>;
+  private unresolved: number;
 
-  /** Starts counting `machine`'s faults. */
-  constructor(machine: Machine) {
+  /** Starts counting `machine`'s faults, from `saved` (counts an image carried) or zero. */
+  constructor(machine: Machine, saved: StatsCounts | null = null) {
+    this.byCause = new Map(saved?.byCause ?? []);
+    this.byHandler = new Map(saved?.byHandler ?? []);
+    this.unresolved = saved?.unresolved ?? 0;
     machine.events.on('fault', (fault) => { const k = causeName(fault.cause); this.byCause.set(k, (this.byCause.get(k) ?? 0) + 1); });
     machine.events.on('fixed', (_fault, by) => { this.byHandler.set(by, (this.byHandler.get(by) ?? 0) + 1); });
     machine.events.on('unresolved', () => { this.unresolved++; });
+  }
+
+  /** The counts, for an image. */
+  counts(): StatsCounts {
+    return { byCause: [...this.byCause], byHandler: [...this.byHandler], unresolved: this.unresolved };
   }
 
   /** The report lines. */

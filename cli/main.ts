@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `faultline` command: run guest programs, assemble them, and (later)
- * checkpoint and restore them. Every error a user can cause is one line on
- * stderr and exit status 2.
+ * The `faultline` command: run guest programs, assemble them, checkpoint
+ * and restore them. Every error a user can cause is one line on stderr
+ * (control characters escaped) and exit status 2; never a stack trace.
  */
+import { readFileSync } from 'node:fs';
 import { FaultlineError } from '../src/errors.js';
+import { AssemblyError, formatDiagnostic } from '../src/asm/assembly-error.js';
 import { asmCommand } from './commands/asm.js';
 import { runCommand } from './commands/run.js';
 import { restoreCommand } from './commands/restore.js';
@@ -20,8 +22,24 @@ Commands:
                   (or restore IMAGE: from that image)
   inspect IMAGE   print the contents of a checkpoint image
 
-Run 'faultline <command> --help' for the options of a command.
+Run 'faultline <command> --help' for the options of a command;
+'faultline --version' prints the version.
 `;
+
+/** The package's version, from its package.json (two levels above dist/cli/). */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `text` with control characters (newlines too) shown as \xNN: a message stays one line and cannot move the cursor or change colours. */
+function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,6 +55,11 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
       writeAllSync(2, new TextEncoder().encode(HELP));
       return 2;
+    case '-V':
+    case '--version':
+    case 'version':
+      writeAllSync(1, new TextEncoder().encode(`faultline ${version()}\n`));
+      return 0;
     case '-h':
     case '--help':
     case 'help':
@@ -50,14 +73,15 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (status) => { process.exitCode = status; },
   (err: unknown) => {
-    if (err instanceof FaultlineError) {
-      printError(`faultline: ${err.message}`);
+    if (err instanceof AssemblyError) {
+      // Every error of the file, one per line.
+      printError(`faultline: ${err.diagnostics.map((d) => escapeControls(formatDiagnostic(d))).join('\n')}`);
       process.exitCode = 2;
-    } else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      printError(`faultline: ${err.message}`);
+    } else if (err instanceof FaultlineError) {
+      printError(`faultline: ${escapeControls(err.message)}`);
       process.exitCode = 2;
     } else {
-      printError(`faultline: internal error: ${err instanceof Error ? err.message : String(err)}`);
+      printError(`faultline: internal error: ${escapeControls(err instanceof Error ? err.message.split('\n')[0]! : String(err))}`);
       if (process.env['FAULTLINE_DEBUG']) console.error(err);
       process.exitCode = 70;
     }

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { assemble } from '../../src/asm/assemble.js';
 import { FaultlineError } from '../../src/errors.js';
 import { writeElf } from '../../src/loader/elf-writer.js';
-import { writeFileAtomic } from '../files.js';
+import { PROGRAM_FILE_LIMIT, readRegularFile, writeFileAtomic } from '../files.js';
+import { checkHasCode, preprocessedAssemblyMessage } from '../load-file.js';
 import { writeAllSync } from '../output.js';
-import { CommandLineError, parseCount } from '../usage-error.js';
+import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
 
 /** Help text of `faultline asm`. */
 export const ASM_HELP = `Usage: faultline asm SOURCE.s -o OUTPUT.elf [options]
@@ -22,15 +21,10 @@ Options:
 
 /** `faultline asm`: returns the process exit status. */
 export async function asmCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      'text-address': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine('asm', argv, {
+    output: { type: 'string', short: 'o' },
+    'text-address': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     writeAllSync(1, new TextEncoder().encode(ASM_HELP));
@@ -39,14 +33,12 @@ export async function asmCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new CommandLineError(`asm: expected one SOURCE file, got ${positionals.length} (see faultline asm --help)`);
   if (values.output === undefined) throw new CommandLineError('asm: missing -o OUTPUT.elf');
   const source = positionals[0]!;
-  let text: string;
-  try {
-    text = await readFile(source, 'utf8');
-  } catch (err) {
-    throw new FaultlineError(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const preprocessed = preprocessedAssemblyMessage(source);
+  if (preprocessed !== null) throw new FaultlineError(preprocessed);
   const textAddress = values['text-address'] === undefined ? undefined : parseCount('text-address', values['text-address']);
+  const text = new TextDecoder().decode(await readRegularFile(source, PROGRAM_FILE_LIMIT, 'program'));
   const program = assemble(text, { fileName: source, ...(textAddress === undefined ? {} : { textAddress }) });
+  checkHasCode(program, source);
   await writeFileAtomic(values.output, writeElf(program), 0o755);
   return 0;
 }

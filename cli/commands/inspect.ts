@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { hex32 } from '../../src/errors.js';
 import { decodeImage } from '../../src/checkpoint/image-reader.js';
 import { PageState, RUN_SHIFT, type DecodedImage } from '../../src/checkpoint/image-format.js';
 import { readImageFile } from '../checkpoint-dir.js';
 import { writeAllSync } from '../output.js';
-import { CommandLineError } from '../usage-error.js';
+import { CommandLineError, parseCommandLine } from '../usage-error.js';
 
 /** Help text of `faultline inspect`. */
 export const INSPECT_HELP = `Usage: faultline inspect IMAGE
@@ -25,7 +24,7 @@ const ABI = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0',
 
 /** `faultline inspect`: returns the process exit status. */
 export async function inspectCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseCommandLine('inspect', argv, { help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     writeAllSync(1, new TextEncoder().encode(INSPECT_HELP));
     return 0;

@@ -1,12 +1,14 @@
 import { stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { decodeImage } from '../../src/checkpoint/image-reader.js';
 import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint.js';
-import { cliContributor, readChainEndingAt, readNewestChain, runWithCheckpoints, type CliState } from '../checkpoint-dir.js';
+import { ImageWriter, readChainEndingAt, readNewestChain, type ChainSource } from '../checkpoint-dir.js';
+import { CLI_STATE_NAME, cliContributor, decodeCliState, newCliState, type CliState } from '../cli-state.js';
+import { installCliPlugins, parseRange, rangeText } from '../cli-plugins.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
-import { CommandLineError, parseCount } from '../usage-error.js';
+import { runLoop } from '../run-loop.js';
+import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
 
 /** Help text of `faultline restore`. */
 export const RESTORE_HELP = `Usage: faultline restore DIR|IMAGE [options]
@@ -20,64 +22,131 @@ the newest image, then runs on. Output the guest wrote after that image
 is written again. A damaged image is refused with one line naming the
 file and the byte offset (exit status 2), before anything runs.
 
+The run's --demand-paging ranges, --dirty-log, --stats and --trace-faults
+are recorded in its images and apply again; giving them here adds to
+them (a --demand-paging range must equal a recorded one or lie in memory
+the image leaves unmapped).
+
 If the run was checkpointing, the restored run goes on writing images
-into DIR (a new chain, starting with a full image).
+into DIR (a new chain, starting with a full image, that replaces the
+chain it continued). An IMAGE older than the newest of its directory is
+continued only elsewhere: give --checkpoint-dir NEWDIR or --no-checkpoint.
 
 Options:
   --lazy                 start at once with guest memory unpopulated; each
                          page is read from the images when first touched
   --max-instructions N   stop after N more instructions (exit status 124)
+  --demand-paging ADDR:SIZE, --dirty-log, --stats, --trace-faults
+                         as for faultline run (added to the recorded ones)
+  --checkpoint-every N   write images every N instructions (default: as the
+                         run did)
+  --checkpoint-dir DIR   write further images into DIR (it must hold no
+                         images yet) instead of the chain's directory
   --no-checkpoint        do not write further images
   -h, --help             show this help
 `;
 
 /** `faultline restore`: returns the process exit status. */
 export async function restoreCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      lazy: { type: 'boolean' },
-      'max-instructions': { type: 'string' },
-      'no-checkpoint': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values, positionals } = parseCommandLine('restore', argv, {
+    lazy: { type: 'boolean' },
+    'max-instructions': { type: 'string' },
+    'demand-paging': { type: 'string', multiple: true },
+    'dirty-log': { type: 'boolean' },
+    stats: { type: 'boolean' },
+    'trace-faults': { type: 'boolean' },
+    'checkpoint-every': { type: 'string' },
+    'checkpoint-dir': { type: 'string' },
+    'no-checkpoint': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     writeAllSync(1, new TextEncoder().encode(RESTORE_HELP));
     return 0;
   }
-  const [dir, ...extra] = positionals;
-  if (dir === undefined) throw new CommandLineError('restore: missing DIR or IMAGE (see faultline restore --help)');
+  const [from, ...extra] = positionals;
+  if (from === undefined) throw new CommandLineError('restore: missing DIR or IMAGE (see faultline restore --help)');
   if (extra.length > 0) throw new CommandLineError(`restore: unexpected argument '${extra[0]}'`);
   const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
-
-  const fromImage = await isFile(dir);
-  const chain = fromImage ? await readChainEndingAt(dir) : await readNewestChain(dir);
-  // Further images go where the chain came from.
-  const imageDir = fromImage ? dirname(dir) : dir;
-  const newest = chain[chain.length - 1]!;
-  const quota = decodeImage(newest.bytes, newest.name, { verifyPages: false }).meta.memoryQuota;
-  const cli: CliState = { stdoutBytes: 0, stderrBytes: 0, every: 0, fullEvery: 1 };
-  const machine = cliMachine(cli, quota);
-  restoreCheckpoint(machine, chain, { lazy: values.lazy === true, contributors: [cliContributor(cli)], ignoreUnclaimedState: true });
-  const runOptions = maxInstructions === undefined ? {} : { maxInstructions };
-  let result;
-  if (cli.every > 0 && values['no-checkpoint'] !== true) {
-    const cp = checkpoint({ contributors: [cliContributor(cli)] });
-    machine.use(cp);
-    result = await runWithCheckpoints(machine, cp, { dir: imageDir, every: cli.every, fullEvery: cli.fullEvery, ...runOptions });
-  } else {
-    result = machine.run(runOptions);
+  const givenRanges = (values['demand-paging'] ?? []).map(parseRange);
+  const givenEvery = values['checkpoint-every'] === undefined ? undefined : parseCount('checkpoint-every', values['checkpoint-every']);
+  if (givenEvery === 0) throw new CommandLineError('--checkpoint-every: must be at least 1 (or give --no-checkpoint)');
+  if (values['no-checkpoint'] === true && (givenEvery !== undefined || values['checkpoint-dir'] !== undefined)) {
+    throw new CommandLineError('restore: --no-checkpoint goes with neither --checkpoint-every nor --checkpoint-dir');
   }
-  return reportOutcome(machine, result, maxInstructions);
+
+  const source = (await isFile(from)) ? await readChainEndingAt(from) : await readNewestChain(from);
+  const newest = source.chain[source.chain.length - 1]!;
+  const image = decodeImage(newest.bytes, newest.name, { verifyPages: false });
+  const saved = image.plugins.get(CLI_STATE_NAME);
+  // An image taken through the API carries no command-line state: nothing was printed through us, no checkpointing.
+  const cli: CliState = saved === undefined ? newCliState(0, 1, { demandPaging: [], dirtyLog: false, stats: false, traceFaults: false }) : decodeCliState(saved, newest.name);
+  mergeOptions(cli, givenRanges, values);
+  if (givenEvery !== undefined) cli.every = givenEvery;
+  const checkpointing = values['no-checkpoint'] !== true && cli.every > 0;
+  if (!checkpointing) cli.every = 0;
+  if (values['checkpoint-dir'] !== undefined && cli.every === 0) {
+    throw new CommandLineError('restore: --checkpoint-dir needs --checkpoint-every N (the run was not checkpointing)');
+  }
+
+  const machine = cliMachine(cli, image.meta.memoryQuota);
+  restoreCheckpoint(machine, source.chain, { lazy: values.lazy === true, ignoreUnclaimedState: true });
+  const plugins = installCliPlugins(machine, cli, true);
+  let writer: ImageWriter | null = null;
+  if (checkpointing) {
+    const cp = checkpoint({ contributors: [cliContributor(cli, plugins.refresh)] });
+    writer = await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
+    machine.use(cp);
+  }
+  const started = performance.now();
+  const outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every } });
+  plugins.report((performance.now() - started) / 1000);
+  return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }
 
-/** True when `path` names a file (not a directory, not missing). */
+/**
+ * Adds the options given to restore to the configuration the image
+ * recorded. Flags turn a plugin or report on; a --demand-paging range must
+ * equal a recorded one (then it changes nothing) or not overlap any.
+ */
+function mergeOptions(cli: CliState, ranges: { at: number; size: number }[], values: { 'dirty-log'?: boolean; stats?: boolean; 'trace-faults'?: boolean }): void {
+  const config = cli.config;
+  for (const r of ranges) {
+    const same = config.demandPaging.find((o) => o.at === r.at && o.size === r.size);
+    if (same !== undefined) continue;
+    const clash = config.demandPaging.find((o) => o.at < r.at + r.size && r.at < o.at + o.size);
+    if (clash !== undefined) {
+      throw new CommandLineError(`--demand-paging ${rangeText(r)}: overlaps the range ${rangeText(clash)} the run was started with (give it exactly, or leave it out)`);
+    }
+    config.demandPaging.push(r);
+  }
+  if (values['dirty-log'] === true) config.dirtyLog = true;
+  if (values.stats === true) config.stats = true;
+  if (values['trace-faults'] === true) config.traceFaults = true;
+}
+
+/**
+ * Where the restored run writes its images. Into `--checkpoint-dir` when
+ * given (it must hold no images). Otherwise into the chain's directory,
+ * replacing the images there — allowed only when the chain ends at the
+ * newest image of the directory: continuing an older image there would
+ * delete the newer ones, which the user did not ask for.
+ */
+async function openWriter(source: ChainSource, from: string, dir: string | undefined, cp: Parameters<typeof ImageWriter.open>[2], fullEvery: number): Promise<ImageWriter> {
+  if (dir !== undefined && resolve(dir) !== resolve(source.dir)) return ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
+  if (source.newer !== null) {
+    throw new CommandLineError(
+      `restore: ${from} is not the newest image of ${source.dir} (${source.newer.path} is); continuing it there would ` +
+        `replace the newer images. Give --checkpoint-dir NEWDIR to write the continued run's images elsewhere, or --no-checkpoint`,
+    );
+  }
+  return ImageWriter.open(source.dir, 'restore', cp, fullEvery, source.upTo);
+}
+
+/** True when `path` names something that is not a directory (a file, or anything else restore then refuses as an image). */
 async function isFile(path: string): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return !(await stat(path)).isDirectory();
   } catch {
     return false;
   }
