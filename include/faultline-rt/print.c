@@ -176,6 +176,17 @@ int vprintf(const char *fmt, va_list ap)
         }
         while (*fmt >= '0' && *fmt <= '9')
             width = width * 10 + (*fmt++ - '0');
+        int precision = -1;
+        if (*fmt == '.') {
+            fmt++;
+            precision = 0;
+            if (*fmt == '*') {
+                precision = va_arg(ap, int);
+                fmt++;
+            }
+            while (*fmt >= '0' && *fmt <= '9')
+                precision = precision * 10 + (*fmt++ - '0');
+        }
         int longs = 0;
         while (*fmt == 'l') {
             longs++;
@@ -217,7 +228,10 @@ int vprintf(const char *fmt, va_list ap)
             const char *s = va_arg(ap, const char *);
             if (s == NULL)
                 s = "(null)";
-            count += pad_out(s, (int)strlen(s), width, left, ' ');
+            int n = 0;
+            while (s[n] != '\0' && (precision < 0 || n < precision))
+                n++;
+            count += pad_out(s, n, width, left, ' ');
             continue;
         }
         case '%':

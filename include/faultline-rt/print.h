@@ -38,8 +38,9 @@ void print_kx(const char *label, uint32_t v);
 
 /*
  * A small printf: %d %i %u %x %X %o %c %s %p %%, the length modifiers l
- * (32-bit, as int) and ll (64-bit), a width, and the flags '-' and '0'
- * (also %*d). Returns the number of characters printed.
+ * (32-bit, as int) and ll (64-bit), a width (or *), the flags '-' and '0',
+ * and a precision for %s only (%.5s, %.*s; ignored elsewhere). Returns the
+ * number of characters printed.
  */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);
