@@ -33,6 +33,15 @@ struct rt_phdr {
     uint32_t p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, p_align;
 };
 
+/*
+ * GNU ld's default script gathers small constants (.srodata) into the
+ * output section .sdata. With no writable small data beside them that
+ * section is read-only, joins the text segment, and the data after it
+ * makes the segment RWX ("LOAD segment with RWX permissions"). A writable
+ * word in .sdata keeps text and data in separate segments.
+ */
+__attribute__((section(".sdata"), used)) int __rt_sdata_writable = 1;
+
 char **environ;
 /* The auxiliary vector: (type, value) pairs up to AT_NULL. */
 static const uint32_t *rt_auxv;
