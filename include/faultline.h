@@ -19,10 +19,10 @@
  * a faulting instruction listed in __ex_table jumps to its fixup when no
  * handler resolves the fault (the copy_from_user() pattern).
  *
- * Build (freestanding, no libc):
+ * Build (no libc; with the shipped runtime, <faultline-rt.h>):
  *
- *     riscv64-unknown-elf-gcc -march=rv32ima -mabi=ilp32 -static -nostdlib \
- *         -I include -o prog prog.c crt0.S ...
+ *     riscv64-unknown-elf-gcc -march=rv32ima -mabi=ilp32 -static -nostdlib -O2 \
+ *         -I include -o prog prog.c include/faultline-rt.c -lgcc
  *     faultline run prog
  *
  * The types use `unsigned int` (32 bits under ilp32) instead of uint32_t so

@@ -5,11 +5,11 @@
 # changing compute.c or the runtime, and commit the new ELF.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-runtime="$here/../../test/conformance/runtime"
+include="$here/../../include"
 riscv64-unknown-elf-gcc \
     -march=rv32ima -mabi=ilp32 -static -nostdlib \
     -O2 -ffreestanding -fno-builtin -Wall \
-    -I "$runtime" \
+    -I "$include" \
     -o "$here/compute.elf" \
-    "$runtime/crt0.S" "$runtime/print.c" "$here/compute.c"
+    "$here/compute.c" "$include/faultline-rt.c"
 echo "built $here/compute.elf"

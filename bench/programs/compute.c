@@ -24,7 +24,7 @@
  * so ROUNDS = 60 runs ~294 M instructions and ROUNDS = 100 ~490 M.
  * Rebuilding with another compiler changes these figures: measure again.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 #define SIEVE_BYTES (256u * 1024u)
 #define HASH_WORDS (16u * 1024u)

@@ -12,12 +12,10 @@
  * (Under qemu-riscv32 the bad copy kills the program with SIGSEGV: the
  * fixups are applied by faultline, as Linux's are by the kernel.)
  *
- * Build and run (uses the tiny print runtime of the conformance tests):
+ * Build and run (with the shipped guest runtime, include/faultline-rt.c):
  *
- *     R=test/conformance/runtime
  *     riscv64-unknown-elf-gcc -march=rv32ima -mabi=ilp32 -static -nostdlib -O2 \
- *         -ffreestanding -I include -I $R -o /tmp/copy-from-user \
- *         $R/crt0.S $R/print.c examples/guest/copy-from-user.c
+ *         -I include -o /tmp/copy-from-user examples/guest/copy-from-user.c include/faultline-rt.c -lgcc
  *     node dist/cli/main.js run /tmp/copy-from-user
  *
  * Output:
@@ -28,7 +26,7 @@
  *     probe_word(bad) = -14
  */
 #include "faultline.h"
-#include "print.h"
+#include "faultline-rt.h"
 
 #define BAD_POINTER ((const void *)0x10) /* in the unmapped page at 0 */
 

@@ -15,12 +15,10 @@
  * - register/unregister errors: a misaligned function gives -EINVAL (-22),
  *   registering twice -EEXIST (-17), unregistering twice -ENOENT (-2).
  *
- * Build and run (uses the tiny print runtime of the conformance tests):
+ * Build and run (with the shipped guest runtime, include/faultline-rt.c):
  *
- *     R=test/conformance/runtime
  *     riscv64-unknown-elf-gcc -march=rv32ima -mabi=ilp32 -static -nostdlib -O2 \
- *         -ffreestanding -I include -I $R -o /tmp/two-handlers \
- *         $R/crt0.S $R/print.c examples/guest/two-handlers.c
+ *         -I include -o /tmp/two-handlers examples/guest/two-handlers.c include/faultline-rt.c -lgcc
  *     node dist/cli/main.js run /tmp/two-handlers
  *
  * Output:
@@ -39,7 +37,7 @@
  *     unregister pager = 0, again = -2
  */
 #include "faultline.h"
-#include "print.h"
+#include "faultline-rt.h"
 
 #define POOL      0x50000000u /* pager's range: 16 pages              */
 #define POOL_SIZE (16 * PAGE_SIZE)

@@ -3,8 +3,8 @@
  * criterion 2).
  *
  * - Every `programs/*.c` is built with the Debian cross compiler
- *   (`-march=rv32ima -mabi=ilp32 -static -nostdlib`, plus the freestanding
- *   runtime in `runtime/`), run under qemu-riscv32 and under faultline;
+ *   (`-march=rv32ima -mabi=ilp32 -static -nostdlib`, plus the shipped guest
+ *   runtime `include/faultline-rt.c`), run under qemu-riscv32 and under faultline;
  *   stdout and exit status must be identical. The expected behaviour is
  *   whatever qemu does, recorded at test time.
  * - A program with a `programs/NAME.expected` file is checked against that
@@ -43,7 +43,9 @@ import {
 const execFileAsync = promisify(execFile);
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const RUNTIME = join(HERE, 'runtime');
+/** The shipped guest runtime: `include/faultline-rt.h`, `.c` and its parts. */
+const INCLUDE = join(HERE, '..', '..', 'include');
+const RUNTIME_PARTS = join(INCLUDE, 'faultline-rt');
 const PROGRAMS = join(HERE, 'programs');
 const CACHE = join(tmpdir(), 'faultline-conformance');
 
@@ -55,11 +57,11 @@ const CFLAGS = [
   '-fno-builtin',
   '-Wall',
   '-I',
-  RUNTIME,
+  INCLUDE,
   '-Wl,--no-warn-rwx-segments',
 ];
-const RUNTIME_SOURCES = [join(RUNTIME, 'crt0.S'), join(RUNTIME, 'print.c')];
-const SEQ_DRIVER = join(RUNTIME, 'seq_main.c');
+const RUNTIME_SOURCES = [join(INCLUDE, 'faultline-rt.c')];
+const SEQ_DRIVER = join(HERE, 'seq_main.c');
 
 /** Exit statuses the fault programs must die with (qemu's, and DESIGN.md §6). */
 const FAULT_STATUS: Readonly<Record<string, number>> = {
@@ -129,7 +131,8 @@ async function buildElf(name: string, sources: readonly string[], dir = CACHE): 
   hash.update(await compilerIdentity());
   hash.update(CFLAGS.join(' '));
   const headers = [
-    ...readdirSync(RUNTIME).filter((f) => f.endsWith('.h')).map((f) => join(RUNTIME, f)),
+    ...readdirSync(INCLUDE).filter((f) => f.endsWith('.h')).map((f) => join(INCLUDE, f)),
+    ...readdirSync(RUNTIME_PARTS).map((f) => join(RUNTIME_PARTS, f)),
     ...readdirSync(PROGRAMS).filter((f) => f.endsWith('.h')).map((f) => join(PROGRAMS, f)),
   ].sort();
   for (const file of [...RUNTIME_SOURCES, ...sources, ...headers]) hash.update(`\0${basename(file)}\0`).update(readFileSync(file));

@@ -25,7 +25,7 @@
  * registers, loads x1, x3..x30 from a seeded table, points x31 at the
  * scratch buffer (whose initial contents the C driver copies from a seeded
  * table), runs the body, stores x1, x3..x30 to `seq_regs_out` and returns.
- * The driver (`runtime/seq_main.c`) prints one line per sequence:
+ * The driver (`seq_main.c`) prints one line per sequence:
  * `seq <index> x1=<hex> x3=<hex> ... x30=<hex> mem=<hex bytes>`.
  */
 

@@ -17,7 +17,6 @@ import { GCC, compileRv32, describeWithTools } from '../helpers/toolchain.js';
 
 const EXAMPLES = 'examples';
 const GUEST = join(EXAMPLES, 'guest');
-const RUNTIME = join('test', 'conformance', 'runtime');
 
 /**
  * The lines of the "Output:" block in a file's header comment, without the
@@ -73,13 +72,13 @@ describeWithTools(GCC, 'C examples built with the cross compiler', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-guest-examples-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Builds examples/guest/NAME.c with include/ and the conformance print runtime. */
+  /** Builds examples/guest/NAME.c with include/ and the shipped guest runtime. */
   function build(name: string): string {
     const output = join(dir, name);
     compileRv32(
-      [join(RUNTIME, 'crt0.S'), join(RUNTIME, 'print.c'), join(GUEST, `${name}.c`)],
+      [join(GUEST, `${name}.c`), join('include', 'faultline-rt.c'), '-lgcc'],
       output,
-      ['-O2', '-ffreestanding', '-Wall', '-Wextra', '-Werror', '-I', 'include', '-I', RUNTIME],
+      ['-O2', '-Wall', '-Wextra', '-Werror', '-I', 'include'],
     );
     return output;
   }

@@ -5,7 +5,7 @@
  * sort of 16-bit values, popcount and bit reversal by shifts and masks, and
  * a small matrix multiply. Every result is printed.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 static uint32_t crc_table[256];
 static uint8_t composite[128 * 1024];

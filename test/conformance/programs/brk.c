@@ -8,7 +8,7 @@
  * new value, and growing again yields zeroed whole pages. Only offsets
  * from the initial break are printed, never the break itself.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 extern char _end[];
 

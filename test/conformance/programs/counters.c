@@ -4,7 +4,7 @@
  * never printed; only that cycle and instret advanced over a busy loop);
  * fence, fence.i and a nop-like hint run as no-ops; writes to x0 vanish.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 int main(void)
 {

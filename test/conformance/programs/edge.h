@@ -6,7 +6,7 @@
 #ifndef FAULTLINE_CONFORMANCE_EDGE_H
 #define FAULTLINE_CONFORMANCE_EDGE_H
 
-#include "print.h"
+#include "faultline-rt.h"
 
 static const uint32_t EDGE[] = {
     0x00000000u, 0x00000001u, 0x00000002u, 0x00000003u, 0x0000001fu,

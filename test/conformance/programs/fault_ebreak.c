@@ -2,7 +2,7 @@
  * fault_ebreak.c — ebreak with no debugger attached: status 133 (SIGTRAP),
  * output before it preserved.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 int main(void)
 {

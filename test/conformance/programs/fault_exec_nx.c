@@ -3,7 +3,7 @@
  * executable page is an instruction page fault: status 139. The page holds
  * a valid `ret`, so only the missing execute right can stop it.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 int main(void)
 {

@@ -2,7 +2,7 @@
  * fault_illegal.c — an all-zero instruction word is illegal: status 132
  * (SIGILL), output before it preserved.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 int main(void)
 {

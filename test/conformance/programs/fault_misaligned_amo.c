@@ -4,7 +4,7 @@
  * a misaligned-address fault, status 135 (SIGBUS), and memory is unchanged
  * (not observable after death, but the output before it is kept).
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 static uint32_t cells[2] __attribute__((aligned(8))) = {0x11223344u, 0x55667788u};
 

@@ -2,7 +2,7 @@
  * fault_misaligned_lr.c — lr.w on an address that is not a multiple of 4 is
  * a misaligned-address fault: status 135 (SIGBUS).
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 static uint32_t cells[2] __attribute__((aligned(8)));
 

@@ -2,7 +2,7 @@
  * fault_read_protnone.c — a read of a mapped PROT_NONE page is a load
  * protection fault: status 139, output before it preserved.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 int main(void)
 {

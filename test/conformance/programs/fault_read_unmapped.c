@@ -3,7 +3,7 @@
  * read of the first works, a read of the second is a load page fault on a
  * page that is not mapped: status 139.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 int main(void)
 {

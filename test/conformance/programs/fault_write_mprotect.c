@@ -3,7 +3,7 @@
  * read (allowed), then written again: the write is a protection fault and
  * the program dies with status 139. Output before the fault is kept.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 int main(void)
 {

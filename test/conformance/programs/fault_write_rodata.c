@@ -3,7 +3,7 @@
  * text segment) is an unresolved store page fault: exit status 139
  * (SIGSEGV), with everything printed before it on stdout.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 static const char message[] = "constant";
 

@@ -5,7 +5,7 @@
  * function pointers, function pointers passed as arguments and returned
  * from functions, and indirect tail calls.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 __attribute__((noinline)) static uint32_t dense(uint32_t k, uint32_t x)
 {

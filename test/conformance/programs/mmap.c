@@ -9,7 +9,7 @@
  * ends; invalid arguments give -EINVAL and an impossible size -ENOMEM.
  * No address is printed: only flags, counts and checksums.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 

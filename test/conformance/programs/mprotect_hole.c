@@ -18,7 +18,7 @@
  * Layout: four pages P0..P3 from one mmap; P1 and P3 unmapped again.
  *   [P0 rw][P1 hole][P2 rw][P3 hole]
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 

@@ -4,7 +4,7 @@
  * descent expression evaluator and one deep recursion (thousands of frames,
  * a few hundred KiB of stack) that must not run out of stack.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 __attribute__((noinline)) static uint32_t fib(uint32_t n)
 {

@@ -7,7 +7,7 @@
  * instruction in the middle of already-executed code, and generated code
  * that patches its own next instructions, executes fence.i, and runs them.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 /* Encoders for the few instructions used (RV32I base formats). */
 #define REG_ZERO 0

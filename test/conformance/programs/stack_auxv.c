@@ -7,7 +7,7 @@
  * initialised .data holds its values and .bss/.sbss start zeroed. The
  * environment's size and contents are host-dependent and never printed.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 #define AT_NULL 0
 #define AT_PAGESZ 6

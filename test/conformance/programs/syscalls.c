@@ -6,7 +6,7 @@
  * a7/a0..a5 are the only inputs and only a0 is written; and the exit status
  * of exit_group is masked to 8 bits (300 -> 44).
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 int main(void)
 {

@@ -9,7 +9,7 @@
  * Every value printed is deterministic: sequences only see link-time
  * addresses (auipc, jal links, x31), never the stack or the heap.
  */
-#include "print.h"
+#include "faultline-rt.h"
 
 extern const uint32_t seq_first;
 extern const uint32_t seq_count;
