@@ -80,10 +80,10 @@ beforeAll(() => {
     inner.attach(rom, { at: PAGE_SIZE, writable: false, name: 'rom view' });
     managed.attach(inner, { at: 2 * PAGE_SIZE, size: 4 * PAGE_SIZE });
     as.root.attach(managed, { at: 0x6000_0000, executable: false });
-    const at = as.mmap(0x3000_0000, 8 * PAGE_SIZE, 3, 0x32, -1, 0);
+    const at = m.linuxMemory.mmap(0x3000_0000, 8 * PAGE_SIZE, 3, 0x32, -1, 0);
     as.writeBytes(at, new Uint8Array(8 * PAGE_SIZE).fill(7));
-    as.munmap(at + 2 * PAGE_SIZE, 2 * PAGE_SIZE);
-    as.mprotect(at + 5 * PAGE_SIZE, PAGE_SIZE, 1);
+    m.linuxMemory.munmap(at + 2 * PAGE_SIZE, 2 * PAGE_SIZE);
+    m.linuxMemory.mprotect(at + 5 * PAGE_SIZE, PAGE_SIZE, 1);
     const cp = checkpoint({ contributors: [cliState] });
     m.use(cp);
     const chain: ImageInput[] = [];

@@ -110,7 +110,7 @@ describe('a guest handler\'s own memory accesses fault through the host handlers
     machine.registerFaultHandler((fault) => {
       seen.push(fault.address >>> 0);
       if ((fault.address >>> 0) !== OTHER) return FaultStatus.Continue;
-      machine.addressSpace.mmap(OTHER, PAGE_SIZE, Prot.Read, ANON_FIXED, -1, 0);
+      machine.linuxMemory.mmap(OTHER, PAGE_SIZE, Prot.Read, ANON_FIXED, -1, 0);
       return FaultStatus.Fixed;
     }, { tail: true, name: 'host mapper' });
     expect(machine.run({ maxInstructions: 1_000_000 })).toEqual({ kind: 'exit', exitCode: 5 });
@@ -194,7 +194,7 @@ describe('system calls with guest buffers at the top of the address space get Li
     sw a0, 0(t0)
     li a0, 0`, undefined, out);
     machine.registerFaultHandler((fault) => {
-      machine.addressSpace.mmap((fault.address >>> 0) & ~(PAGE_SIZE - 1), PAGE_SIZE, Prot.Read | Prot.Write, ANON_FIXED, -1, 0);
+      machine.linuxMemory.mmap((fault.address >>> 0) & ~(PAGE_SIZE - 1), PAGE_SIZE, Prot.Read | Prot.Write, ANON_FIXED, -1, 0);
       return FaultStatus.Fixed;
     }, { name: 'map anything' });
     expect(machine.run({ maxInstructions: 1_000 })).toEqual({ kind: 'exit', exitCode: 0 });
