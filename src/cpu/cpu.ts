@@ -114,8 +114,12 @@ export class Cpu {
   pc = 0;
   /** Instructions retired since reset (the `instret` counter). */
   instret = 0;
-  /** The fault of the last {@link StopReason.Fault} stop (reused object). */
-  readonly fault = new Fault();
+  /**
+   * The fault of the last {@link StopReason.Fault} stop (reused object).
+   * Each guest thread has its own record; the scheduler points this (and
+   * the address space's translation) at the running thread's.
+   */
+  fault = new Fault();
   /** Set by slow paths when an access faulted. @internal */
   trapped = false;
   /** LR/SC reservation. @internal */

@@ -34,6 +34,8 @@ export class Fault {
   regionMap: RegionMap | null = null;
   /** Offset of the faulting address inside {@link Fault.regionMap}. */
   regionOffset = 0;
+  /** The faulting thread's id (docs/design.md §10). */
+  tid = 0;
 
   /**
    * Copies every field from `other`. Never throws.
@@ -54,6 +56,7 @@ export class Fault {
     this.protection = other.protection;
     this.regionMap = other.regionMap;
     this.regionOffset = other.regionOffset;
+    this.tid = other.tid;
   }
 
   /**

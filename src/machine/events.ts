@@ -47,4 +47,17 @@ export interface MachineEvents {
    * @param code - its exit status, masked to 8 bits
    */
   exit: (code: number) => void;
+  /**
+   * A guest thread was created (`clone`), or the first one at load.
+   *
+   * @param tid - its thread id
+   */
+  threadStart: (tid: number) => void;
+  /**
+   * A guest thread ended (`exit`, or every thread at `exit_group`).
+   *
+   * @param tid - its thread id
+   * @param status - the status it ended with
+   */
+  threadExit: (tid: number, status: number) => void;
 }

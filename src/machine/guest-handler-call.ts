@@ -17,7 +17,7 @@ import { RunEnding } from '../fault/run-ending.js';
 import { FaultStatus } from '../fault/status.js';
 import { UserContext } from '../fault/user-context.js';
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
-import { syscallRange } from '../syscalls/linux.js';
+import { describeSyscall } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
 import { CONTEXT_STRIDE, FRAME_SIZE, FaultInfoFlags, FaultInfoLayout, RED_ZONE, TRAMPOLINE_ADDRESS, UserContextLayout } from './guest-frame.js';
 import { LivelockTracker } from './livelock.js';
@@ -164,7 +164,7 @@ export class GuestHandlerCall {
     const m = this.machine, cpu = m.cpu, x = cpu.x;
     const stopAt = cpu.instret + budget;
     for (;;) {
-      if (m.exitCode !== null) return Stop.Exited;
+      if (m.exitCode !== null || m.currentThread.exited) return Stop.Exited;
       const left = stopAt - cpu.instret;
       if (left <= 0) return Stop.Limit;
       const why = cpu.run(left < 0x4000_0000 ? left : 0x4000_0000);
@@ -236,16 +236,16 @@ export class GuestHandlerCall {
    * performs it.
    */
   private syscall(name: string): void {
-    const m = this.machine, cpu = m.cpu, x = cpu.x, as = m.addressSpace;
-    const range = syscallRange(x[A7]!, x[A0]!, x[A0 + 1]!, x[A0 + 2]!);
-    let done = 0;
-    if (range !== null) {
-      const pc = cpu.pc;
-      while (done < range.length) {
-        const at = (range.address + done) >>> 0;
-        const table = range.access === Access.Write ? as.writeTlb : as.readTlb;
-        if (table[at >>> PAGE_SHIFT]! >= 0 || as.translate(at, range.access) >= 0) {
-          done += PAGE_SIZE - (at & PAGE_MASK);
+    const m = this.machine, cpu = m.cpu, as = m.addressSpace, t = m.currentThread, r = t.syscall;
+    describeSyscall(cpu.x[A7]!, cpu.x, r, t.clearChildTid);
+    const pc = cpu.pc;
+    for (let k = 0; k < r.count; k++) {
+      const access = r.access[k]!;
+      const table = access === Access.Write ? as.writeTlb : as.readTlb;
+      while (r.accessible[k]! < r.length[k]!) {
+        const at = (r.address[k]! + r.accessible[k]!) >>> 0;
+        if (table[at >>> PAGE_SHIFT]! >= 0 || as.translate(at, access) >= 0) {
+          r.accessible[k] = r.accessible[k]! + PAGE_SIZE - (at & PAGE_MASK);
           continue;
         }
         cpu.fault.pc = pc;
@@ -254,8 +254,9 @@ export class GuestHandlerCall {
         cpu.pc = pc; // the handler stays at its ecall
         if (status !== FaultStatus.Fixed) break;
       }
+      if (r.accessible[k]! > r.length[k]!) r.accessible[k] = r.length[k]!;
     }
-    m.completeSyscall(range === null ? 0 : Math.min(done, range.length));
+    m.completeNestedSyscall();
   }
 
   /** Writes `struct user_context` at `ctx` and `struct fault_info` after it, at `ctx + 144`. */

@@ -13,7 +13,6 @@ import { FaultStatus } from '../fault/status.js';
 import type { Dataspace } from '../memory/dataspace.js';
 import { PAGE_SHIFT, PAGE_SIZE, Prot } from '../memory/page.js';
 import { Errno } from '../syscalls/errno.js';
-import type { SyscallOutcome } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
 import { DEFAULT_HANDLER_INSTRUCTION_LIMIT, TRAMPOLINE_ADDRESS, TRAMPOLINE_CODE } from './guest-frame.js';
 import { GuestHandlerCall } from './guest-handler-call.js';
@@ -194,14 +193,14 @@ export class GuestHandlerRegistry {
    * (inside one, the nested run takes it), so it answers `-EINVAL`.
    * @internal Called by the machine's system-call path.
    */
-  syscall(nr: number, args: Int32Array): SyscallOutcome {
+  syscall(nr: number, args: Int32Array): number {
     switch (nr) {
       case Syscall.RegisterFaultHandler:
-        return { exit: false, value: this.register(args[0]!, { tail: args[1] !== 0 }) };
+        return this.register(args[0]!, { tail: args[1] !== 0 });
       case Syscall.UnregisterFaultHandler:
-        return { exit: false, value: this.unregister(args[0]!) };
+        return this.unregister(args[0]!);
       default:
-        return { exit: false, value: -Errno.EINVAL };
+        return -Errno.EINVAL;
     }
   }
 

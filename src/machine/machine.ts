@@ -1,29 +1,26 @@
 import { EventEmitter } from 'eventemitter3';
-import { Cpu, StopReason, type CpuOptions } from '../cpu/cpu.js';
+import { Cpu, type CpuOptions } from '../cpu/cpu.js';
 import { UsageError } from '../errors.js';
-import { Access } from '../fault/cause.js';
 import { describeValue } from '../fault/describe-value.js';
 import { ExceptionTable } from '../fault/exception-table.js';
 import { FaultChain, PendingWalk, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
 import { HandlerError } from '../fault/handler-error.js';
 import { RunEnding } from '../fault/run-ending.js';
-import { FaultStatus } from '../fault/status.js';
 import { UserContext } from '../fault/user-context.js';
 import { AddressSpace } from '../memory/address-space.js';
 import { PhysicalMemory } from '../memory/physical-memory.js';
-import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
 import { validateLoadArguments, validateMachineOptions, validateRunOptions } from './validate.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
 import type { Program } from '../loader/program.js';
-import { performSyscall, syscallRange } from '../syscalls/linux.js';
 import { LinuxMemory } from '../syscalls/linux-memory.js';
-import { Syscall } from '../syscalls/numbers.js';
 import type { MachineEvents } from './events.js';
 import { GuestHandlerRegistry } from './guest-handlers.js';
-import { LivelockTracker } from './livelock.js';
+import { RunLoop, Step } from './run-loop.js';
 import type { OutputSink } from './output.js';
 import type { Plugin, Uninstall } from './plugin.js';
-import { signalForCause, type RunResult } from './run-result.js';
+import type { RunResult } from './run-result.js';
+import type { GuestThread } from '../threads/guest-thread.js';
+import { DEFAULT_TIME_SLICE, Scheduler } from '../threads/scheduler.js';
 
 /**
  * Options of a {@link Machine}.
@@ -57,6 +54,12 @@ export interface MachineOptions {
    * between, before the run stops with a {@link LivelockError} (default 1000).
    */
   readonly livelockLimit?: number;
+  /**
+   * Instructions a thread runs before the next runnable thread gets the
+   * hart (default 100,000). Switches happen only at slice ends, blocking
+   * calls, yields and exits, so runs are deterministic (docs/design.md §10).
+   */
+  readonly timeSlice?: number;
   /** Compile hot basic blocks to JavaScript (default true); see {@link CpuOptions.jit}. */
   readonly jit?: boolean;
   /** Executions of a block start before it is compiled; see {@link CpuOptions.jitThreshold}. */
@@ -109,11 +112,6 @@ const discard: OutputSink = () => {};
 const noop = (): void => {};
 const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
-/** a0 and a7 as register numbers. */
-const A0 = 10, A7 = 17;
-
-/** Internal outcome of {@link Machine.advance}: a result is ready (else a {@link PendingWalk} must be awaited). */
-const DONE = 0;
 
 /**
  * An emulated RV32IMA user-mode machine: a CPU, an address space with its
@@ -143,8 +141,6 @@ export class Machine {
   readonly linuxMemory: LinuxMemory;
   /** The hart. */
   readonly cpu: Cpu;
-  /** The faulting thread's context as handlers see it (live view of the hart). */
-  readonly context: UserContext;
   /** Sink of guest fd 1. */
   readonly stdout: OutputSink;
   /** Sink of guest fd 2. */
@@ -162,27 +158,17 @@ export class Machine {
   /** Exit status once the guest has exited, else null. */
   exitCode: number | null = null;
 
-  private readonly args = new Int32Array(6);
-  /** Livelock detection of the (one, for now) thread. */
-  private readonly livelock: LivelockTracker;
-  /** The livelock bound, for the guest-handler run's own tracker. @internal */
+  /** The livelock bound, for each thread's and the guest-handler run's tracker. @internal */
   readonly livelockLimit: number;
   /** Plugin objects installed now (a second install is refused). */
   private readonly plugins = new Set<Plugin>();
-  // A system call whose guest memory is being faulted in (docs/design.md §3).
-  private syscallActive = false;
-  private rangeAddress = 0;
-  private rangeLength = 0;
-  private rangeAccess = 0;
-  private rangeDone = 0;
-  /** The faulting thread's suspended walk (threads will hold one each), or null. */
-  private suspended: PendingWalk | null = null;
-  private result: RunResult | null = null;
+  /** The guest threads and their round-robin order. @internal */
+  readonly scheduler: Scheduler;
+  /** Runs the threads, their system calls and their faults. @internal */
+  readonly runLoop: RunLoop;
+  /** `timeoutMs` of the current {@link Machine.runAsync} (Infinity: none). @internal */
+  asyncTimeoutMs = Infinity;
   private isRunning = false;
-  /** instret at which the current run stops. */
-  private stopAt = 0;
-  /** Instructions guest fault handlers executed during the current run (charged to its limit). */
-  private handlerInstructions = 0;
 
   /**
    * Creates a machine with an empty address space and no program; call
@@ -198,11 +184,12 @@ export class Machine {
     this.addressSpace = new AddressSpace({ memory: this.memory });
     this.linuxMemory = new LinuxMemory(this.addressSpace);
     this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold });
-    this.context = new UserContext(this.cpu);
     this.stdout = options.stdout ?? discard;
     this.stderr = options.stderr ?? discard;
     this.livelockLimit = options.livelockLimit ?? DEFAULT_LIVELOCK_LIMIT;
-    this.livelock = new LivelockTracker(this.livelockLimit);
+    this.scheduler = new Scheduler(this.cpu, this.addressSpace, options.timeSlice ?? DEFAULT_TIME_SLICE, this.livelockLimit);
+    this.scheduler.switchTo(this.scheduler.create());
+    this.runLoop = new RunLoop(this, this.scheduler);
     this.guestHandlers = new GuestHandlerRegistry(this);
   }
 
@@ -226,6 +213,7 @@ export class Machine {
     this.cpu.x.fill(0);
     this.cpu.x[2] = image.sp;
     this.cpu.pc = image.entry;
+    this.events.emit('threadStart', this.scheduler.current!.tid);
   }
 
   /**
@@ -283,20 +271,24 @@ export class Machine {
   /**
    * Runs the guest until it exits, a fault stays unresolved, or
    * `maxInstructions` more have run; may be called again after a `limit`.
-   * After the guest exited it answers the same exit again at once. Throws
-   * HandlerError when a handler throws, answers nonsense, livelocks, or
-   * returns a promise (use {@link Machine.runAsync} for those); UsageError
-   * for bad options or when called while running (from a handler). The
-   * machine stays inspectable after any of these: the thread is at the
-   * faulting instruction, as it was at the fault.
+   * After the guest exited it answers the same exit again at once. Threads
+   * take turns in time slices (docs/design.md §10); the run also ends when
+   * every thread that could run is paused (`paused`) or every live thread
+   * waits forever (`deadlock`). Throws HandlerError when a handler throws,
+   * answers nonsense, livelocks, or returns a promise (use
+   * {@link Machine.runAsync} for those); UsageError for bad options or when
+   * called while running (from a handler). The machine stays inspectable
+   * after any of these: the thread is at the faulting instruction, as it
+   * was at the fault.
    *
    * @param options - an instruction limit for this call
    */
   run(options: RunOptions = {}): RunResult {
     this.beginRun(options, 'run');
+    const loop = this.runLoop;
     try {
-      const walk = this.advance();
-      if (walk === DONE) return this.takeResult();
+      const walk = loop.advance(false);
+      if (!(walk instanceof PendingWalk)) return loop.takeResult();
       walk.promise.then(noop, noop);
       walk.abandon();
       const name = walk.entry.name;
@@ -314,66 +306,34 @@ export class Machine {
   }
 
   /**
-   * Like {@link Machine.run}, but awaits handlers that return promises:
-   * the faulting thread waits while the promise is pending (at most
-   * `timeoutMs` when given). Throws HandlerError as {@link Machine.run}
-   * does, also when a promise rejects or the wait times out.
+   * Like {@link Machine.run}, but awaits handlers that return promises. A
+   * promise blocks only the thread whose fault it serves: the other threads
+   * keep running, and the machine waits only when every live thread waits
+   * (docs/design.md §10). `timeoutMs` bounds each wait. Throws HandlerError
+   * as {@link Machine.run} does, also when a promise rejects or a wait
+   * times out.
    *
    * @param options - an instruction limit and a handler timeout for this call
    */
   async runAsync(options: RunOptions = {}): Promise<RunResult> {
     this.beginRun(options, 'runAsync');
+    this.asyncTimeoutMs = options.timeoutMs ?? Infinity;
+    const loop = this.runLoop;
     try {
-      let walk = this.advance();
-      while (walk !== DONE) {
-        let status: number | PendingWalk = walk;
-        while (status instanceof PendingWalk) {
-          this.suspended = status;
-          const value = await this.settle(status, options.timeoutMs);
-          status = status.resume(value);
-        }
-        this.suspended = null;
-        if (this.syscallActive) this.syscallFaultOutcome(status);
-        else if (this.guestFaultOutcome(status)) return this.takeResult();
-        walk = this.advance();
+      for (;;) {
+        const step = loop.advance(true);
+        if (step === Step.Done) return loop.takeResult();
+        if (step === Step.Wait) await loop.wakeup();
+        else await loop.yieldToHost();
+        if (loop.resumeSettled()) return loop.takeResult();
       }
-      return this.takeResult();
     } catch (err) {
       if (err instanceof RunEnding) return this.endWith(err);
       throw err;
     } finally {
+      this.asyncTimeoutMs = Infinity;
       this.endRun();
     }
-  }
-
-  /**
-   * What `walk`'s promise resolves to; throws what the run ends with when
-   * it rejects or `timeoutMs` passes first (the walk is then abandoned).
-   */
-  private async settle(walk: PendingWalk, timeoutMs: number | undefined): Promise<unknown> {
-    if (timeoutMs === undefined || timeoutMs === Infinity) {
-      try {
-        return await walk.promise;
-      } catch (err) {
-        throw walk.reject(err);
-      }
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = {};
-    const timeout = new Promise<unknown>((resolve) => { timer = setTimeout(() => resolve(expired), timeoutMs); });
-    try {
-      const value = await Promise.race([walk.promise, timeout]);
-      if (value !== expired) return value;
-    } catch (err) {
-      throw walk.reject(err);
-    } finally {
-      clearTimeout(timer);
-    }
-    walk.promise.then(noop, noop);
-    walk.abandon();
-    const name = walk.entry.name;
-    const fault = this.cpu.fault.snapshot();
-    throw new HandlerError(`fault handler '${name}' did not settle its promise within ${timeoutMs} ms (timeoutMs) for ${fault.describe()}`, name, fault);
   }
 
   private beginRun(options: RunOptions, fn: string): void {
@@ -381,22 +341,17 @@ export class Machine {
     if (this.isRunning) throw new UsageError(`Machine.${fn}: the machine is already running (a handler may not call run())`);
     if (this.program === null && this.cpu.pc === 0) throw new UsageError(`Machine.${fn}: no program loaded`);
     this.isRunning = true;
-    this.result = null;
-    this.suspended = null;
-    this.handlerInstructions = 0;
-    this.stopAt = this.cpu.instret + (options.maxInstructions ?? Infinity);
+    this.runLoop.begin(options.maxInstructions ?? Infinity);
   }
 
   private endRun(): void {
     this.isRunning = false;
-    const walk = this.suspended;
-    this.suspended = null;
-    if (walk !== null && !walk.settled) walk.abandon();
+    this.runLoop.abandonWaits();
+    this.scheduler.syncCurrent();
   }
 
   /** The result a {@link RunEnding} stands for; emits `unresolved` for a fault. */
   private endWith(ending: RunEnding): RunResult {
-    this.result = null;
     if (ending.kind === 'limit') return { kind: 'limit' };
     this.events.emit('unresolved', ending.fault, ending.handler);
     return { kind: 'fault', fault: ending.fault, signal: ending.signal, message: ending.message, handler: ending.handler };
@@ -408,164 +363,101 @@ export class Machine {
   }
 
   /**
+   * The context of the thread on the hart — during a dispatch, the
+   * faulting thread's — as handlers see it (a live view of the hart).
+   */
+  get context(): UserContext {
+    return this.scheduler.current!.context;
+  }
+
+  /**
+   * The live guest threads in round-robin order (tid, state, pc, counts).
+   * A thread's `pc` and `snapshot()` are current between runs and, during
+   * a run, for every thread but the one on the hart.
+   *
+   * @example
+   * ```ts
+   * for (const t of machine.threads) console.log(t.tid, t.state);
+   * ```
+   */
+  get threads(): readonly GuestThread[] {
+    return this.scheduler.threads.slice();
+  }
+
+  /** The thread on the hart (during a dispatch, the faulting one). */
+  get currentThread(): GuestThread {
+    return this.scheduler.current!;
+  }
+
+  /**
+   * Instructions per time slice (docs/design.md §10). Setting it takes
+   * effect from the next slice. Throws UsageError unless a positive integer.
+   */
+  get timeSlice(): number {
+    return this.scheduler.timeSlice;
+  }
+
+  set timeSlice(value: number) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`Machine.timeSlice: must be a positive integer number of instructions, got ${describeValue(value)}`);
+    this.scheduler.timeSlice = value;
+  }
+
+  /**
+   * Pauses thread `tid` at an instruction boundary: it does not run, and
+   * takes no faults, until {@link Machine.resume}; its registers, pc and
+   * memory stay exactly as they are. Called from a handler of its own
+   * fault, it pauses once that dispatch ends. Pausing a paused thread does
+   * nothing. Throws UsageError for a tid that is not a live thread.
+   *
+   * @param tid - the thread's id
+   * @example
+   * ```ts
+   * machine.pause(2);
+   * region.detach(0);          // the paused thread cannot see a half-done change
+   * machine.resume(2);
+   * ```
+   */
+  pause(tid: number): void {
+    this.liveThread('pause', tid).paused = true;
+  }
+
+  /**
+   * Lets paused thread `tid` run again (see {@link Machine.pause}); does
+   * nothing for a thread that is not paused. Throws UsageError for a tid
+   * that is not a live thread.
+   *
+   * @param tid - the thread's id
+   */
+  resume(tid: number): void {
+    this.liveThread('resume', tid).paused = false;
+  }
+
+  private liveThread(fn: string, tid: number): GuestThread {
+    const t = this.scheduler.threads.find((x) => x.tid === tid && !x.exited);
+    if (t === undefined) throw new UsageError(`Machine.${fn}: no live thread ${describeValue(tid)} (threads: ${this.scheduler.threads.filter((x) => !x.exited).map((x) => x.tid).join(', ') || 'none'})`);
+    return t;
+  }
+
+  /**
    * Instructions the current run may still execute (its limit minus what
-   * the thread retired and guest handlers executed). @internal
+   * the threads retired and guest handlers executed). @internal
    */
   instructionsLeft(): number {
-    return this.stopAt - this.cpu.instret - this.handlerInstructions;
+    const loop = this.runLoop;
+    return loop.stopAt - this.cpu.instret - loop.handlerInstructions;
   }
 
   /** Charges `count` instructions a guest handler executed to the current run. @internal */
   chargeHandlerInstructions(count: number): void {
-    this.handlerInstructions += count;
-  }
-
-  private takeResult(): RunResult {
-    const r = this.result!;
-    this.result = null;
-    return r;
+    this.runLoop.handlerInstructions += count;
   }
 
   /**
-   * Runs until a result is ready (DONE, in `this.result`) or a handler's
-   * promise must be awaited (the suspended walk is returned).
+   * Performs the system call at pc for a running guest fault handler, its
+   * guest memory already resolved in the current thread's ranges (nothing
+   * blocks there). @internal
    */
-  private advance(): typeof DONE | PendingWalk {
-    const cpu = this.cpu;
-    for (;;) {
-      if (this.exitCode !== null) {
-        this.result = { kind: 'exit', exitCode: this.exitCode };
-        return DONE;
-      }
-      if (this.syscallActive) {
-        const walk = this.continueSyscall();
-        if (walk !== DONE) return walk;
-        continue;
-      }
-      const left = this.stopAt - cpu.instret - this.handlerInstructions;
-      if (left <= 0) {
-        this.result = { kind: 'limit' };
-        return DONE;
-      }
-      const why = cpu.run(left < 0x4000_0000 ? left : 0x4000_0000);
-      if (why === StopReason.Budget) continue;
-      if (why === StopReason.Ecall) {
-        this.beginSyscall();
-        continue;
-      }
-      this.events.emit('fault', cpu.fault);
-      const status = this.chain.walk(cpu.fault, this.context);
-      if (typeof status !== 'number') return status;
-      if (this.guestFaultOutcome(status)) return DONE;
-    }
-  }
-
-  /**
-   * Acts on the chain's answer to a fault of the guest. Returns true when
-   * the run ends (unresolved: `this.result` is set).
-   */
-  private guestFaultOutcome(status: number): boolean {
-    const cpu = this.cpu;
-    const fault = cpu.fault;
-    if (status === FaultStatus.Fixed) {
-      const by = this.chain.decidedBy!.name;
-      this.livelock.fixed(fault, by, cpu.pc, cpu.instret);
-      cpu.x[0] = 0;
-      this.events.emit('fixed', fault, by);
-      return false;
-    }
-    if (status === FaultStatus.Continue && this.exceptionTable !== null) {
-      const k = this.exceptionTable.lookup(fault.pc);
-      if (k >= 0) {
-        this.exceptionTable.apply(k, this.context);
-        this.events.emit('fixed', fault, 'exception table');
-        return false;
-      }
-    }
-    const by = status === FaultStatus.Fail ? this.chain.decidedBy!.name : null;
-    this.events.emit('unresolved', fault, by);
-    const snapshot = fault.snapshot();
-    const message = by === null ? snapshot.describe() : `${snapshot.describe()} (failed by handler '${by}')`;
-    this.result = { kind: 'fault', fault: snapshot, signal: signalForCause(snapshot.cause), message, handler: by };
-    return true;
-  }
-
-  /** Starts the system call at pc: notes the guest memory it will touch. */
-  private beginSyscall(): void {
-    const x = this.cpu.x;
-    const range = syscallRange(x[A7]!, x[A0]!, x[A0 + 1]!, x[A0 + 2]!);
-    this.syscallActive = true;
-    this.rangeDone = 0;
-    this.rangeAddress = range === null ? 0 : range.address;
-    this.rangeLength = range === null ? 0 : range.length;
-    this.rangeAccess = range === null ? 0 : range.access;
-  }
-
-  /**
-   * Faults the call's guest range in through the chain, page by page,
-   * then performs the call. Returns the suspended walk when a handler's
-   * promise must be awaited.
-   */
-  private continueSyscall(): typeof DONE | PendingWalk {
-    const as = this.addressSpace;
-    while (this.rangeDone < this.rangeLength) {
-      const at = (this.rangeAddress + this.rangeDone) >>> 0;
-      const table = this.rangeAccess === Access.Write ? as.writeTlb : as.readTlb;
-      if (table[at >>> PAGE_SHIFT]! >= 0 || as.translate(at, this.rangeAccess) >= 0) {
-        this.rangeDone += PAGE_SIZE - (at & PAGE_MASK);
-        continue;
-      }
-      // Translation filled the fault record (cpu.fault); add where and how big.
-      const fault = this.cpu.fault;
-      fault.pc = this.cpu.pc;
-      fault.size = 1;
-      this.events.emit('fault', fault);
-      const status = this.chain.walk(fault, this.context);
-      if (typeof status !== 'number') return status;
-      this.syscallFaultOutcome(status);
-    }
-    this.completeSyscall(Math.min(this.rangeDone, this.rangeLength));
-    return DONE;
-  }
-
-  /** A fault inside a system call: Fixed retries the page; anything else ends the accessible prefix (-EFAULT). */
-  private syscallFaultOutcome(status: number): void {
-    const fault = this.cpu.fault;
-    if (status === FaultStatus.Fixed) {
-      const by = this.chain.decidedBy!.name;
-      const pc = this.cpu.pc;
-      this.livelock.fixed(fault, by, pc, this.cpu.instret);
-      this.cpu.pc = fault.pc; // the thread stays at its ecall
-      this.events.emit('fixed', fault, by);
-      return;
-    }
-    this.events.emit('unresolved', fault, status === FaultStatus.Fail ? this.chain.decidedBy!.name : null);
-    // Stop the prefix here: the call sees only the bytes before this page.
-    this.rangeLength = Math.min(this.rangeLength, this.rangeDone);
-  }
-
-  /**
-   * Performs the system call at pc with `accessible` bytes of its guest
-   * range resolved, retires the ecall and writes a0 (or records the exit).
-   * Used by the run loop and by the guest-handler run. @internal
-   */
-  completeSyscall(accessible: number): void {
-    const cpu = this.cpu, x = cpu.x, args = this.args;
-    this.syscallActive = false;
-    const nr = x[A7]!;
-    for (let k = 0; k < 6; k++) args[k] = x[A0 + k]!;
-    const outcome = nr >= Syscall.RegisterFaultHandler && nr <= Syscall.FaultReturn
-      ? this.guestHandlers.syscall(nr, args)
-      : performSyscall(this, nr, args, accessible);
-    cpu.pc = (cpu.pc + 4) | 0;
-    cpu.instret++;
-    if (outcome.exit) {
-      this.exitCode = outcome.status;
-      this.events.emit('syscall', nr, outcome.status);
-      this.events.emit('exit', outcome.status);
-      return;
-    }
-    x[A0] = outcome.value;
-    this.events.emit('syscall', nr, outcome.value);
+  completeNestedSyscall(): void {
+    this.runLoop.completeSyscall(this.scheduler.current!, true);
   }
 }

@@ -9,6 +9,10 @@ import type { Fault } from '../fault/fault.js';
  *   `signal` the Linux signal a process would get (11, 4, 5 or 7), `handler`
  *   the handler that answered Fail (null when the chain ran out).
  * - `limit`: the instruction limit of this run was reached; run again to go on.
+ * - `paused`: every thread that could run is paused by the host
+ *   ({@link Machine.pause}); resume one and run again.
+ * - `deadlock`: every live thread waits in `futex` with no timeout and
+ *   nothing can wake it (Linux would hang forever).
  *
  * @example
  * ```ts
@@ -38,6 +42,18 @@ export type RunResult =
   | {
       /** The run's instruction limit was reached; `run()` again continues. */
       readonly kind: 'limit';
+    }
+  | {
+      /** No thread can run because the host paused every one that could; resume one and run again. */
+      readonly kind: 'paused';
+      /** The tids of the paused threads. */
+      readonly paused: readonly number[];
+    }
+  | {
+      /** Every live thread waits (in `futex`, with no timeout) and nothing can wake it: the guest would hang forever. */
+      readonly kind: 'deadlock';
+      /** One line naming each thread and what it waits on. */
+      readonly message: string;
     };
 
 /**
@@ -84,14 +100,18 @@ export function signalForCause(cause: number): number {
   }
 }
 
+/** Exit status of a deadlocked guest: what `timeout(1)` reports for a process that hangs. */
+export const DEADLOCK_STATUS = 124;
+
 /**
  * The status a shell sees for `result`: the exit code, or 128 + signal for
- * an unresolved fault (139 SIGSEGV, 132 SIGILL, 133 SIGTRAP, 135 SIGBUS).
+ * an unresolved fault (139 SIGSEGV, 132 SIGILL, 133 SIGTRAP, 135 SIGBUS),
+ * {@link DEADLOCK_STATUS} for a deadlock.
  * This is what `faultline run` exits with.
  *
  * @param result - what {@link Machine.run} returned
  * @returns 0..255
- * @throws Error for a `limit` result: the run has not ended.
+ * @throws Error for a `limit` or `paused` result: the run has not ended.
  * @example
  * ```ts
  * process.exitCode = exitStatusOf(machine.run());
@@ -100,5 +120,6 @@ export function signalForCause(cause: number): number {
 export function exitStatusOf(result: RunResult): number {
   if (result.kind === 'exit') return result.exitCode;
   if (result.kind === 'fault') return 128 + result.signal;
-  throw new Error('exitStatusOf: the run has not ended (instruction limit reached)');
+  if (result.kind === 'deadlock') return DEADLOCK_STATUS;
+  throw new Error(`exitStatusOf: the run has not ended (${result.kind === 'limit' ? 'instruction limit reached' : 'every runnable thread is paused'})`);
 }

@@ -55,6 +55,11 @@ export function validateMachineOptions(options: unknown): asserts options is Mac
   optionalNumber(fn, 'livelockLimit', options['livelockLimit']);
   optionalNumber(fn, 'jitThreshold', options['jitThreshold']);
   optionalBoolean(fn, 'jit', options['jit']);
+  optionalNumber(fn, 'timeSlice', options['timeSlice']);
+  const slice = options['timeSlice'];
+  if (slice !== undefined && (!Number.isSafeInteger(slice) || (slice as number) < 1)) {
+    throw new UsageError(`${fn}: timeSlice must be a positive integer number of instructions, got ${describeValue(slice)}`);
+  }
   const limit = options['livelockLimit'];
   if (limit !== undefined && (!Number.isSafeInteger(limit) || (limit as number) < 1)) {
     throw new UsageError(`${fn}: livelockLimit must be a positive integer, got ${describeValue(limit)}`);

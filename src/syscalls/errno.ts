@@ -13,6 +13,8 @@ export const Errno = {
   ENOENT: 2,
   /** 9: bad file descriptor (`write` to anything but 1 and 2; file-backed `mmap`). */
   EBADF: 9,
+  /** 11: try again (`futex` WAIT when the word no longer holds the expected value). */
+  EAGAIN: 11,
   /** 12: out of memory or address space; `mprotect` over unmapped pages. */
   ENOMEM: 12,
   /** 14: bad address: a buffer the call needs stayed unmapped after the fault chain. */
@@ -21,6 +23,8 @@ export const Errno = {
   EEXIST: 17,
   /** 22: invalid argument. */
   EINVAL: 22,
-  /** 38: unknown system call number. */
+  /** 38: unknown system call number (also `clone` without `CLONE_THREAD`, and futex operations not implemented). */
   ENOSYS: 38,
+  /** 110: timed out (`futex` WAIT whose timeout passed). */
+  ETIMEDOUT: 110,
 } as const;

@@ -1,0 +1,154 @@
+import type { Cpu } from '../cpu/cpu.js';
+import type { AddressSpace } from '../memory/address-space.js';
+import { FutexTable } from './futex-table.js';
+import { GuestThread, Wait } from './guest-thread.js';
+
+/** Default time slice, in retired instructions. */
+export const DEFAULT_TIME_SLICE = 100_000;
+
+/** The process id, which is also the first thread's tid (as Linux numbers them). */
+export const GUEST_PID = 1;
+
+/**
+ * Deterministic round-robin scheduling of guest threads on the one hart
+ * (docs/design.md §10). Threads run in creation order, each for a slice of
+ * `timeSlice` retired instructions; a thread leaves the hart only at a
+ * slice end, when it blocks, yields or exits. Nothing here depends on the
+ * host's clock, so the same program and options always interleave the
+ * same way.
+ *
+ * Virtual time (the futex timeouts' clock) is the count of retired
+ * instructions, one nanosecond each, plus the time skipped while every
+ * thread slept ({@link idleNs}).
+ * @internal
+ */
+export class Scheduler {
+  /** Live threads in round-robin order (creation order). */
+  readonly threads: GuestThread[] = [];
+  /** Threads waiting in futex WAIT. */
+  readonly futexes = new FutexTable();
+  /** The thread on the hart, or null before the first is created. */
+  current: GuestThread | null = null;
+  /** Instructions left in the current thread's slice. */
+  sliceLeft: number;
+  /** Set by `sched_yield`: switch at the next step even if the slice is not used up. */
+  yieldRequested = false;
+  /** Threads in a futex wait with a finite deadline. */
+  timedWaiters = 0;
+  /** Virtual nanoseconds skipped while every thread slept. */
+  idleNs = 0;
+  /** Switches between threads so far. */
+  switches = 0;
+  private nextTid = GUEST_PID;
+  /** Index of {@link current} in {@link threads} (where round-robin goes on from). */
+  private cursor = -1;
+  /** The first thread (its exit status is the process's when the last thread exits). */
+  leader: GuestThread | null = null;
+
+  /**
+   * @param cpu - the hart threads take turns on
+   * @param addressSpace - whose translation fills the running thread's fault record
+   * @param timeSlice - instructions per slice (a positive integer)
+   * @param livelockLimit - passed to each thread's livelock tracker
+   */
+  constructor(
+    private readonly cpu: Cpu,
+    private readonly addressSpace: AddressSpace,
+    public timeSlice: number,
+    private readonly livelockLimit: number,
+  ) {
+    this.sliceLeft = timeSlice;
+  }
+
+  /** Virtual time in nanoseconds. */
+  now(): number {
+    return this.cpu.instret + this.idleNs;
+  }
+
+  /**
+   * Makes a thread with the next tid, appended to the round-robin order.
+   * Its hart state is all zero; the caller fills it.
+   */
+  create(): GuestThread {
+    const t = new GuestThread(this.nextTid++, this.cpu, this.livelockLimit);
+    this.threads.push(t);
+    if (this.leader === null) this.leader = t;
+    return t;
+  }
+
+  /** Restores the tid counter (a restored machine goes on numbering where it was). */
+  setNextTid(tid: number): void {
+    this.nextTid = tid;
+  }
+
+  /** The tid the next thread gets. */
+  get upcomingTid(): number {
+    return this.nextTid;
+  }
+
+  /**
+   * Puts `t` on the hart: the thread there now is saved into its record,
+   * `t`'s registers, pc and reservation are loaded (the instruction counter
+   * is the machine's and stays), and translation fills `t`'s fault record
+   * from now on. Starts a new slice. Allocates nothing.
+   */
+  switchTo(t: GuestThread): void {
+    const cpu = this.cpu, from = this.current;
+    this.sliceLeft = this.timeSlice;
+    this.yieldRequested = false;
+    if (from === t) return;
+    this.cursor = this.threads.indexOf(t);
+    const instret = cpu.instret;
+    if (from !== null) from.hart.save(cpu);
+    t.hart.load(cpu);
+    cpu.instret = instret;
+    cpu.fault = t.fault;
+    this.addressSpace.fault.record = t.fault;
+    this.current = t;
+    this.switches++;
+  }
+
+  /** Saves the thread on the hart into its record, so a monitor reads it current. */
+  syncCurrent(): void {
+    const t = this.current;
+    if (t === null) return;
+    const instret = this.cpu.instret;
+    t.hart.save(this.cpu);
+    t.hart.instret = instret;
+  }
+
+  /**
+   * The next thread to run after the current one in round-robin order (the
+   * current one only when no other is runnable), or null when none is.
+   */
+  pickNext(): GuestThread | null {
+    const list = this.threads, n = list.length, at = this.cursor;
+    for (let k = 1; k <= n; k++) {
+      const t = list[(at + k) % n]!;
+      if (t.runnable) return t;
+    }
+    return null;
+  }
+
+  /** Takes an exited thread out of the round-robin order. */
+  remove(t: GuestThread): void {
+    const at = this.threads.indexOf(t);
+    if (at < 0) return;
+    this.threads.splice(at, 1);
+    // The thread after it comes next: step the cursor back over the gap.
+    if (at <= this.cursor) this.cursor--;
+  }
+
+  /** The earliest futex deadline among waiting threads, or Infinity. */
+  earliestDeadline(): number {
+    let min = Infinity;
+    for (const t of this.threads) if (t.wait === Wait.Futex && !t.paused && t.deadline < min) min = t.deadline;
+    return min;
+  }
+
+  /** Whether any live thread waits for an asynchronous fault handler. */
+  anyWaitingOnFault(): boolean {
+    for (const t of this.threads) if (t.wait === Wait.Fault) return true;
+    return false;
+  }
+}
