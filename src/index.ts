@@ -27,7 +27,7 @@ export { FaultlineError, FormatError, QuotaExceededError, UsageError, hex32 } fr
 
 // The machine
 export { Machine, type MachineOptions, type MachineLoadOptions, type RunOptions } from './machine/machine.js';
-export { type RunResult, Signal, signalForCause, exitStatusOf } from './machine/run-result.js';
+export { type RunResult, Signal, signalForCause, exitStatusOf, DEADLOCK_STATUS } from './machine/run-result.js';
 export { CollectedOutput, type OutputSink } from './machine/output.js';
 export type { Plugin, Uninstall } from './machine/plugin.js';
 export type { MachineEvents } from './machine/events.js';
@@ -42,6 +42,11 @@ export {
   FaultInfoLayout,
   FaultInfoFlags,
 } from './machine/guest-handlers.js';
+
+// Threads
+export { GuestThread, ThreadState } from './threads/guest-thread.js';
+export { DEFAULT_TIME_SLICE, GUEST_PID } from './threads/scheduler.js';
+export { CloneFlag, FutexOp } from './syscalls/thread-abi.js';
 
 // Faults and the handler chain
 export { Fault } from './fault/fault.js';

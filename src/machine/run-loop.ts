@@ -410,7 +410,7 @@ export class RunLoop implements ThreadCallHost {
   /** {@link ThreadCallHost}: `exit_group`: every thread ends with `status`. */
   endProcess(status: number): void {
     const s = this.scheduler;
-    for (const t of [...s.threads]) {
+    for (const t of s.threads) {
       t.exited = true;
       t.exitStatus = status;
       if (t.wait === Wait.Futex) s.futexes.remove(t.futexKey, t);
@@ -418,7 +418,8 @@ export class RunLoop implements ThreadCallHost {
       t.wait = Wait.None;
     }
     this.m.exitCode = status;
-    for (const t of [...s.threads]) this.m.events.emit('threadExit', t.tid, status);
+    const ended = s.threads.splice(0);
+    for (const t of ended) this.m.events.emit('threadExit', t.tid, status);
   }
 }
 
