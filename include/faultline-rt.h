@@ -10,11 +10,13 @@
  *
  * and run it with `faultline run prog` (or qemu-riscv32 prog). -lgcc
  * supplies what GCC calls for 64-bit division and soft floating point.
- * The guest side of faultline's fault handlers is <faultline.h>.
+ * The guest side of faultline's fault handlers, <faultline.h>, comes with
+ * it (register_fault_handler, the exception-table macros).
  */
 #ifndef FAULTLINE_RT_H
 #define FAULTLINE_RT_H
 
+#include "faultline.h"
 #include "faultline-rt/types.h"
 #include "faultline-rt/syscall.h"
 #include "faultline-rt/string.h"

@@ -36,7 +36,7 @@ static unsigned char first_block[FIRST_BLOCK_BYTES] __attribute__((aligned(64)))
  * never returns into this function's caller: it calls entry(arg) and
  * exits with the result.
  */
-__asm__(".text\n"
+__asm__(".pushsection .text, \"ax\", @progbits\n"
         ".globl sys_clone\n"
         ".type sys_clone, @function\n"
         ".p2align 2\n"
@@ -55,7 +55,8 @@ __asm__(".text\n"
         "    li   a7, 93\n" /* SYS_exit(entry's result) */
         "    ecall\n"
         "    .word 0\n"
-        ".size sys_clone, . - sys_clone\n");
+        ".size sys_clone, . - sys_clone\n"
+        ".popsection\n");
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -75,14 +76,13 @@ static size_t block_bytes(void)
 
 /*
  * Places a zeroed descriptor and a fresh copy of the TLS image at the top
- * of [lo, hi), which holds at least block_bytes(); returns the descriptor
- * (tp is right above it).
+ * of a range ending at `hi` that holds at least block_bytes(); returns the
+ * descriptor (tp is right above it).
  */
-static thread_t place_block(unsigned char *lo, unsigned char *hi)
+static thread_t place_block(unsigned char *hi)
 {
     uintptr_t tp = ((uintptr_t)hi - __rt_tls.memsz) & ~(uintptr_t)(tls_align() - 1);
     thread_t t = (thread_t)tp - 1;
-    (void)lo;
     memset(t, 0, sizeof *t);
     memcpy((void *)tp, __rt_tls.init, __rt_tls.filesz);
     memset((unsigned char *)tp + __rt_tls.filesz, 0, __rt_tls.memsz - __rt_tls.filesz);
@@ -91,7 +91,7 @@ static thread_t place_block(unsigned char *lo, unsigned char *hi)
 
 void __rt_init_first_thread(void)
 {
-    unsigned char *lo = first_block, *hi = first_block + FIRST_BLOCK_BYTES;
+    unsigned char *hi = first_block + FIRST_BLOCK_BYTES;
     size_t need = block_bytes();
     if (need > FIRST_BLOCK_BYTES) {
         size_t size = round_up(need, PAGE_SIZE);
@@ -101,10 +101,9 @@ void __rt_init_first_thread(void)
             sys_write(2, msg, sizeof msg - 1);
             sys_exit_group(127);
         }
-        lo = (unsigned char *)base;
-        hi = lo + size;
+        hi = (unsigned char *)base + size;
     }
-    thread_t t = place_block(lo, hi);
+    thread_t t = place_block(hi);
     __asm__ volatile("mv tp, %0" : : "r"(t + 1) : "memory");
 }
 
@@ -117,16 +116,20 @@ static int thread_start(void *arg)
     thread_exit(t->fn(t->arg));
 }
 
+/* Largest stack thread_create_stack() accepts (the sizes below must not wrap). */
+#define THREAD_STACK_MAX (1u << 30)
+
 thread_t thread_create_stack(int (*fn)(void *arg), void *arg, size_t stack_bytes)
 {
+    if (stack_bytes > THREAD_STACK_MAX || __rt_tls.memsz > THREAD_STACK_MAX)
+        return NULL;
     size_t stack = round_up(stack_bytes != 0 ? stack_bytes : THREAD_STACK_DEFAULT, PAGE_SIZE);
     size_t total = round_up(PAGE_SIZE + stack + block_bytes(), PAGE_SIZE);
     long base = sys_mmap_anon(total, PROT_READ | PROT_WRITE);
     if (sys_failed(base))
         return NULL;
     sys_mprotect(base, PAGE_SIZE, PROT_NONE); /* guard page; best effort */
-    unsigned char *lo = (unsigned char *)base + PAGE_SIZE + stack;
-    thread_t t = place_block(lo, (unsigned char *)base + total);
+    thread_t t = place_block((unsigned char *)base + total);
     t->fn = fn;
     t->arg = arg;
     t->map = (void *)base;

@@ -63,13 +63,15 @@ typedef struct rt_thread *thread_t;
  */
 thread_t thread_create(int (*fn)(void *arg), void *arg);
 
-/* As thread_create(), with a stack of `stack_bytes` (rounded up to pages). */
+/* As thread_create(), with a stack of `stack_bytes` (rounded up to pages;
+ * 0 means THREAD_STACK_DEFAULT; NULL above 1 GiB). */
 thread_t thread_create_stack(int (*fn)(void *arg), void *arg, size_t stack_bytes);
 
 /*
- * Waits until thread `t` has exited (its CLONE_CHILD_CLEARTID word is 0),
- * releases its stack and block, and returns its result. Join each thread
- * created exactly once; the first thread cannot be joined.
+ * Waits until thread `t` (from thread_create) has exited (its
+ * CLONE_CHILD_CLEARTID word is 0), releases its stack and block, and
+ * returns its result. Join each thread created exactly once; the first
+ * thread cannot be joined.
  */
 int thread_join(thread_t t);
 
