@@ -11,6 +11,7 @@ import { benchExtableLookup, benchFaultRoundTrip } from './fault-roundtrip.js';
 import { benchDirtyLog } from './dirty-log.js';
 import { benchDemandPaging } from './demand-paging.js';
 import { benchCheckpoint } from './checkpoint.js';
+import { benchThreads } from './threads.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '60' } } });
 const runs = Number(values.runs);
@@ -21,6 +22,7 @@ benchExtableLookup(results, runs);
 benchDemandPaging(results, runs);
 benchDirtyLog(results, runs);
 benchCheckpoint(results, runs);
+await benchThreads(results, runs);
 console.log(results.table());
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 await results.write(out);
