@@ -225,7 +225,8 @@ export class RunLoop implements ThreadCallHost {
   resumeSettled(): boolean {
     const s = this.scheduler, now = wallClock();
     for (const t of s.threads) {
-      if (t.wait !== Wait.Fault || t.paused) continue;
+      // A dispatch under way completes even if the host paused the thread meanwhile.
+      if (t.wait !== Wait.Fault) continue;
       const walk = t.walk!;
       if (!t.walkSettled) {
         if (now < t.walkDeadlineMs) continue;
