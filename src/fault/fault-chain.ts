@@ -261,7 +261,7 @@ export class FaultChain {
 
   /**
    * Who answered `Fixed` or `Fail` in the last walk that ended with one of
-   * them (synchronously or through {@link PendingWalk.resume}); null after a
+   * them (synchronously or after a handler's promise settled); null after a
    * walk where every handler answered `Continue`.
    */
   get decidedBy(): ChainEntry | null {
