@@ -110,6 +110,8 @@ function canCompile(): boolean {
 export class Cpu {
   /** Integer registers x0..x31 (int32), plus the x0 write sink at index 32. */
   readonly x = new Int32Array(33);
+  /** x0..x31 as one view of {@link x} (for block copies of the state). @internal */
+  readonly regs = this.x.subarray(0, 32);
   /** Address of the next instruction. */
   pc = 0;
   /** Instructions retired since reset (the `instret` counter). */

@@ -261,7 +261,7 @@ export class FaultChain {
 
   /**
    * Who answered `Fixed` or `Fail` in the last walk that ended with one of
-   * them (synchronously or through {@link PendingWalk.resume}); null after a
+   * them (synchronously or after a handler's promise settled); null after a
    * walk where every handler answered `Continue`.
    */
   get decidedBy(): ChainEntry | null {
@@ -329,11 +329,13 @@ export class FaultChain {
 
 /**
  * What a handler's throw (or rejection) ends the run with: a RunEnding
- * passes as it is; running out of guest memory ends the run like a fault
+ * passes as it is, and so does a HandlerError (it already names the
+ * handler at fault, e.g. a host handler serving a guest handler's access);
+ * running out of guest memory ends the run like a fault
  * (SIGBUS, docs/decisions.md); anything else is a HandlerError naming the handler.
  */
 function handlerFailure(err: unknown, entry: ChainEntry, fault: Fault, verb: string): HandlerError | RunEnding {
-  if (err instanceof RunEnding) return err;
+  if (err instanceof RunEnding || err instanceof HandlerError) return err;
   if (err instanceof QuotaExceededError) {
     return new RunEnding(
       'fault',

@@ -44,9 +44,13 @@ export class UserContext {
     this.atFault.save(this.cpu);
   }
 
-  /** Puts the thread back as {@link mark} saw it (no allocation). @internal */
+  /**
+   * Puts the thread back as {@link mark} saw it (no allocation). Most
+   * handlers that pass change nothing, so it compares first and copies only
+   * when something differs. @internal
+   */
   rollback(): void {
-    this.atFault.load(this.cpu);
+    if (!this.atFault.matches(this.cpu)) this.atFault.load(this.cpu);
   }
 
   /**

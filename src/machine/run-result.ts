@@ -36,7 +36,11 @@ export type RunResult =
       readonly signal: number;
       /** One line describing the fault, naming the failing handler if any. */
       readonly message: string;
-      /** The handler that answered `Fail`, or null when every handler answered `Continue`. */
+      /**
+       * The handler that answered `Fail`; the guest handler that faulted;
+       * the handler that ran out of guest memory (signal SIGBUS); or null
+       * when every handler answered `Continue`.
+       */
       readonly handler: string | null;
     }
   | {

@@ -11,7 +11,7 @@ import type { RegionMap } from './region-map.js';
 /**
  * Why the last failed {@link AddressSpace.translate} failed. One instance
  * per address space. Translation writes the failure once, where it fails,
- * into {@link TranslationFault.record}: the CPU points that at its own
+ * into one `Fault` record: the CPU points that at its own
  * `Fault` (`cpu.fault`), so a guest access that faults needs no copy — the
  * CPU adds only the pc and the access size. The getters here read the
  * record, for memory-layer users without a CPU. Copy what you need before

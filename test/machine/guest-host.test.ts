@@ -230,3 +230,19 @@ describe('system calls with guest buffers at the top of the address space get Li
     }
   });
 });
+
+describe('a host handler that misbehaves while serving a guest handler\'s access is named itself', () => {
+  it('a throwing host handler: the HandlerError names it, not the guest handler', () => {
+    const { machine } = guest(`${REGISTER}
+    li t0, HOLE
+    lw a0, 0(t0)`, `
+    li t4, 0x51000000
+    lw t4, 0(t4)
+    li a0, 1
+    ret`);
+    machine.registerFaultHandler(() => { throw new Error('disk on fire'); }, { tail: true, name: 'pager' });
+    // The thread's own fault reaches 'pager' only after the guest handler; the guest handler's access reaches 'pager' first.
+    expect(() => machine.run({ maxInstructions: 10_000 })).toThrow(/^fault handler 'pager' threw: disk on fire$/);
+    expect(machine.guestHandlers.active).toBe(false);
+  });
+});
