@@ -16,18 +16,11 @@
  */
 
 import {
-  ObjectIds,
   PAGE_SIZE,
   UsageError,
-  captureLayout,
-  decodeImage,
-  encodeImage,
-  planRestore,
-  restoreMachine,
   type AddressSpace,
   type Dataspace,
   type DecodedImage,
-  type ImagePageSource,
   type LayoutState,
   type Machine,
   type Plugin,
@@ -35,18 +28,27 @@ import {
   type RestorePlan,
   type Uninstall,
 } from '../src/index.js';
-import { RegionWalk, walkRegions } from '../src/plugin-kit.js';
+import {
+  ObjectIds,
+  RegionName,
+  RegionWalk,
+  captureLayout,
+  decodeImage,
+  encodeImage,
+  guestFrameLow,
+  pageFrame,
+  planRestore,
+  restoreMachine,
+  walkRegions,
+  type ImagePageSource,
+} from '../src/plugin-kit.js';
 import { dirtyLog, type DirtyLog } from './dirty-log.js';
 import { LazyRestorer, type LazyRestore } from './_internals/lazy-restore.js';
 
 export type { LazyRestore } from './_internals/lazy-restore.js';
 
-/** Region name the loader gives the stack. */
-const STACK_NAME = '[stack]';
 /** Register number of sp. */
 const SP = 2;
-/** Bytes below sp a guest-handler dispatch may write from the host (red zone + frame + alignment). */
-const HANDLER_FRAME_REACH = 128 + 176;
 
 /**
  * A plugin (or any object) that saves its own state in checkpoint images
@@ -297,10 +299,10 @@ class CheckpointPlugin implements Checkpointer {
    */
   private readonly onFault = (): void => {
     const machine = this.machine, log = this.log;
-    if (machine === null || log === null || machine.guestHandlers.active || machine.chain.size === 0) return;
+    if (machine === null || log === null) return;
+    const low = guestFrameLow(machine);
     const sp = machine.cpu.x[SP]! >>> 0;
-    const low = Math.max(0, sp - HANDLER_FRAME_REACH);
-    if (sp > low && hasGuestHandler(machine)) log.markDirty(low, sp - low);
+    if (low >= 0 && sp > low) log.markDirty(low, sp - low);
   };
 
   checkpoint(options: TakeOptions = {}): Uint8Array {
@@ -345,7 +347,7 @@ class CheckpointPlugin implements Checkpointer {
       pages,
     });
     const data = new Map<number, Uint8Array>();
-    for (const [id, ds] of dataspaces) data.set(id, dataBits(ds.frames));
+    for (const [id, ds] of dataspaces) data.set(id, dataBits(ds));
     this.chain = { chainId, sequence, imageId, data };
     return bytes;
   }
@@ -374,7 +376,7 @@ class CheckpointPlugin implements Checkpointer {
     }
     if (!this.logStack) {
       for (const r of as.root.regions()) {
-        if (r.name === STACK_NAME && !r.target.isRegionMap) mark(r.target, r.offset / PAGE_SIZE, r.size / PAGE_SIZE);
+        if (r.name === RegionName.Stack && !r.target.isRegionMap) mark(r.target, r.offset / PAGE_SIZE, r.size / PAGE_SIZE);
       }
     }
     return marked;
@@ -388,12 +390,6 @@ class CheckpointPlugin implements Checkpointer {
   }
 }
 
-/** True when a guest function is registered as a fault handler. */
-function hasGuestHandler(machine: Machine): boolean {
-  for (const e of machine.chain.list()) if (e.name.startsWith('guest handler ')) return true;
-  return false;
-}
-
 /** The walk record of {@link resolvePage} (one, reused). */
 const walk = new RegionWalk();
 
@@ -403,10 +399,10 @@ function resolvePage(root: RegionMap, vaddr: number): { ds: Dataspace; page: num
   return { ds: walk.dataspace!, page: Math.floor(walk.dataspaceOffset / PAGE_SIZE) };
 }
 
-/** 1 where the frame table has a frame (the page has contents). */
-function dataBits(frames: Int32Array): Uint8Array {
-  const bits = new Uint8Array(frames.length);
-  for (let p = 0; p < frames.length; p++) if (frames[p]! >= 0) bits[p] = 1;
+/** 1 where the page of `ds` has contents. */
+function dataBits(ds: Dataspace): Uint8Array {
+  const bits = new Uint8Array(ds.pageCount);
+  for (let p = 0; p < ds.pageCount; p++) if (pageFrame(ds, p) >= 0) bits[p] = 1;
   return bits;
 }
 
@@ -425,11 +421,10 @@ function selectPages(
   const ids: number[] = [], pages: number[] = [], frames: number[] = [];
   for (const rec of layout.dataspaces) {
     const ds = dataspaces.get(rec.id)!;
-    const f = ds.frames;
     const before = prev?.data.get(rec.id);
     const mark = marked?.get(ds);
-    for (let p = 0; p < f.length; p++) {
-      const frame = f[p]!;
+    for (let p = 0; p < ds.pageCount; p++) {
+      const frame = pageFrame(ds, p);
       if (frame < 0) continue;
       if (before !== undefined && before[p] === 1 && (mark === undefined || mark[p] === 0)) continue;
       ids.push(rec.id);

@@ -49,6 +49,7 @@ import {
   type RegionMap,
   type Unregister,
 } from '../src/index.js';
+import { isThenable } from '../src/plugin-kit.js';
 
 /**
  * Produces the contents of one unit of a managed region: `offset` is the
@@ -303,10 +304,6 @@ class Record implements AttachRecord {
 }
 
 function noop(): void {}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
 
 function isPageAligned(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value % PAGE_SIZE === 0;

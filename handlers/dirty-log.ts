@@ -28,6 +28,7 @@
  */
 
 import {
+  ALL_RIGHTS,
   Access,
   FaultStatus,
   PAGE_SHIFT,
@@ -42,6 +43,7 @@ import {
   type Plugin,
   type ProtectionLayer,
 } from '../src/index.js';
+import { RegionName } from '../src/plugin-kit.js';
 import { writeResolvable } from './_internals/write-rights.js';
 
 /** Virtual pages in the 32-bit address space. */
@@ -51,9 +53,7 @@ const ADDRESS_SPACE_SIZE = 2 ** 32;
 /** The layer's value for a clean page: writes fault. */
 const CLEAN = Prot.Read | Prot.Exec;
 /** The layer's value for a dirty or excluded page: no restriction. */
-const OPEN = Prot.Read | Prot.Write | Prot.Exec;
-/** Region name the loader gives the stack. */
-const STACK_NAME = '[stack]';
+const OPEN = ALL_RIGHTS;
 
 /**
  * Options of {@link dirtyLog}.
@@ -390,7 +390,7 @@ class DirtyLogPlugin implements DirtyLog {
     const as = this.space!, own = this.layer!, flags = this.flags!;
     const next: number[] = [];
     for (const r of as.root.regions()) {
-      if (r.name === STACK_NAME) next.push(r.at / PAGE_SIZE, (r.at + r.size) / PAGE_SIZE);
+      if (r.name === RegionName.Stack) next.push(r.at / PAGE_SIZE, (r.at + r.size) / PAGE_SIZE);
     }
     const old = this.stack;
     this.stack = next;

@@ -76,7 +76,17 @@ const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.disp
 /** Walk result meaning "a handler returned a promise": see {@link FaultChain.pending}. @internal */
 export const PENDING = -1;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/**
+ * True for what the chain treats as a pending answer: an object or
+ * function with a callable `then`.
+ *
+ * @param value - a handler's answer, or any value
+ * @example
+ * ```ts
+ * isThenable(Promise.resolve(FaultStatus.Fixed)); // true
+ * ```
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 

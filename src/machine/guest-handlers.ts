@@ -137,8 +137,12 @@ export const FaultInfoFlags = {
 
 /** Bytes from `ctx` to `info`: the context padded to 16. */
 const CONTEXT_STRIDE = 144;
-/** Bytes of the whole frame (context, padding, info). */
-const FRAME_SIZE = CONTEXT_STRIDE + FaultInfoLayout.size;
+/**
+ * Bytes of the whole frame (context, padding, info).
+ *
+ * @internal The plugin kit's `guestFrameLow` builds on it.
+ */
+export const FRAME_SIZE = CONTEXT_STRIDE + FaultInfoLayout.size;
 /** Register numbers of the calling convention. */
 const RA = 1, SP = 2, A0 = 10, A1 = 11;
 

@@ -327,6 +327,24 @@ export class Dataspace {
   }
 
   /**
+   * True when page `page` was retired (or the dataspace destroyed).
+   *
+   * @internal `page` must be in range.
+   */
+  isRetired(page: number): boolean {
+    return this.frames[page] === RETIRED;
+  }
+
+  /**
+   * Throws a UsageError naming `fn` unless `page` is a page of this dataspace.
+   *
+   * @internal
+   */
+  checkPage(fn: string, page: number): void {
+    this.checkPages(fn, page, 1);
+  }
+
+  /**
    * Page numbers that have their own frame, in increasing order.
    *
    * @internal
