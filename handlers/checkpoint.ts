@@ -31,6 +31,7 @@ import {
 import {
   ObjectIds,
   RegionName,
+  beginRestore,
   RegionWalk,
   captureLayout,
   decodeImage,
@@ -309,6 +310,7 @@ class CheckpointPlugin implements Checkpointer {
     const machine = this.machine;
     if (machine === null) throw new UsageError(`${this.name}: checkpoint: not installed (machine.use(plugin) first)`);
     if (machine.guestHandlers.active) throw new UsageError(`${this.name}: checkpoint: a guest fault handler is running; checkpoint between runs`);
+    if (machine.running) throw new UsageError(`${this.name}: checkpoint: the machine is running (called from a fault handler or an event listener?); checkpoint between runs`);
     if (machine.program === null) throw new UsageError(`${this.name}: checkpoint: no program loaded`);
     const as = machine.addressSpace;
     const dirty = this.log !== null ? this.log.collect() : new Uint32Array(0);
@@ -541,12 +543,18 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
     }
   }
   let restorer: LazyRestorer | null = null;
-  if (lazy) {
-    restorer = new LazyRestorer(machine, plan);
-    restoreMachine(machine, plan, restorer.hooks);
-    restorer.start();
-  } else {
-    restoreMachine(machine, plan);
+  // Plugins installed before (demand paging) step aside and take over the rebuilt state after.
+  const end = beginRestore(machine);
+  try {
+    if (lazy) {
+      restorer = new LazyRestorer(machine, plan);
+      restoreMachine(machine, plan, restorer.hooks);
+      restorer.start();
+    } else {
+      restoreMachine(machine, plan);
+    }
+  } finally {
+    end();
   }
   for (const [name, state] of last.plugins) claim.get(name)?.restoreState(state);
   return { image: last, plan, lazy: restorer };

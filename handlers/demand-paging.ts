@@ -49,7 +49,7 @@ import {
   type RegionMap,
   type Unregister,
 } from '../src/index.js';
-import { isThenable } from '../src/plugin-kit.js';
+import { attachmentsOf, isThenable, joinRestores } from '../src/plugin-kit.js';
 
 /**
  * Produces the contents of one unit of a managed region: `offset` is the
@@ -375,6 +375,7 @@ class DemandPagingPlugin implements DemandPaging {
   private machine: Machine | null = null;
   private region: RegionMap | null = null;
   private unregister: Unregister | null = null;
+  private leaveRestores: (() => void) | null = null;
   /** Backing dataspaces: by dataspace number (chunked; null = not made yet), or by entry (designated). */
   private backing: (Dataspace | null)[] = [];
   /** Chunked backing: 1 where the unit's contents are in its dataspace. */
@@ -522,9 +523,7 @@ class DemandPagingPlugin implements DemandPaging {
     }
     let region = this.givenRegion;
     if (region === null) {
-      region = machine.addressSpace.createRegionMap(this.regionSize, { name: this.name });
-      machine.addressSpace.root.attach(region, { at: this.createAt, executable: this.executable, name: this.name });
-      this.resetUnits();
+      region = this.takeRegion(machine);
     } else if (this.unitOfPage === null && this.backing.some((ds) => ds !== null && ds.memory !== machine.memory)) {
       throw new UsageError(`${fn}: its dataspaces belong to the machine it was installed in before`);
     }
@@ -532,7 +531,80 @@ class DemandPagingPlugin implements DemandPaging {
     this.region = region;
     this.generation++;
     this.unregister = machine.registerFaultHandler(this.handle, { tail: this.tail, name: this.name });
+    if (this.givenRegion === null) {
+      this.leaveRestores = joinRestores(machine, {
+        name: this.name,
+        beforeRestore: () => this.dropRegion(machine),
+        afterRestore: () => { this.region = this.takeRegion(machine); },
+      });
+    }
     return () => this.uninstall();
+  }
+
+  /**
+   * The region this plugin creates, at `createAt` in `machine`'s root: the
+   * one already there when a restore rebuilt it (a region map of the same
+   * size and name), whose attached units are taken over as resident, or
+   * a new one.
+   *
+   * @throws UsageError when something else is attached there.
+   */
+  private takeRegion(machine: Machine): RegionMap {
+    const root = machine.addressSpace.root;
+    const there = root.lookup(this.createAt);
+    this.resetUnits();
+    if (there !== undefined && there.at === this.createAt && there.offset === 0 && there.target.isRegionMap
+        && there.target.size === this.regionSize && there.target.name === this.name) {
+      this.adoptUnits(there.target);
+      return there.target;
+    }
+    const region = machine.addressSpace.createRegionMap(this.regionSize, { name: this.name });
+    root.attach(region, { at: this.createAt, executable: this.executable, name: this.name });
+    return region;
+  }
+
+  /**
+   * Marks the units attached in `region` (rebuilt by a restore) resident
+   * and, for chunked backing, takes their dataspaces as the backing of
+   * their chunks with their contents in place.
+   */
+  private adoptUnits(region: RegionMap): void {
+    for (const r of region.regions()) {
+      if (r.target.isRegionMap) continue;
+      const unit = this.unitAt(r.at);
+      if (unit === NO_UNIT || this.unitOffset(unit) !== r.at || this.unitSize(unit) !== r.size) continue;
+      if (this.unitOfPage === null) {
+        const d = Math.floor(unit / this.unitsPerDataspace);
+        const owner = this.backing[d];
+        if (r.offset !== (unit - d * this.unitsPerDataspace) * this.unitBytes || (owner !== null && owner !== r.target)) continue;
+        this.backing[d] = r.target;
+        this.filled[unit] = 1;
+        this.filledCount[d]!++;
+      } else if (this.entries[this.unitEntry[unit]!]!.dataspace !== r.target) {
+        continue;
+      }
+      this.resident[unit] = 1;
+      this.residentPages += r.size / PAGE_SIZE;
+    }
+  }
+
+  /**
+   * Before a restore into the machine: detaches the created region and
+   * destroys the backing made for it (the restore brings back what the
+   * image holds), leaving the handler registered.
+   */
+  private dropRegion(machine: Machine): void {
+    const region = this.region;
+    if (region === null) return;
+    const root = machine.addressSpace.root;
+    const there = root.lookup(this.createAt);
+    if (there !== undefined && there.target === region) root.detach(this.createAt);
+    for (let unit = 0; unit < this.unitCount; unit++) this.evictUnit(region, unit, false);
+    if (this.unitOfPage === null) for (const ds of this.backing) if (ds !== null && attachmentsOf(ds).length === 0) ds.destroy();
+    this.resetUnits();
+    this.inflight.clear();
+    this.generation++;
+    this.region = null;
   }
 
   isResident(offset: number): boolean {
@@ -763,19 +835,13 @@ class DemandPagingPlugin implements DemandPaging {
 
   /** Undoes {@link install}; see {@link demandPaging} for what stays. */
   private uninstall(): void {
-    const machine = this.machine!, region = this.region!;
+    const machine = this.machine!;
     this.generation++;
     this.unregister!();
     this.unregister = null;
-    if (this.givenRegion === null) {
-      const root = machine.addressSpace.root;
-      const there = root.lookup(this.createAt);
-      if (there !== undefined && there.target === region) root.detach(this.createAt);
-      for (let unit = 0; unit < this.unitCount; unit++) this.evictUnit(region, unit, false);
-      if (this.unitOfPage === null) for (const ds of this.backing) ds?.destroy();
-      this.resetUnits();
-      this.region = null;
-    }
+    this.leaveRestores?.();
+    this.leaveRestores = null;
+    if (this.givenRegion === null) this.dropRegion(machine);
     this.inflight.clear();
     this.machine = null;
   }

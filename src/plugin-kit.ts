@@ -43,6 +43,9 @@ export { isThenable } from './fault/fault-chain.js';
 // The reach of a guest-handler frame
 export { GUEST_FRAME_REACH, guestFrameLow } from './kit/guest-frame.js';
 
+// Plugins that take part in a restore
+export { joinRestores, beginRestore, type RestoreParticipant } from './kit/restore-participants.js';
+
 // Checkpoint images: layout capture, encoding, decoding, restore
 export { ObjectIds, captureLayout, type CapturedLayout } from './checkpoint/layout-capture.js';
 export { encodeImage, type ImageContents, type ImageIdentity, type PageSource as ImagePageSource } from './checkpoint/image-writer.js';

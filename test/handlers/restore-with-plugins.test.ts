@@ -1,0 +1,167 @@
+/**
+ * A machine restored from checkpoints continues exactly as the
+ * uninterrupted one when the stock plugins it ran with are installed on
+ * the restored machine again — before or after restoreCheckpoint.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkpoint, demandPaging, dirtyLog, restoreCheckpoint, type DirtyLog, type ImageInput } from '../../handlers/index.js';
+import { FaultStatus, Machine, UsageError, assemble } from '../../src/index.js';
+import { expectSameState } from '../checkpoint/programs.js';
+
+const REGION = 0x5000_0000;
+const PAGES = 64;
+const ROUNDS = 6000;
+const SLICE = 4000;
+
+/**
+ * Reads, sums and rewrites one word per round in a demand-paged region
+ * (page i % 64, word (i >> 6) % 1024), printing a dot every 512 rounds;
+ * exits with the low byte of the sum.
+ */
+const SOURCE = `
+  .text
+  .globl _start
+_start:
+  li   s0, 0
+  li   s1, ${REGION}
+  li   s2, ${ROUNDS}
+  li   s3, 0
+loop:
+  andi t0, s0, ${PAGES - 1}
+  slli t0, t0, 12
+  add  t0, t0, s1
+  srli t1, s0, 6
+  andi t1, t1, 1023
+  slli t1, t1, 2
+  add  t0, t0, t1
+  lw   t2, 0(t0)
+  add  s3, s3, t2
+  add  t2, t2, s0
+  addi t2, t2, 1
+  sw   t2, 0(t0)
+  andi t3, s0, 511
+  bnez t3, next
+  li   a0, 1
+  la   a1, dot
+  li   a2, 1
+  li   a7, 64
+  ecall
+next:
+  addi s0, s0, 1
+  blt  s0, s2, loop
+  andi a0, s3, 255
+  li   a7, 93
+  ecall
+  .data
+dot:
+  .ascii "."
+`;
+
+const paging = () => demandPaging({ at: REGION, size: PAGES * 4096, chunkPages: 2, chunksPerDataspace: 4, backing: { kind: 'zero' } });
+
+interface Run {
+  readonly machine: Machine;
+  readonly out: string[];
+}
+
+function newRun(): Run {
+  const out: string[] = [];
+  const machine = new Machine({ memoryQuota: 64 << 20, stdout: (b) => out.push(new TextDecoder().decode(b)) });
+  return { machine, out };
+}
+
+/** Runs the original for `slices` slices with checkpoints after each; returns it and the images. */
+function original(slices: number, log: DirtyLog | null): { run: Run; images: ImageInput[] } {
+  const run = newRun();
+  run.machine.load(assemble(SOURCE));
+  run.machine.use(paging());
+  if (log !== null) run.machine.use(log);
+  const cp = checkpoint({ contributors: log === null ? [] : [log] });
+  run.machine.use(cp);
+  const images: ImageInput[] = [];
+  for (let k = 0; k < slices; k++) {
+    expect(run.machine.run({ maxInstructions: SLICE }).kind).toBe('limit');
+    images.push({ name: `${k}.ckpt`, bytes: cp.checkpoint() });
+  }
+  return { run, images };
+}
+
+describe('restoring a machine that ran with demand paging', () => {
+  it.each(['before', 'after'] as const)('continues exactly as the uninterrupted run with demand paging installed %s the restore', (order) => {
+    const { run: a, images } = original(3, null);
+    const b = newRun();
+    if (order === 'before') b.machine.use(paging());
+    restoreCheckpoint(b.machine, images);
+    if (order === 'after') b.machine.use(paging());
+    const outA = a.out.length;
+    const ra = a.machine.run();
+    const rb = b.machine.run();
+    expect(ra.kind).toBe('exit');
+    expect(rb).toEqual(ra);
+    expect(b.out.join('')).toBe(a.out.slice(outA).join(''));
+    expectSameState(a.machine, b.machine);
+  });
+
+  it('continues the same way after a lazy restore with demand paging installed before it', () => {
+    const { run: a, images } = original(2, null);
+    const b = newRun();
+    b.machine.use(paging());
+    const { lazy } = restoreCheckpoint(b.machine, images, { lazy: true });
+    const ra = a.machine.run();
+    const rb = b.machine.run();
+    expect(rb).toEqual(ra);
+    lazy!.complete();
+    expectSameState(a.machine, b.machine);
+  });
+
+  it('serves the holes of a restored region it did not create at install', () => {
+    const { images } = original(1, null);
+    const b = newRun();
+    restoreCheckpoint(b.machine, images);
+    const p = paging();
+    b.machine.use(p);
+    expect(p.pagesResident).toBeGreaterThan(0);
+    expect(p.regionMap).toBe(b.machine.addressSpace.root.lookup(REGION)!.target);
+    expect(b.machine.run().kind).toBe('exit');
+  });
+});
+
+describe('restoring a machine that ran with a dirty log', () => {
+  it.each(['before', 'after'] as const)('the dirty set travels with the image and the log continues exactly, installed %s the restore', (order) => {
+    const logA = dirtyLog({ name: 'user-log' });
+    const { run: a, images } = original(2, logA);
+    const b = newRun();
+    const logB = dirtyLog({ name: 'user-log' });
+    if (order === 'before') b.machine.use(logB);
+    restoreCheckpoint(b.machine, images, { contributors: [logB] });
+    if (order === 'after') b.machine.use(logB);
+    b.machine.use(paging());
+    expect([...logB.collect()]).toEqual([...logA.collect()]);
+    a.machine.run({ maxInstructions: SLICE });
+    b.machine.run({ maxInstructions: SLICE });
+    expect([...logB.collect()]).toEqual([...logA.collect()]);
+    expect(b.machine.run()).toEqual(a.machine.run());
+    expectSameState(a.machine, b.machine);
+  });
+});
+
+describe('checkpoint() while the machine runs', () => {
+  it('throws a UsageError when called from a host fault handler', () => {
+    const run = newRun();
+    run.machine.load(assemble(SOURCE));
+    const cp = checkpoint();
+    run.machine.use(cp);
+    let thrown: unknown = null;
+    run.machine.registerFaultHandler(() => {
+      try {
+        cp.checkpoint();
+      } catch (err) {
+        thrown = err;
+      }
+      return FaultStatus.Continue;
+    });
+    run.machine.run();
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect((thrown as Error).message).toMatch(/checkpoint between runs/);
+  });
+});
