@@ -39,6 +39,7 @@ import {
   guestFrameLow,
   pageFrame,
   planRestore,
+  recordReservedBytes,
   restoreMachine,
   walkRegions,
   type ImagePageSource,
@@ -533,6 +534,7 @@ export interface RestoredCheckpoint {
 export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[], options: RestoreOptions = {}): RestoredCheckpoint {
   const lazy = options.lazy ?? false;
   const decoded = images.map((i) => decodeImage(i.bytes, i.name, { verifyPages: !lazy }));
+  checkQuota(machine, decoded[decoded.length - 1]);
   const plan = planRestore(decoded);
   const last = plan.last;
   const claim = new Map<string, CheckpointContributor>();
@@ -558,6 +560,22 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
   }
   for (const [name, state] of last.plugins) claim.get(name)?.restoreState(state);
   return { image: last, plan, lazy: restorer };
+}
+
+/**
+ * Refuses (UsageError, nothing allocated) a last image whose layout
+ * reserves more guest memory than `machine`'s quota leaves: what an image
+ * claims is checked before anything is built for it.
+ */
+function checkQuota(machine: Machine, last: DecodedImage | undefined): void {
+  if (last === undefined) return;
+  let bytes = 0;
+  for (const ds of last.layout.dataspaces) bytes += recordReservedBytes(ds);
+  if (bytes > machine.memory.remaining) {
+    throw new UsageError(
+      `restore: ${last.name} needs ${bytes} bytes of guest memory, the machine's quota leaves ${machine.memory.remaining} (the image was made with a quota of ${last.meta.memoryQuota})`,
+    );
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 
 import type { Dataspace } from '../memory/dataspace.js';
+import { PAGE_SIZE } from '../memory/page.js';
 import { PageState, RUN_SHIFT, type DataspaceRecord } from '../checkpoint/image-format.js';
 
 /** Mask of the state bits of a run word. */
@@ -62,7 +63,7 @@ export function pageFrame(ds: Dataspace, page: number): number {
  * ```
  */
 export function recordPageStates(record: DataspaceRecord): Uint8Array {
-  const states = new Uint8Array(record.size / 4096);
+  const states = new Uint8Array(record.size / PAGE_SIZE);
   let page = 0;
   for (const run of record.runs) {
     const count = run >>> RUN_SHIFT;
@@ -70,6 +71,23 @@ export function recordPageStates(record: DataspaceRecord): Uint8Array {
     page += count;
   }
   return states;
+}
+
+/**
+ * Bytes of guest memory (quota) a dataspace record of an image reserves
+ * once restored: its size less its retired pages. O(runs), no allocation:
+ * check what an image claims before building anything for it.
+ *
+ * @param record - a dataspace record of a decoded image's layout
+ * @example
+ * ```ts
+ * const needed = image.layout.dataspaces.reduce((n, d) => n + recordReservedBytes(d), 0);
+ * ```
+ */
+export function recordReservedBytes(record: DataspaceRecord): number {
+  let retired = 0;
+  for (const run of record.runs) if ((run & RUN_STATE_MASK) === PageState.Retired) retired += run >>> RUN_SHIFT;
+  return record.size - retired * PAGE_SIZE;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkpoint, demandPaging, dirtyLog, restoreCheckpoint, type DirtyLog, type ImageInput } from '../../handlers/index.js';
 import { FaultStatus, Machine, UsageError, assemble } from '../../src/index.js';
+import { encodeImage } from '../../src/plugin-kit.js';
 import { expectSameState } from '../checkpoint/programs.js';
 
 const REGION = 0x5000_0000;
@@ -163,5 +164,30 @@ describe('checkpoint() while the machine runs', () => {
     run.machine.run();
     expect(thrown).toBeInstanceOf(UsageError);
     expect((thrown as Error).message).toMatch(/checkpoint between runs/);
+  });
+});
+
+describe('what an image claims is checked before anything is built', () => {
+  it('an image claiming 600 dataspaces of 4 GiB is refused by the quota before their page tables are allocated', () => {
+    const GiB4 = 2 ** 32;
+    const dataspaces = Array.from({ length: 600 }, (_, k) => ({
+      id: k + 1, size: GiB4, name: `ds${k}`, writable: true, shared: false, owned: false,
+      runs: Uint32Array.of((GiB4 / 4096) * 4 + 1), // every page "has contents" (PageState.Data)
+    }));
+    const image = (incremental: boolean, claimed: typeof dataspaces) => encodeImage({
+      identity: { incremental, chainId: '0123456789abcdef', sequence: incremental ? 1 : 0, imageId: incremental ? 2 : 1, parentId: incremental ? 1 : 0 },
+      meta: { memoryQuota: 64 << 20, exitCode: null, programName: 'claim', programEntry: 0x10000 },
+      cpu: { regs: new Int32Array(32), pc: 0x10000, instret: 0, reservationValid: false, reservationAddress: 0, reservationValue: 0 },
+      layout: { dataspaces: claimed, maps: [{ id: 1000, size: GiB4, name: 'root', regions: [] }], protection: [], brkBase: 0, currentBrk: 0, brkSet: false, mmapTop: GiB4 },
+      guestHandlers: { functions: [], instructionLimit: 1000 },
+      exceptionTable: null,
+      plugins: new Map(),
+      pages: { count: 0, ids: new Uint32Array(0), pages: new Uint32Array(0), frames: new Int32Array(0), memory: new Uint8Array(0) },
+    });
+    // A valid base, then an increment whose layout claims the lot (its pages "in earlier images").
+    const chain = [{ name: 'base.ckpt', bytes: image(false, []) }, { name: 'claim.ckpt', bytes: image(true, dataspaces) }];
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => restoreCheckpoint(new Machine({ memoryQuota: 64 << 20 }), chain)).toThrow(/claim\.ckpt needs .* bytes of guest memory/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(256 << 20);
   });
 });
