@@ -44,7 +44,7 @@ import {
   walkRegions,
   type RestoreHooks,
 } from '../../src/plugin-kit.js';
-import { demandPaging, type DemandPaging, type DesignatedDataspace } from '../demand-paging.js';
+import { demandPaging, type DemandPaging, type DesignatedDataspace } from '../demand-paging/index.js';
 
 /** Register number of sp. */
 const SP = 2;
