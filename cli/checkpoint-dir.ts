@@ -16,7 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { FaultlineError } from '../src/errors.js';
 import type { Machine } from '../src/machine/machine.js';
 import type { RunResult } from '../src/machine/run-result.js';
-import type { CheckpointContributor, Checkpointer, ImageInput } from '../handlers/checkpoint.js';
+import type { CheckpointContributor, Checkpointer, ImageInput } from '../handlers/checkpoint/index.js';
 import { writeFileAtomic } from './files.js';
 
 /** File names of images: eight decimal digits and `.ckpt`. */

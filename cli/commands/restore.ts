@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { decodeImage } from '../../src/checkpoint/image-reader.js';
-import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint.js';
+import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint/index.js';
 import { cliContributor, readChainEndingAt, readNewestChain, runWithCheckpoints, type CliState } from '../checkpoint-dir.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';

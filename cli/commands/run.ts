@@ -7,7 +7,7 @@ import { PAGE_SIZE } from '../../src/memory/page.js';
 import { FaultStats, traceFaults } from '../fault-report.js';
 import { printError, writeAllSync } from '../output.js';
 import { CommandLineError, parseCount } from '../usage-error.js';
-import { checkpoint } from '../../handlers/checkpoint.js';
+import { checkpoint } from '../../handlers/checkpoint/index.js';
 import { cliContributor, runWithCheckpoints, type CliState } from '../checkpoint-dir.js';
 
 /** Images per chain (one full, then incremental ones) unless --checkpoint-full-every says otherwise. */
