@@ -122,7 +122,7 @@ export interface AttachRecord {
   readonly address: number;
   /** Virtual address where the attached unit starts, as the faulting access sees it. */
   readonly virtualAddress: number;
-  /** The faulting access ({@link Access}). */
+  /** The faulting access ({@link faultline!Access}). */
   readonly access: number;
 }
 
