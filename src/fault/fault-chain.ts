@@ -70,8 +70,8 @@ export interface ChainEntry {
   readonly name: string;
 }
 
-/** `Symbol.dispose`, where the runtime has it. */
-const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+/** `Symbol.dispose`, where the runtime has it. @internal */
+export const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /** Walk result meaning "a handler returned a promise": see {@link FaultChain.pending}. @internal */
 export const PENDING = -1;

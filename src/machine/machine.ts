@@ -3,12 +3,12 @@ import { Cpu, StopReason, type CpuOptions } from '../cpu/cpu.js';
 import { UsageError, hex32 } from '../errors.js';
 import { Access, Cause } from '../fault/cause.js';
 import { ExceptionTable } from '../fault/exception-table.js';
-import { FaultChain, PENDING, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
+import { DISPOSE, FaultChain, PENDING, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
 import { HandlerError, LivelockError } from '../fault/handler-error.js';
 import { FaultStatus } from '../fault/status.js';
 import { UserContext } from '../fault/user-context.js';
 import { AddressSpace } from '../memory/address-space.js';
-import { PhysicalMemory } from '../memory/physical-memory.js';
+import { DEFAULT_QUOTA, PhysicalMemory } from '../memory/physical-memory.js';
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
 import type { Program } from '../loader/program.js';
@@ -87,10 +87,8 @@ export interface MachineLoadOptions extends LoadOptions {
   readonly exceptionTable?: boolean;
 }
 
-const DEFAULT_QUOTA = 1 << 30;
 const DEFAULT_LIVELOCK_LIMIT = 1000;
 const discard: OutputSink = () => {};
-const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /** a0 and a7 as register numbers. */
 const A0 = 10, A7 = 17;
