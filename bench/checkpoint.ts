@@ -2,7 +2,7 @@ import { assemble } from '../src/asm/assemble.js';
 import { Machine } from '../src/machine/machine.js';
 import { MapFlags } from '../src/memory/mman.js';
 import { PAGE_SIZE, Prot } from '../src/memory/page.js';
-import { checkpoint, restoreCheckpoint } from '../handlers/checkpoint.js';
+import { checkpoint, restoreCheckpoint } from '../handlers/checkpoint/index.js';
 import { settle, summarize, timeSeconds, type Results } from './harness.js';
 
 /*

@@ -16,7 +16,7 @@
 import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FaultlineError } from '../src/errors.js';
-import type { Checkpointer, ImageInput } from '../handlers/checkpoint.js';
+import type { Checkpointer, ImageInput } from '../handlers/checkpoint/index.js';
 import { CliFileError, IMAGE_FILE_LIMIT, describeFileError, ensureWritableDirectory, isStaleTemporary, readRegularFile, writeFileAtomic } from './files.js';
 import { CommandLineError } from './usage-error.js';
 

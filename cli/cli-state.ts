@@ -5,7 +5,7 @@
  * counters — so that a plain `faultline restore DIR` continues exactly as
  * the uninterrupted run would have (docs/command-line.md).
  */
-import type { CheckpointContributor } from '../handlers/checkpoint.js';
+import type { CheckpointContributor } from '../handlers/checkpoint/index.js';
 import { FormatError } from '../src/errors.js';
 
 /** Name of the command line's plugin state in images. */

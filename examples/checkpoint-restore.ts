@@ -33,8 +33,8 @@
  *     lazy restore copied 2 of 3 pages with contents before completing
  *     refused: #1: offset 0x00000124: section 'LAYT' is corrupted (CRC 0xb9e0ee1b, computed 0x505db2db)
  */
-import { CollectedOutput, Machine, assemble, decodeImage, FormatError } from '../src/index.js';
-import { checkpoint, restoreCheckpoint, type ImageInput } from '../handlers/index.js';
+import { CollectedOutput, Machine, assemble, FormatError } from '../src/index.js';
+import { checkpoint, inspectImage, restoreCheckpoint, type ImageInput } from '../handlers/index.js';
 
 const COUNTER = `
   .text
@@ -84,7 +84,7 @@ const images: ImageInput[] = [];
 for (let k = 0; k < 3; k++) {
   original.run({ maxInstructions: 1000 });
   const bytes = cp.checkpoint();
-  const image = decodeImage(bytes, `#${k}`);
+  const image = inspectImage({ name: `#${k}`, bytes });
   console.log(`image ${k}: ${image.header.incremental ? 'incremental' : 'full'}, ${image.pages.ids.length} pages, ${bytes.length} bytes`);
   images.push({ name: `#${k}`, bytes });
 }

@@ -28,6 +28,7 @@
  */
 
 import {
+  ALL_RIGHTS,
   Access,
   FaultStatus,
   PAGE_SHIFT,
@@ -42,6 +43,7 @@ import {
   type Plugin,
   type ProtectionLayer,
 } from '../src/index.js';
+import { RegionName, joinRestores } from '../src/plugin-kit.js';
 import { writeResolvable } from './_internals/write-rights.js';
 
 /** Virtual pages in the 32-bit address space. */
@@ -51,9 +53,7 @@ const ADDRESS_SPACE_SIZE = 2 ** 32;
 /** The layer's value for a clean page: writes fault. */
 const CLEAN = Prot.Read | Prot.Exec;
 /** The layer's value for a dirty or excluded page: no restriction. */
-const OPEN = Prot.Read | Prot.Write | Prot.Exec;
-/** Region name the loader gives the stack. */
-const STACK_NAME = '[stack]';
+const OPEN = ALL_RIGHTS;
 
 /**
  * Options of {@link dirtyLog}.
@@ -180,6 +180,30 @@ export interface DirtyLog extends Plugin {
    * ```
    */
   readonly installed: boolean;
+  /**
+   * The dirty set as bytes (virtual page numbers, 32-bit little endian),
+   * so that a log given to `checkpoint({ contributors: [log] })` and to
+   * `restoreCheckpoint(..., { contributors: [log] })` carries its set
+   * across a checkpoint and restore.
+   *
+   * @example
+   * ```ts
+   * const saved = log.saveState();
+   * ```
+   */
+  saveState(): Uint8Array;
+  /**
+   * Replaces the dirty set by one {@link saveState} made; the pages in it
+   * let writes through until the next collect.
+   *
+   * @param state - bytes from saveState
+   * @throws UsageError when `state` is not a whole number of page numbers.
+   * @example
+   * ```ts
+   * log.restoreState(saved);
+   * ```
+   */
+  restoreState(state: Uint8Array): void;
 }
 
 /**
@@ -275,6 +299,7 @@ class DirtyLogPlugin implements DirtyLog {
     const as = target.addressSpace;
     const own = as.createProtectionLayer(this.name);
     let unregister: (() => boolean) | null = null;
+    let leave: (() => void) | null = null;
     try {
       this.machine = target;
       this.space = as;
@@ -286,14 +311,19 @@ class DirtyLogPlugin implements DirtyLog {
       this.refreshStack();
       unregister = target.registerFaultHandler(this.handler, { tail: this.tail, name: this.name });
       target.events.on('syscall', this.onSyscall);
+      // A restore into this machine rebuilds the stack: open it again.
+      leave = joinRestores(target, { name: this.name, afterRestore: () => { if (this.layer !== null) this.refreshStack(); } });
     } catch (err) {
+      leave?.();
+      target.events.off('syscall', this.onSyscall);
       if (unregister !== null) unregister();
       as.removeProtectionLayer(own);
       this.machine = this.space = this.layer = null;
       throw err;
     }
-    const off = unregister;
+    const off = unregister, left = leave;
     return () => {
+      left();
       target.events.off('syscall', this.onSyscall);
       off();
       as.removeProtectionLayer(own);
@@ -317,6 +347,25 @@ class DirtyLogPlugin implements DirtyLog {
       pages[k] = page;
     }
     return pages;
+  }
+
+  saveState(): Uint8Array {
+    const out = new Uint8Array(this.count * 4);
+    const view = new DataView(out.buffer);
+    for (let k = 0; k < this.count; k++) view.setUint32(k * 4, this.list![k]!, true);
+    return out;
+  }
+
+  restoreState(state: Uint8Array): void {
+    if (!(state instanceof Uint8Array) || state.length % 4 !== 0) {
+      throw new UsageError(`${this.name}: restoreState: expected a whole number of 32-bit page numbers, got ${state instanceof Uint8Array ? `${state.length} bytes` : typeof state}`);
+    }
+    const view = new DataView(state.buffer, state.byteOffset, state.length);
+    for (let k = 0; k < state.length; k += 4) {
+      if (view.getUint32(k, true) >= VPAGE_COUNT) throw new UsageError(`${this.name}: restoreState: page number ${view.getUint32(k, true)} is past 2^32`);
+    }
+    this.collect();
+    for (let k = 0; k < state.length; k += 4) this.markDirty(view.getUint32(k, true) * PAGE_SIZE, 1);
   }
 
   isDirty(vaddr: number): boolean {
@@ -390,7 +439,7 @@ class DirtyLogPlugin implements DirtyLog {
     const as = this.space!, own = this.layer!, flags = this.flags!;
     const next: number[] = [];
     for (const r of as.root.regions()) {
-      if (r.name === STACK_NAME) next.push(r.at / PAGE_SIZE, (r.at + r.size) / PAGE_SIZE);
+      if (r.name === RegionName.Stack) next.push(r.at / PAGE_SIZE, (r.at + r.size) / PAGE_SIZE);
     }
     const old = this.stack;
     this.stack = next;

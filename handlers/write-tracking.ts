@@ -20,6 +20,7 @@ import {
   FaultStatus,
   PAGE_SIZE,
   UsageError,
+  hex32,
   type AddressSpace,
   type Dataspace,
   type Fault,
@@ -28,6 +29,7 @@ import {
   type Plugin,
   type RegionMap,
 } from '../src/index.js';
+import { RegionWalk, attachmentsOf, walkRegions } from '../src/plugin-kit.js';
 import { writeResolvable } from './_internals/write-rights.js';
 
 /**
@@ -214,6 +216,43 @@ export interface WriteTracking extends Plugin {
    * ```
    */
   regions(): TrackedRegion[];
+  /**
+   * The tracked regions (where each is seen from the root, its size,
+   * name, and whether it is armed or written) as bytes, so that a tracker
+   * given to `checkpoint({ contributors: [tracker] })` and to
+   * `restoreCheckpoint(..., { contributors: [tracker] })` tracks the
+   * restored regions again. Write records are not saved: they restart
+   * with the restore. A region not visible from the root is left out.
+   *
+   * @example
+   * ```ts
+   * const saved = tracker.saveState();
+   * ```
+   */
+  saveState(): Uint8Array;
+  /**
+   * Tracks again the regions {@link saveState} described, in the machine
+   * the tracker is installed in — now, or at install when it is not
+   * installed yet (a restore calls this before or after the tracker is
+   * installed on the restored machine).
+   *
+   * @param state - bytes from saveState
+   * @throws UsageError when `state` is not what saveState makes, or a described region is not attached where it was.
+   * @example
+   * ```ts
+   * tracker.restoreState(saved);
+   * ```
+   */
+  restoreState(state: Uint8Array): void;
+}
+
+/** One tracked region as saveState describes it. */
+interface SavedRegion {
+  readonly vaddr: number;
+  readonly size: number;
+  readonly name: string;
+  readonly armed: boolean;
+  readonly written: boolean;
 }
 
 /** Live record behind a {@link TrackedRegion}. */
@@ -263,6 +302,49 @@ export function writeTracking(options: WriteTrackingOptions = {}): WriteTracking
   const all: Entry[] = [];
   let records: WriteRecord[] = [];
   let sequence = 0;
+  /** Regions restoreState described before the tracker was installed. */
+  let pendingRestore: SavedRegion[] = [];
+  const walk = new RegionWalk();
+
+  /** Adds `e` to the tracked regions (its map's list stays sorted by `at`). */
+  const add = (e: Entry): void => {
+    let list = byMap.get(e.map);
+    if (list === undefined) byMap.set(e.map, (list = []));
+    let k = 0;
+    while (k < list.length && list[k]!.at < e.at) k++;
+    list.splice(k, 0, e);
+    all.push(e);
+  };
+
+  /** Virtual address of offset 0 of `map` as the root sees it (first attachment on each level), or -1. */
+  const baseOf = (map: RegionMap): number => {
+    let base = 0;
+    const seen = new Set<RegionMap>();
+    for (let m = map; m !== space!.root; ) {
+      if (seen.has(m)) return -1;
+      seen.add(m);
+      const up = attachmentsOf(m)[0];
+      if (up === undefined) return -1;
+      base += up.at - up.offset;
+      m = up.map;
+    }
+    return base;
+  };
+
+  /** Tracks the regions of `saved` again in the installed machine. */
+  const adopt = (saved: readonly SavedRegion[]): void => {
+    for (const r of saved) {
+      if (!walkRegions(space!.root, r.vaddr, walk) || walk.map === null) {
+        throw new UsageError(`${name}: restoreState: nothing is attached at ${hex32(r.vaddr)}, where tracked region "${r.name}" was`);
+      }
+      const map = walk.map, region = map.lookup(walk.offset)!;
+      if (region.at !== walk.offset || region.size !== r.size || region.target.isRegionMap) {
+        throw new UsageError(`${name}: restoreState: the region at ${hex32(r.vaddr)} is not the ${r.size}-byte tracked region "${r.name}"`);
+      }
+      map.setRights(region.at, { writable: !r.armed });
+      add({ dataspace: region.target, map, at: region.at, offset: region.offset, size: region.size, name: r.name, armed: r.armed, written: r.written, tracked: true });
+    }
+  };
 
   /** The tracked region of `map` covering `offset`, or null. Bisection, no allocation. */
   const find = (map: RegionMap, offset: number): Entry | null => {
@@ -330,6 +412,15 @@ export function writeTracking(options: WriteTrackingOptions = {}): WriteTracking
       const off = target.registerFaultHandler(handler, { tail, name });
       machine = target;
       space = target.addressSpace;
+      const saved = pendingRestore;
+      pendingRestore = [];
+      try {
+        adopt(saved);
+      } catch (err) {
+        off();
+        machine = space = null;
+        throw err;
+      }
       return () => {
         off();
         for (const e of [...all]) {
@@ -367,12 +458,7 @@ export function writeTracking(options: WriteTrackingOptions = {}): WriteTracking
         written: false,
         tracked: true,
       };
-      let list = byMap.get(map);
-      if (list === undefined) byMap.set(map, (list = []));
-      let k = 0;
-      while (k < list.length && list[k]!.at < at) k++;
-      list.splice(k, 0, e);
-      all.push(e);
+      add(e);
       return e;
     },
 
@@ -414,6 +500,34 @@ export function writeTracking(options: WriteTrackingOptions = {}): WriteTracking
 
     regions(): TrackedRegion[] {
       return [...all];
+    },
+
+    saveState(): Uint8Array {
+      const saved: SavedRegion[] = [];
+      if (space !== null) {
+        for (const e of all) {
+          const base = baseOf(e.map);
+          if (base >= 0 && stillAttached(e)) saved.push({ vaddr: base + e.at, size: e.size, name: e.name, armed: e.armed, written: e.written });
+        }
+      }
+      return new TextEncoder().encode(JSON.stringify(saved));
+    },
+
+    restoreState(state: Uint8Array): void {
+      let saved: unknown;
+      try {
+        saved = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(state));
+      } catch {
+        saved = null;
+      }
+      const valid = Array.isArray(saved) && saved.every((r: unknown) => {
+        const x = r as Partial<SavedRegion> | null;
+        return x !== null && typeof x === 'object' && Number.isInteger(x.vaddr) && x.vaddr! >= 0 && x.vaddr! < 2 ** 32
+          && Number.isInteger(x.size) && x.size! > 0 && typeof x.name === 'string' && typeof x.armed === 'boolean' && typeof x.written === 'boolean';
+      });
+      if (!valid) throw new UsageError(`${name}: restoreState: not the state saveState() makes`);
+      if (space === null) pendingRestore = saved as SavedRegion[];
+      else adopt(saved as SavedRegion[]);
     },
   };
   return tracker;

@@ -1,7 +1,9 @@
 /**
  * faultline: a userspace fault-handling framework on an emulated RISC-V
- * RV32IMA machine. This module is the public surface; everything a user
- * program, plugin or tool needs is exported here.
+ * RV32IMA machine. This module is the public surface for users: the
+ * machine, faults and the handler chain, memory, programs, and the
+ * checkpoint image format's types. Plugin authors find the rest in
+ * `faultline/plugin-kit`.
  *
  * @example
  * ```ts
@@ -61,14 +63,14 @@ export { ExceptionTable, ExtableType } from './fault/exception-table.js';
 export { PhysicalMemory, type PhysicalMemoryOptions, DEFAULT_QUOTA, MAX_QUOTA } from './memory/physical-memory.js';
 export { Dataspace, type DataspaceOptions } from './memory/dataspace.js';
 export { RegionMap, type AttachOptions, type RightsOptions, type RegionMapOptions } from './memory/region-map.js';
-export { Region, type RegionInfo, type AttachTarget } from './memory/region.js';
+export type { RegionInfo, AttachTarget } from './memory/region.js';
 export { AddressSpace, type AddressSpaceOptions } from './memory/address-space.js';
 export { LinuxMemory, type MapAnonymousOptions, type LinuxMemoryState } from './syscalls/linux-memory.js';
 export { ProtectionLayer } from './memory/protection-layer.js';
 export { TranslationFault } from './memory/translation-fault.js';
 export { type MapsEntry } from './memory/maps-format.js';
 export { MapFlags, MMAP_BASE } from './memory/mman.js';
-export { PAGE_SIZE, PAGE_SHIFT, PAGE_MASK, Prot } from './memory/page.js';
+export { PAGE_SIZE, PAGE_SHIFT, PAGE_MASK, Prot, ALL_RIGHTS } from './memory/page.js';
 
 // Programs
 export type { Program, ProgramSegment, ExtableEntry } from './loader/program.js';
@@ -79,7 +81,8 @@ export { assemble, type AssembleOptions } from './asm/assemble.js';
 export { AssemblyError, type Diagnostic } from './asm/assembly-error.js';
 export { disassemble } from './disasm/disassemble.js';
 
-// Checkpoint images (the plugin is in handlers/checkpoint.ts)
+// Checkpoint images: the format and its types (the plugin is in
+// faultline/handlers; encoding, decoding and restoring are in the plugin kit)
 export { crc32 } from './checkpoint/crc32.js';
 export {
   IMAGE_MAGIC,
@@ -102,11 +105,7 @@ export {
   type MachineSections,
   type SectionInfo,
 } from './checkpoint/image-format.js';
-export { encodeImage, type ImageContents, type ImageIdentity, type PageSource as ImagePageSource } from './checkpoint/image-writer.js';
-export { decodeImage, verifyPage, type DecodeOptions } from './checkpoint/image-reader.js';
-export { ObjectIds, captureLayout, type CapturedLayout } from './checkpoint/layout-capture.js';
-export { planRestore, type RestorePlan, type PageSources } from './checkpoint/restore-plan.js';
-export { restoreMachine, checkFreshMachine, fillPage, type RestoreHooks, type RestoredObjects } from './checkpoint/machine-restore.js';
+export type { RestorePlan, PageSources } from './checkpoint/restore-plan.js';
 
 // Guest ABI numbers
 export { Errno } from './syscalls/errno.js';

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeImage } from '../../src/checkpoint/image-reader.js';
-import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint.js';
+import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint/index.js';
 import { ImageWriter, readChainEndingAt, readNewestChain, type ChainSource } from '../checkpoint-dir.js';
 import { CLI_STATE_NAME, cliContributor, decodeCliState, newCliState, type CliState } from '../cli-state.js';
 import { installCliPlugins, parseRange, rangeText } from '../cli-plugins.js';

@@ -2,7 +2,7 @@ import { loadProgramFile } from '../load-file.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
 import { CommandLineError, parseCommandLine, parseCount, parseSize } from '../usage-error.js';
-import { checkpoint } from '../../handlers/checkpoint.js';
+import { checkpoint } from '../../handlers/checkpoint/index.js';
 import { QuotaExceededError } from '../../src/errors.js';
 import { ImageWriter } from '../checkpoint-dir.js';
 import { cliContributor, newCliState } from '../cli-state.js';

@@ -18,10 +18,10 @@
  * are *restrictions that resolve themselves* (their owner takes the fault
  * when the instruction retries).
  *
- * @internal Not part of the handlers' public surface.
+ * Not part of the handlers' public surface (handlers/index.ts does not export it).
  */
 
-import { Prot, type AddressSpace, type ProtectionLayer } from '../../src/index.js';
+import { ALL_RIGHTS, Prot, type AddressSpace, type ProtectionLayer } from '../../src/index.js';
 import { RegionWalk, walkRegions } from '../../src/plugin-kit.js';
 
 /**
@@ -31,7 +31,7 @@ import { RegionWalk, walkRegions } from '../../src/plugin-kit.js';
  */
 export function otherLayersProt(as: AddressSpace, vaddr: number, except: ProtectionLayer | null): number {
   const layers = as.protectionLayers;
-  let prot = Prot.Read | Prot.Write | Prot.Exec;
+  let prot: number = ALL_RIGHTS;
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i]!;
     if (layer !== except && layer !== as.guestProtection) prot &= layer.get(vaddr);

@@ -13,6 +13,7 @@ import type { LinuxMemory } from '../syscalls/linux-memory.js';
 import type { Dataspace } from '../memory/dataspace.js';
 import type { RegionMap } from '../memory/region-map.js';
 import type { AttachTarget, Region } from '../memory/region.js';
+import { ALL_RIGHTS } from '../memory/page.js';
 import { TRAMPOLINE_ADDRESS } from '../machine/guest-handlers.js';
 import {
   PageState,
@@ -26,8 +27,6 @@ import {
 
 /** Name of the guest-handler trampoline's mapping (recreated by re-registration, never saved). */
 const TRAMPOLINE_NAME = '[faultline]';
-/** Guest protection of a page nobody restricted. */
-const ALL_RIGHTS = 7;
 /** Four pages of {@link ALL_RIGHTS} as one little-endian word. */
 const FOUR_OPEN = 0x07070707;
 

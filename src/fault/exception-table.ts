@@ -1,5 +1,6 @@
 import { FormatError, hex32 } from '../errors.js';
 import type { ExtableEntry } from '../loader/program.js';
+import { Errno } from '../syscalls/errno.js';
 import type { UserContext } from './user-context.js';
 
 /**
@@ -24,8 +25,6 @@ export const ExtableType = {
   UaccessErrZero: 1,
 } as const;
 
-/** `-EFAULT`, what `UACCESS_ERR_ZERO` puts in the error register. */
-const EFAULT = 14;
 /** Linux riscv `EX_DATA_REG_ERR` (bits 4:0) and `EX_DATA_REG_ZERO` (bits 9:5). */
 const REG_ERR_MASK = 0x1f, REG_ZERO_SHIFT = 5;
 
@@ -183,7 +182,7 @@ export class ExceptionTable {
       const data = this.data[index]!;
       const regErr = data & REG_ERR_MASK;
       const regZero = (data >>> REG_ZERO_SHIFT) & REG_ERR_MASK;
-      if (regErr !== 0) context.regs[regErr] = -EFAULT;
+      if (regErr !== 0) context.regs[regErr] = -Errno.EFAULT;
       if (regZero !== 0) context.regs[regZero] = 0;
     }
     context.pc = this.fixup[index]!;

@@ -73,8 +73,8 @@ export interface ChainEntry {
   readonly name: string;
 }
 
-/** `Symbol.dispose`, where the runtime has it. */
-const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
+/** `Symbol.dispose`, where the runtime has it. @internal */
+export const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 /**
  * A walk of the chain suspended because a handler returned a promise (only
@@ -168,7 +168,7 @@ export class PendingWalk {
  * True when `value` is a promise-like (has a callable `then`). A `then`
  * getter that throws is a HandlerError naming `entry`.
  */
-function isThenable(value: unknown, entry: ChainEntry, fault: Fault): value is PromiseLike<unknown> {
+function isPendingAnswer(value: unknown, entry: ChainEntry, fault: Fault): value is PromiseLike<unknown> {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
   let then: unknown;
   try {
@@ -177,6 +177,20 @@ function isThenable(value: unknown, entry: ChainEntry, fault: Fault): value is P
     throw new HandlerError(`fault handler '${entry.name}' returned an object whose 'then' getter threw: ${describeThrown(err)}`, entry.name, fault.snapshot(), err);
   }
   return typeof then === 'function';
+}
+
+/**
+ * True for what the chain treats as a pending answer: an object or
+ * function with a callable `then`.
+ *
+ * @param value - a handler's answer, or any value
+ * @example
+ * ```ts
+ * isThenable(Promise.resolve(FaultStatus.Fixed)); // true
+ * ```
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**
@@ -319,7 +333,7 @@ export class FaultChain {
         this.decider = entry;
         return answer;
       }
-      if (isThenable(answer, entry, fault)) return new PendingWalk(this, list, k, answer, fault, context);
+      if (isPendingAnswer(answer, entry, fault)) return new PendingWalk(this, list, k, answer, fault, context);
       checkStatus(answer, entry, fault, context);
     }
     this.decider = null;

@@ -3,12 +3,12 @@ import { Cpu, type CpuOptions } from '../cpu/cpu.js';
 import { UsageError } from '../errors.js';
 import { describeValue } from '../fault/describe-value.js';
 import { ExceptionTable } from '../fault/exception-table.js';
-import { FaultChain, PendingWalk, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
+import { DISPOSE, FaultChain, PendingWalk, type FaultHandler, type RegisterOptions, type Unregister } from '../fault/fault-chain.js';
 import { HandlerError } from '../fault/handler-error.js';
 import { RunEnding } from '../fault/run-ending.js';
 import { UserContext } from '../fault/user-context.js';
 import { AddressSpace } from '../memory/address-space.js';
-import { PhysicalMemory } from '../memory/physical-memory.js';
+import { DEFAULT_QUOTA, PhysicalMemory } from '../memory/physical-memory.js';
 import { validateLoadArguments, validateMachineOptions, validateRunOptions } from './validate.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
 import type { Program } from '../loader/program.js';
@@ -106,11 +106,9 @@ export interface MachineLoadOptions extends LoadOptions {
   readonly exceptionTable?: boolean;
 }
 
-const DEFAULT_QUOTA = 1 << 30;
 const DEFAULT_LIVELOCK_LIMIT = 1000;
 const discard: OutputSink = () => {};
 const noop = (): void => {};
-const DISPOSE: typeof Symbol.dispose = (Symbol as { dispose?: typeof Symbol.dispose }).dispose ?? (Symbol.for('Symbol.dispose') as typeof Symbol.dispose);
 
 
 /**

@@ -157,16 +157,10 @@ export class Dataspace {
   read(offset: number, length: number): Uint8Array {
     this.checkRange('read', offset, length);
     const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const at = offset + done;
-      const page = Math.floor(at / PAGE_SIZE);
-      const inPage = at & PAGE_MASK;
-      const chunk = Math.min(PAGE_SIZE - inPage, length - done);
+    eachPagePiece(offset, length, (page, inPage, chunk, done) => {
       const f = this.frames[page]!;
       if (f >= 0) out.set(this.memory.u8.subarray(f + inPage, f + inPage + chunk), done);
-      done += chunk;
-    }
+    });
     return out;
   }
 
@@ -186,16 +180,10 @@ export class Dataspace {
    */
   write(offset: number, bytes: Uint8Array): void {
     this.checkWritableRange('write', offset, bytes.length);
-    let done = 0;
-    while (done < bytes.length) {
-      const at = offset + done;
-      const page = Math.floor(at / PAGE_SIZE);
-      const inPage = at & PAGE_MASK;
-      const chunk = Math.min(PAGE_SIZE - inPage, bytes.length - done);
+    eachPagePiece(offset, bytes.length, (page, inPage, chunk, done) => {
       const f = this.frameForWrite(page);
       this.memory.u8.set(bytes.subarray(done, done + chunk), f + inPage);
-      done += chunk;
-    }
+    });
     if (bytes.length > 0) this.invalidateContents(offset, bytes.length);
   }
 
@@ -215,18 +203,12 @@ export class Dataspace {
   fill(offset: number, length: number, value: number): void {
     this.checkWritableRange('fill', offset, length);
     const byte = value & 0xff;
-    let done = 0;
-    while (done < length) {
-      const at = offset + done;
-      const page = Math.floor(at / PAGE_SIZE);
-      const inPage = at & PAGE_MASK;
-      const chunk = Math.min(PAGE_SIZE - inPage, length - done);
+    eachPagePiece(offset, length, (page, inPage, chunk) => {
       if (byte !== 0 || this.frames[page]! >= 0) {
         const f = this.frameForWrite(page);
         this.memory.u8.fill(byte, f + inPage, f + inPage + chunk);
       }
-      done += chunk;
-    }
+    });
     if (length > 0) this.invalidateContents(offset, length);
   }
 
@@ -324,6 +306,24 @@ export class Dataspace {
    */
   isMaterialized(page: number): boolean {
     return this.frames[page]! >= 0;
+  }
+
+  /**
+   * True when page `page` was retired (or the dataspace destroyed).
+   *
+   * @internal `page` must be in range.
+   */
+  isRetired(page: number): boolean {
+    return this.frames[page] === RETIRED;
+  }
+
+  /**
+   * Throws a UsageError naming `fn` unless `page` is a page of this dataspace.
+   *
+   * @internal
+   */
+  checkPage(fn: string, page: number): void {
+    this.checkPages(fn, page, 1);
   }
 
   /**
@@ -430,5 +430,21 @@ export class Dataspace {
         `${fn}: pages ${String(firstPage)}+${String(count)} are outside dataspace "${this.name}" of ${this.pageCount} pages`,
       );
     }
+  }
+}
+
+/**
+ * Calls `visit` for each piece of `[offset, offset + length)` that lies in
+ * one page, in order: the page number, the offset inside the page, the
+ * piece's length, and the bytes done before it. Host access, not a hot path.
+ */
+function eachPagePiece(offset: number, length: number, visit: (page: number, inPage: number, chunk: number, done: number) => void): void {
+  let done = 0;
+  while (done < length) {
+    const at = offset + done;
+    const inPage = at & PAGE_MASK;
+    const chunk = Math.min(PAGE_SIZE - inPage, length - done);
+    visit(Math.floor(at / PAGE_SIZE), inPage, chunk, done);
+    done += chunk;
   }
 }

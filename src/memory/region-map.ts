@@ -25,8 +25,7 @@ const MAX_SIZE = 2 ** 32;
 
 /**
  * Whatever caches translations of a root region map (an address space).
- *
- * @internal
+ * Not exported from `faultline`: only the memory layer implements it.
  */
 export interface TranslationOwner {
   /** Drops cached translations of `count` virtual pages from `vpageStart`; `rights` are Prot bits of the kinds affected. */

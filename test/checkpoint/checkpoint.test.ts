@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CollectedOutput, MapFlags, PAGE_SIZE, Prot, UsageError, assemble, crc32, decodeImage } from '../../src/index.js';
+import { CollectedOutput, MapFlags, PAGE_SIZE, Prot, UsageError, assemble, crc32 } from '../../src/index.js';
+import { decodeImage } from '../../src/plugin-kit.js';
 import { checkpoint, restoreCheckpoint, type CheckpointContributor, type ImageInput } from '../../handlers/index.js';
 import { counterSource, expectSameState, newMachine } from './programs.js';
 

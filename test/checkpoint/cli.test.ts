@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src/index.js';
+import { decodeImage } from '../../src/plugin-kit.js';
 import { faultline } from '../helpers/cli.js';
 import { imageNames, startFaultline, waitUntil } from '../helpers/cli-process.js';
 import { counterSource } from './programs.js';

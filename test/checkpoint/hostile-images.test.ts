@@ -9,22 +9,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LAYOUT_PAGES } from '../../src/checkpoint/layout-reader.js';
 import { decodePluginCounts, decodePluginJson, pluginStateOffset } from '../../src/checkpoint/plugin-state.js';
-import {
-  FormatError,
-  Machine,
-  MAX_QUOTA,
-  PAGE_SIZE,
-  PageState,
-  assemble,
-  decodeImage,
-  hex32,
-  planRestore,
-  restoreMachine,
-  type DataspaceRecord,
-  type DecodedImage,
-  type LayoutState,
-  type RegionMapRecord,
-} from '../../src/index.js';
+import { FormatError, Machine, MAX_QUOTA, PAGE_SIZE, PageState, assemble, hex32, type DataspaceRecord, type DecodedImage, type LayoutState, type RegionMapRecord } from '../../src/index.js';
+import { decodeImage, planRestore, restoreMachine } from '../../src/plugin-kit.js';
 import { checkpoint, restoreCheckpoint } from '../../handlers/index.js';
 import { counterSource, newMachine } from './programs.js';
 import { reencode } from './image-surgery.js';

@@ -14,7 +14,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER_SIZE, SECTION_HEADER_SIZE, SectionTag } from '../../src/checkpoint/image-format.js';
-import { FormatError, Machine, PAGE_SIZE, assemble, decodeImage, planRestore, restoreMachine } from '../../src/index.js';
+import { FormatError, Machine, PAGE_SIZE, assemble } from '../../src/index.js';
+import { decodeImage, planRestore, restoreMachine } from '../../src/plugin-kit.js';
 import { checkpoint, type ImageInput } from '../../handlers/index.js';
 import { concat, refreshCrcs, refreshFraming, sectionBytes, sectionsOf } from './image-surgery.js';
 import { counterSource, newMachine } from './programs.js';

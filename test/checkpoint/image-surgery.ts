@@ -11,7 +11,8 @@ import {
   SECTION_HEADER_SIZE,
   SectionTag,
 } from '../../src/checkpoint/image-format.js';
-import { crc32, decodeImage, encodeImage, type DecodedImage, type ImageContents } from '../../src/index.js';
+import { crc32, type DecodedImage } from '../../src/index.js';
+import { decodeImage, encodeImage, type ImageContents } from '../../src/plugin-kit.js';
 
 /** One section as laid out in an image. */
 export interface SectionSpan {

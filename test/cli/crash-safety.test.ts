@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeImage } from '../../src/index.js';
+import { decodeImage } from '../../src/plugin-kit.js';
 import { faultline } from '../helpers/cli.js';
 import { imageNames, startFaultline, waitUntil } from '../helpers/cli-process.js';
 import { counterSource } from '../checkpoint/programs.js';

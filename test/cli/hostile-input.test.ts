@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Machine, assemble } from '../../src/index.js';
-import { checkpoint } from '../../handlers/checkpoint.js';
+import { checkpoint } from '../../handlers/checkpoint/index.js';
 import { CLI, faultline, type CliResult } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-hostile-'));

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src/index.js';
+import { decodeImage } from '../../src/plugin-kit.js';
 import { faultline } from '../helpers/cli.js';
 import { imageNames } from '../helpers/cli-process.js';
 import { counterSource } from '../checkpoint/programs.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dirtyLog } from '../../handlers/dirty-log.js';
-import { demandPaging } from '../../handlers/demand-paging.js';
+import { demandPaging } from '../../handlers/index.js';
 import { assemble } from '../../src/asm/assemble.js';
 import { FaultStatus } from '../../src/fault/status.js';
 import { Machine } from '../../src/machine/machine.js';

@@ -1,8 +1,8 @@
 import vm from 'node:vm';
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { checkpoint } from '../../handlers/checkpoint.js';
-import { demandPaging } from '../../handlers/demand-paging.js';
+import { checkpoint } from '../../handlers/checkpoint/index.js';
+import { demandPaging } from '../../handlers/index.js';
 import { dirtyLog } from '../../handlers/dirty-log.js';
 import { assemble } from '../../src/asm/assemble.js';
 import { Machine } from '../../src/machine/machine.js';

@@ -246,3 +246,39 @@ describe('nested region maps (managed dataspaces)', () => {
     }
   });
 });
+
+describe('region map index memory', () => {
+  it('10,000 region maps of 4 GiB hold no index until something is attached, then a few KiB each', () => {
+    const as = setup();
+    const before = process.memoryUsage().arrayBuffers;
+    const maps: RegionMap[] = [];
+    for (let k = 0; k < 10_000; k++) maps.push(as.createRegionMap(2 ** 32, { name: `m${k}` }));
+    expect(maps.every((m) => m.indexBytes === 0)).toBe(true);
+    // Without the sparse index this would be 4 MiB per map: 40 GB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 << 20);
+    const ds = as.createDataspace(P);
+    maps[0]!.attach(ds, { at: 0x8000_0000 });
+    expect(maps[0]!.indexBytes).toBeGreaterThan(0);
+    expect(maps[0]!.indexBytes).toBeLessThanOrEqual(16 << 10);
+    // Lookups stay exact at both ends of the map.
+    expect(maps[0]!.lookup(0x8000_0000)?.target).toBe(ds);
+    expect(maps[0]!.lookup(0x8000_1000)).toBeUndefined();
+    expect(maps[0]!.lookup(2 ** 32 - P)).toBeUndefined();
+  });
+
+  it('a region across a whole 4 MiB stretch holds no leaf; detaching leaves the lookups exact', () => {
+    const as = setup();
+    const map = as.createRegionMap(2 ** 32);
+    const big = as.createDataspace(8 << 20);
+    map.attach(big, { at: 0x4000_0000 });
+    const whole = map.indexBytes;
+    expect(whole).toBeLessThanOrEqual(12 << 10);
+    const small = as.createDataspace(P);
+    map.attach(small, { at: 0x4080_1000 });
+    expect(map.indexBytes).toBe(whole + 4096);
+    map.detach(0x4000_0000);
+    expect(map.lookup(0x4000_0000)).toBeUndefined();
+    expect(map.lookup(0x4080_1000)?.target).toBe(small);
+    expect(map.lookup(0x4080_0000)).toBeUndefined();
+  });
+});

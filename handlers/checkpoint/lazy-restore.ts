@@ -22,23 +22,30 @@
 import {
   PAGE_SIZE,
   PageState,
-  RED_ZONE,
-  fillPage,
   hex32,
   type Dataspace,
   type DataspaceRecord,
   type Machine,
   type RegionMap,
   type RegionRecord,
-  type RestoreHooks,
   type RestorePlan,
   type Uninstall,
 } from '../../src/index.js';
-import { RegionWalk, adoptAnonymous, isOwnedAnonymous, walkRegions } from '../../src/plugin-kit.js';
-import { demandPaging, type DemandPaging, type DesignatedDataspace } from '../demand-paging.js';
+import {
+  RegionWalk,
+  adoptAnonymous,
+  attachmentsOf,
+  fillPage,
+  guestFrameLow,
+  isOwnedAnonymous,
+  pageState,
+  recordPageStates,
+  retirePages,
+  walkRegions,
+  type RestoreHooks,
+} from '../../src/plugin-kit.js';
+import { demandPaging, type DemandPaging, type DesignatedDataspace } from '../demand-paging/index.js';
 
-/** Bytes a guest-handler dispatch writes below the red zone (frame plus alignment slack). */
-const HANDLER_FRAME_BYTES = 176;
 /** Register number of sp. */
 const SP = 2;
 
@@ -146,7 +153,7 @@ export class LazyRestorer implements LazyRestore {
       s.uninstall?.();
       s.uninstall = null;
       for (const r of s.map.regions()) s.map.detach(r.at);
-      for (const p of [...s.map.attachments]) {
+      for (const p of attachmentsOf(s.map)) {
         const parent = p.map, at = p.at, offset = p.offset, size = p.size, writable = p.writable, executable = p.executable, name = p.name;
         parent.detach(at);
         parent.attach(s.dataspace, { at, offset: s.region.offset + offset, size, writable, executable, name });
@@ -155,12 +162,13 @@ export class LazyRestorer implements LazyRestore {
     for (const s of this.standIns) {
       const ds = s.dataspace;
       if (!this.owned.get(s.id) || ds.isDestroyed || isOwnedAnonymous(this.machine, ds)) continue;
-      if (ds.attachments.length === 0) {
+      const places = attachmentsOf(ds);
+      if (places.length === 0) {
         ds.destroy();
         continue;
       }
       retireUncovered(ds);
-      if (ds.attachments.some((r) => r.map === as.root)) adoptAnonymous(this.machine, ds);
+      if (places.some((r) => r.map === as.root)) adoptAnonymous(this.machine, ds);
     }
     this.machine.events.off('fault', this.onFault);
     this.running = false;
@@ -172,7 +180,7 @@ export class LazyRestorer implements LazyRestore {
     const as = this.machine.addressSpace;
     const name = region.name ?? record.name;
     const map = as.createRegionMap(region.size, { name });
-    const states = pageStates(record);
+    const states = recordPageStates(record);
     const first = region.offset / PAGE_SIZE;
     const count = region.size / PAGE_SIZE;
     const entries: DesignatedDataspace[] = [];
@@ -248,36 +256,23 @@ export class LazyRestorer implements LazyRestore {
    * before the chain runs. Cheap when nothing is lazy there.
    */
   private prepareHandlerFrame(): void {
-    const machine = this.machine;
-    if (machine.guestHandlers.active || !machine.chain.list().some((e) => e.name.startsWith('guest handler '))) return;
-    const sp = this.machine.cpu.x[SP]! >>> 0;
-    const low = sp - RED_ZONE - HANDLER_FRAME_BYTES;
+    const low = guestFrameLow(this.machine);
     if (low < 0) return;
+    const sp = this.machine.cpu.x[SP]! >>> 0;
     for (let page = Math.floor(low / PAGE_SIZE); page * PAGE_SIZE < sp; page++) this.populate(page * PAGE_SIZE);
   }
-}
-
-/** Page state of every page of a dataspace record. */
-function pageStates(record: DataspaceRecord): Uint8Array {
-  const states = new Uint8Array(record.size / PAGE_SIZE);
-  let page = 0;
-  for (const run of record.runs) {
-    const count = run >>> 2;
-    states.fill(run & 3, page, page + count);
-    page += count;
-  }
-  return states;
 }
 
 /** Retires the pages of owned `ds` that no region covers any more (the guest unmapped them during the lazy phase). */
 function retireUncovered(ds: Dataspace): void {
   const covered = new Uint8Array(ds.pageCount);
-  for (const r of ds.attachments) covered.fill(1, r.offset / PAGE_SIZE, (r.offset + r.size) / PAGE_SIZE);
+  for (const r of attachmentsOf(ds)) covered.fill(1, r.offset / PAGE_SIZE, (r.offset + r.size) / PAGE_SIZE);
+  const open = (p: number): boolean => covered[p] === 0 && pageState(ds, p) !== PageState.Retired;
   for (let p = 0; p < ds.pageCount; ) {
-    if (covered[p] !== 0 || ds.frames[p] === -2) { p++; continue; }
+    if (!open(p)) { p++; continue; }
     let end = p + 1;
-    while (end < ds.pageCount && covered[end] === 0 && ds.frames[end] !== -2) end++;
-    ds.retire(p, end - p);
+    while (end < ds.pageCount && open(end)) end++;
+    retirePages(ds, p, end - p);
     p = end;
   }
 }

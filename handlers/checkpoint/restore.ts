@@ -1,0 +1,100 @@
+/**
+ * Restore: decode and validate a chain of images, check what the last one
+ * reserves against the quota, let the plugins installed on the machine
+ * step aside, rebuild the machine eagerly (every page now) or lazily
+ * (lazy-restore.ts: pages on first touch), and hand plugin state back.
+ */
+
+import { UsageError, type DecodedImage, type Machine } from '../../src/index.js';
+import { beginRestore, decodeImage, planRestore, recordReservedBytes, restoreMachine } from '../../src/plugin-kit.js';
+import type { CheckpointContributor, ImageInput, RestoreOptions, RestoredCheckpoint } from './index.js';
+import { LazyRestorer } from './lazy-restore.js';
+
+/**
+ * Decodes and validates `images` as one chain (base first) — every CRC,
+ * the chain order and every reference — and only then rebuilds the state
+ * of the last image in the fresh `machine`: an image that is truncated,
+ * corrupted, out of order or of another version is refused before the
+ * machine changes. Continuing the machine then gives exactly what the
+ * checkpointed machine would have done. With `lazy`, pages are copied on
+ * first touch instead (each page's CRC is checked then; a corrupted page
+ * stops the run with an error naming the image and offset).
+ *
+ * Host fault handlers and plugins are not in images: install them on the
+ * machine before or after (the lazy restore's demand paging sits at the
+ * head of the chain, guest handlers behind what is installed before).
+ *
+ * @param machine - a fresh machine
+ * @param images - the chain, full base first, each with the name its errors use
+ * @param options - lazy restore and contributors
+ * @throws FormatError `image: offset 0x…: reason` for a bad image or chain.
+ * @throws UsageError when the machine is not fresh, its quota is too small, or plugin state is unclaimed.
+ * @example
+ * ```ts
+ * const machine = new Machine({ stdout: out.sink });
+ * const { lazy } = restoreCheckpoint(machine, [{ name: '0.ckpt', bytes: base }, { name: '1.ckpt', bytes: inc }], { lazy: true });
+ * machine.run();
+ * ```
+ */
+export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[], options: RestoreOptions = {}): RestoredCheckpoint {
+  const lazy = options.lazy ?? false;
+  const decoded = images.map((i) => decodeImage(i.bytes, i.name, { verifyPages: !lazy }));
+  checkQuota(machine, decoded[decoded.length - 1]);
+  const plan = planRestore(decoded);
+  const last = plan.last;
+  const claim = new Map<string, CheckpointContributor>();
+  for (const c of options.contributors ?? []) claim.set(c.name, c);
+  for (const name of last.plugins.keys()) {
+    if (!claim.has(name) && options.ignoreUnclaimedState !== true) {
+      throw new UsageError(`restore: ${last.name} holds state of plugin '${name}' and no contributor of that name was given (pass it in contributors, or ignoreUnclaimedState)`);
+    }
+  }
+  let restorer: LazyRestorer | null = null;
+  // Plugins installed before (demand paging) step aside and take over the rebuilt state after.
+  const end = beginRestore(machine);
+  try {
+    if (lazy) {
+      restorer = new LazyRestorer(machine, plan);
+      restoreMachine(machine, plan, restorer.hooks);
+      restorer.start();
+    } else {
+      restoreMachine(machine, plan);
+    }
+  } finally {
+    end();
+  }
+  for (const [name, state] of last.plugins) claim.get(name)?.restoreState(state);
+  return { image: last, plan, lazy: restorer };
+}
+
+/**
+ * Refuses (UsageError, nothing allocated) a last image whose layout
+ * reserves more guest memory than `machine`'s quota leaves: what an image
+ * claims is checked before anything is built for it.
+ */
+function checkQuota(machine: Machine, last: DecodedImage | undefined): void {
+  if (last === undefined) return;
+  let bytes = 0;
+  for (const ds of last.layout.dataspaces) bytes += recordReservedBytes(ds);
+  if (bytes > machine.memory.remaining) {
+    throw new UsageError(
+      `restore: ${last.name} needs ${bytes} bytes of guest memory, the machine's quota leaves ${machine.memory.remaining} (the image was made with a quota of ${last.meta.memoryQuota})`,
+    );
+  }
+}
+
+/**
+ * Decodes one image without restoring it (for tools such as `faultline
+ * inspect`): every CRC is checked.
+ *
+ * @param input - the image and its name
+ * @throws FormatError naming the image and offset.
+ * @example
+ * ```ts
+ * const image = inspectImage({ name: 'a.ckpt', bytes });
+ * console.log(image.header.sequence, image.pages.ids.length);
+ * ```
+ */
+export function inspectImage(input: ImageInput): DecodedImage {
+  return decodeImage(input.bytes, input.name);
+}
