@@ -5,7 +5,8 @@
  * fields set to huge values — with every checksum recomputed afterwards,
  * so that the structural checks, not the CRCs, decide. Each mutated chain
  * is decoded, planned and eagerly restored into a fresh machine with the
- * image's quota (a chain whose structure — quota, layout, handlers,
+ * image's quota, then restored lazily through the checkpoint plugin and
+ * completed (a chain whose structure — quota, layout, handlers,
  * exception table, page records — equals its seed's, only its register or
  * page contents changed, is restored one time in ten: building a fresh
  * Machine dominates the cost and such a restore is the seed's again). The only outcomes allowed are a restored machine or a
@@ -20,7 +21,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADER_SIZE, SECTION_HEADER_SIZE, SectionTag } from '../../src/checkpoint/image-format.js';
 import { FormatError, Machine, PAGE_SIZE, assemble, decodeImage, planRestore, restoreMachine, type DecodedImage } from '../../src/index.js';
-import { checkpoint, type ImageInput } from '../../handlers/index.js';
+import { checkpoint, restoreCheckpoint, type ImageInput } from '../../handlers/index.js';
 import { concat, refreshCrcs, refreshFraming, sectionBytes, sectionsOf } from './image-surgery.js';
 import { counterSource, newMachine } from './programs.js';
 
@@ -139,6 +140,10 @@ function outcome(images: readonly ImageInput[], blamed: string): void {
     const machine = new Machine({ memoryQuota: plan.last.meta.memoryQuota });
     restoreMachine(machine, plan);
     expect(machine.cpu.pc).toBe(plan.last.cpu.pc);
+    // The same chain restored lazily through the plugin, then completed, must work too.
+    const lazyMachine = new Machine({ memoryQuota: plan.last.meta.memoryQuota });
+    restoreCheckpoint(lazyMachine, images, { lazy: true, ignoreUnclaimedState: true }).lazy!.complete();
+    expect(lazyMachine.cpu.pc).toBe(plan.last.cpu.pc);
     stats.restored++;
   } catch (error) {
     if (!(error instanceof FormatError)) throw error;
