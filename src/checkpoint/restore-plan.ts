@@ -51,6 +51,7 @@ export interface RestorePlan {
  *
  * @param images - decoded images, the full base first
  * @throws FormatError naming the image and header offset of a chain that is empty, out of order, mixed or incomplete.
+ * @throws UsageError when `images` is not an array of decoded images.
  * @example
  * ```ts
  * const plan = planRestore(files.map((f) => decodeImage(f.bytes, f.name)));
