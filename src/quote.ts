@@ -93,7 +93,16 @@ export function describeValue(value: unknown): string {
     default: break;
   }
   if (Array.isArray(value)) return 'an array';
-  if (ArrayBuffer.isView(value)) return value instanceof DataView ? 'a DataView' : 'a typed array of another kind';
+  if (ArrayBuffer.isView(value)) return `a ${typedArrayName(value)}`;
   if (value instanceof ArrayBuffer) return 'an ArrayBuffer';
   return 'an object';
+}
+
+/** `Uint8Array`, `Int32Array`, `DataView`, …: the built-in tag of a view. */
+function typedArrayName(view: ArrayBufferView): string {
+  try {
+    return /^\[object (\w+)\]$/.exec(Object.prototype.toString.call(view))?.[1] ?? 'typed array';
+  } catch {
+    return 'typed array';
+  }
 }

@@ -50,8 +50,8 @@ export interface AssembleOptions {
  *
  * @throws {@link AssemblyError} listing every error of the source, each as
  *   `file:line:column: message`.
- * @throws {@link UsageError} when `textAddress` is not a 4-byte-aligned
- *   32-bit address.
+ * @throws {@link UsageError} when `source` is not a string, `options` not an
+ *   object, or `textAddress` is not a 4-byte-aligned 32-bit address.
  *
  * @example
  * ```ts

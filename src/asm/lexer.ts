@@ -5,6 +5,7 @@
  * the line and C-style block comments.
  */
 import { StatementError } from './assembly-error.js';
+import { quote } from '../quote.js';
 
 /** Kinds of {@link Token}. */
 export type TokenKind = 'ident' | 'number' | 'string' | 'localref' | 'reloc' | 'punct';
@@ -247,7 +248,7 @@ function tokenizeStatement(text: string, baseColumn: number): Token[] {
       i++;
       continue;
     }
-    throw new StatementError(column, `unexpected character ${JSON.stringify(c)}`);
+    throw new StatementError(column, `unexpected character ${quote(c)}`);
   }
   return tokens;
 }

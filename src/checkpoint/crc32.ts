@@ -52,6 +52,7 @@ function buildTables(): Int32Array {
  * @param previous - CRC of the data before (0 to start afresh)
  * @param start - first byte of `bytes` to include
  * @param end - byte after the last one to include
+ * @throws UsageError when `bytes` is not a Uint8Array.
  * @example
  * ```ts
  * crc32(new TextEncoder().encode('123456789')); // 0xcbf43926

@@ -85,7 +85,9 @@ const ORDER = [
  * @param bytes - the image
  * @param name - what messages call it (a file name)
  * @param options - whether to check every page now
- * @throws FormatError `name: offset 0x…: reason` for a truncated, corrupted, malformed or wrong-version image.
+ * @throws FormatError `name: offset 0x…: reason` for a truncated, corrupted, malformed or wrong-version image,
+ *   or one whose claims exceed its bytes, its quota or the layout bound (docs/hostile-inputs.md).
+ * @throws UsageError when `bytes` is not a Uint8Array, `name` not a string or `options` not an object.
  * @example
  * ```ts
  * const image = decodeImage(await readFile('000000.ckpt'), '000000.ckpt');

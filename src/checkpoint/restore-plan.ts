@@ -6,6 +6,7 @@
 
 import { FormatError, UsageError, hex32 } from '../errors.js';
 import { describeValue, quote } from '../quote.js';
+import { reservedBytes } from './layout-reader.js';
 import { HeaderField, PageState, RUN_SHIFT, type DataspaceRecord, type DecodedImage } from './image-format.js';
 
 /**
@@ -50,6 +51,7 @@ export interface RestorePlan {
  *
  * @param images - decoded images, the full base first
  * @throws FormatError naming the image and header offset of a chain that is empty, out of order, mixed or incomplete.
+ * @throws UsageError when `images` is not an array of decoded images.
  * @example
  * ```ts
  * const plan = planRestore(files.map((f) => decodeImage(f.bytes, f.name)));
@@ -82,15 +84,8 @@ export function planRestore(images: readonly DecodedImage[]): RestorePlan {
   }
   const last = images[images.length - 1]!;
   const wanted = new Map<number, DataspaceRecord>();
-  let reservedBytes = 0;
   for (const ds of last.layout.dataspaces) {
-    let retired = 0, data = 0;
-    for (const run of ds.runs) {
-      if ((run & 3) === PageState.Retired) retired += run >>> RUN_SHIFT;
-      if ((run & 3) === PageState.Data) data += run >>> RUN_SHIFT;
-    }
-    reservedBytes += ds.size - retired * 4096;
-    if (data > 0) wanted.set(ds.id, ds);
+    if (ds.runs.some((run: number) => (run & 3) === PageState.Data)) wanted.set(ds.id, ds);
   }
   const sources = new Map<number, PageSources>();
   for (const [id, ds] of wanted) {
@@ -129,5 +124,5 @@ export function planRestore(images: readonly DecodedImage[]): RestorePlan {
       page = end;
     }
   }
-  return { images, last, sources, reservedBytes };
+  return { images, last, sources, reservedBytes: reservedBytes(last.layout) };
 }

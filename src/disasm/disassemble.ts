@@ -43,6 +43,7 @@ function fenceSet(mask: number): string {
  * @param word - the 32-bit instruction word
  * @param pc - the address it was found at
  * @returns GNU objdump-style text, e.g. `addi a0,a0,1`
+ * @throws UsageError when `word` or `pc` is not a 32-bit integer (signed or unsigned).
  *
  * @example
  * ```ts

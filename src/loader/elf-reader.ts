@@ -106,6 +106,7 @@ function hex(value: number): string {
  *   malformed; the message names `name`, the header or field, its offset
  *   and the offending value, e.g.
  *   `prog.elf: program header 2 at offset 0x74: p_filesz 0x2000 exceeds p_memsz 0x1000`
+ * @throws UsageError when `bytes` is not a Uint8Array or `name` not a string.
  *
  * @example
  * ```ts

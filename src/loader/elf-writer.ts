@@ -14,6 +14,7 @@
 
 import { expectObject } from '../arguments.js';
 import { UsageError } from '../errors.js';
+import { quote } from '../quote.js';
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, Prot } from '../memory/page.js';
 import {
   Ehdr,
@@ -404,7 +405,7 @@ function isInt16(value: number): boolean {
 /** Throws UsageError unless `name` can be an ELF string: non-empty, no NUL. */
 function checkName(name: string, what: string): void {
   if (name.length === 0 || name.includes('\0')) {
-    throw new UsageError(`writeElf: ${what} ${JSON.stringify(name)} must be non-empty without NUL characters`);
+    throw new UsageError(`writeElf: ${what} ${quote(name)} must be non-empty without NUL characters`);
   }
 }
 

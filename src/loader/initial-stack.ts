@@ -22,6 +22,7 @@
  */
 
 import { UsageError } from '../errors.js';
+import { quote } from '../quote.js';
 
 /** Auxiliary vector type: end of the vector. */
 export const AT_NULL = 0;
@@ -178,7 +179,7 @@ export function buildInitialStack(spec: InitialStackSpec): InitialStack {
   checkSpec(spec);
   const encoder = new TextEncoder();
   const encode = (s: string, what: string): Uint8Array => {
-    if (s.includes('\0')) throw new UsageError(`buildInitialStack: ${what} ${JSON.stringify(s)} contains NUL`);
+    if (s.includes('\0')) throw new UsageError(`buildInitialStack: ${what} ${quote(s)} contains NUL`);
     return encoder.encode(s);
   };
   const argvBytes = argv.map((s, i) => encode(s, `argv[${i}]`));

@@ -172,4 +172,12 @@ describe('assemble: exception tables', () => {
   it('refuses an __ex_table that is not whole entries', () => {
     expect(errorsOf('.pushsection __ex_table, "a"\n.long 0\n.popsection').message).toMatch(/not a multiple of 12/);
   });
+
+  it('shows control, DEL and bidirectional characters in diagnostics escaped, on one line', () => {
+    for (const [source, shown] of [['\x1b[31m', '"\\x1b"'], ['nop\x7f', '"\\x7f"'], ['j \u202efoo', '"\\u202e"']] as const) {
+      const message = errorsOf(source).message;
+      expect(message).toContain(`unexpected character ${shown}`);
+      expect(message).not.toMatch(/[\x1b\x7f\u202e\n]/);
+    }
+  });
 });

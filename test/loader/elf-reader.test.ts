@@ -328,20 +328,20 @@ describe('parseElf refuses malformed or unsupported files with a FormatError nam
   it('refuses a malformed .symtab', () => {
     let bytes = good();
     put32(bytes, shdrOffsetByName(bytes, '.symtab') + 36, 12);
-    expectFormatError(bytes, /\(\.symtab\) at offset 0x[0-9a-f]+: SHT_SYMTAB sh_entsize 12 is not 16/);
+    expectFormatError(bytes, /\("\.symtab"\) at offset 0x[0-9a-f]+: SHT_SYMTAB sh_entsize 12 is not 16/);
     bytes = good();
     put32(bytes, shdrOffsetByName(bytes, '.symtab') + 24, 1);
     expectFormatError(bytes, /SHT_SYMTAB sh_link 1 does not name a SHT_STRTAB section/);
     bytes = good();
     const symtab = get32(bytes, shdrOffsetByName(bytes, '.symtab') + 16);
     put32(bytes, symtab + 16, 0xffff);
-    expectFormatError(bytes, /symbol 1 at offset 0x[0-9a-f]+: st_name 0xffff is outside \.strtab/);
+    expectFormatError(bytes, /symbol 1 at offset 0x[0-9a-f]+: st_name 0xffff is outside "\.strtab"/);
   });
 
   it('refuses an __ex_table that is not a whole number of 12-byte entries', () => {
     const bytes = good();
     put32(bytes, shdrOffsetByName(bytes, '__ex_table') + 20, 20);
-    expectFormatError(bytes, /\(__ex_table\) at offset 0x[0-9a-f]+: sh_size 0x14 is not a multiple of the 12-byte entry/);
+    expectFormatError(bytes, /\("__ex_table"\) at offset 0x[0-9a-f]+: sh_size 0x14 is not a multiple of the 12-byte entry/);
   });
 
   it('refuses an __ex_table that is not SHT_PROGBITS, whatever its (unchecked) range', () => {
@@ -416,7 +416,7 @@ describe('parseElf stays linear on adversarial files', () => {
     const strtab = shdrOffsetByName(bytes, '.strtab');
     put32(bytes, strtab + 16, strtabAt);
     put32(bytes, strtab + 20, strtabSize);
-    expectFastError(bytes, /st_name 0x[0-9a-f]+: names in \.strtab overlap too much/);
+    expectFastError(bytes, /st_name 0x[0-9a-f]+: names in "\.strtab" overlap too much/);
   });
 
   it('refuses PT_LOADs that reuse the same file bytes over and over', () => {
@@ -440,6 +440,6 @@ describe('parseElf stays linear on adversarial files', () => {
     const bytes = writeElf(sampleProgram());
     const name = get32(bytes, shdrOffsetByName(bytes, '__ex_table'));
     put32(bytes, shdrOffsetByName(bytes, '.text'), name);
-    expectFastError(bytes, /section header \d+ \(__ex_table\) at offset 0x[0-9a-f]+: a second __ex_table \(the first is section \d+\)/);
+    expectFastError(bytes, /section header \d+ \("__ex_table"\) at offset 0x[0-9a-f]+: a second __ex_table \(the first is section \d+\)/);
   });
 });

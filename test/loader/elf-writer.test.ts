@@ -159,7 +159,7 @@ describe('writeElf refuses programs it cannot write validly', () => {
     ['unknown flags', { ...base, segments: [{ ...seg0, flags: 8 | Prot.Exec }] }, /flags 12 has bits other than/],
     ['entry outside code', { ...base, entry: 0x11000 }, /entry 0x11000 is not inside an executable segment/],
     ['empty symbol name', { ...base, symbols: new Map([['', 1]]) }, /symbol name "" must be non-empty/],
-    ['NUL in a symbol name', { ...base, symbols: new Map([['a\0b', 1]]) }, /symbol name "a\\u0000b"/],
+    ['NUL in a symbol name', { ...base, symbols: new Map([['a\0b', 1]]) }, /symbol name "a\\x00b"/],
     ['symbol beyond 32 bits', { ...base, symbols: new Map([['big', 2 ** 32]]) }, /symbol big value 4294967296/],
     ['extable type beyond int16', { ...base, extable: [{ insn: 0x10000, fixup: 0x10004, type: 0x8000, data: 0 }] }, /type 32768 or data 0 is outside int16/],
     ['empty section name', { ...base, segments: [{ ...seg0, sectionName: '' }] }, /segment 0 sectionName "" must be non-empty/],

@@ -130,7 +130,7 @@ describe('buildInitialStack', () => {
       [{ stackTop: TOP + 4 }, /stackTop 3221225476 is not a 16-byte aligned address/],
       [{ stackTop: 0 }, /stackTop 0 is not/],
       [{ random16: new Uint8Array(8) }, /random16 has 8 bytes, not 16/],
-      [{ argv: ['a\0b'] }, /argv\[0\] "a\\u0000b" contains NUL/],
+      [{ argv: ['a\0b'] }, /argv\[0\] "a\\x00b" contains NUL/],
       [{ envp: ['X=1', 'Y\0'] }, /envp\[1\]/],
       [{ auxv: [[AT_RANDOM, 1]] }, /auxv\[0\] type 25 is added by the builder itself/],
       [{ auxv: [[AT_NULL, 0]] }, /auxv\[0\] type 0 is added by the builder/],
