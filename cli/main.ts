@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { FaultlineError } from '../src/errors.js';
+import { AssemblyError, formatDiagnostic } from '../src/asm/assembly-error.js';
 import { asmCommand } from './commands/asm.js';
 import { runCommand } from './commands/run.js';
 import { restoreCommand } from './commands/restore.js';
@@ -35,9 +36,9 @@ function version(): string {
   }
 }
 
-/** `text` with control characters other than newline shown as \xNN, so a message cannot move the cursor or change colours. */
+/** `text` with control characters (newlines too) shown as \xNN: a message stays one line and cannot move the cursor or change colours. */
 function escapeControls(text: string): string {
-  return text.replace(/[\x00-\x09\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -72,7 +73,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (status) => { process.exitCode = status; },
   (err: unknown) => {
-    if (err instanceof FaultlineError) {
+    if (err instanceof AssemblyError) {
+      // Every error of the file, one per line.
+      printError(`faultline: ${err.diagnostics.map((d) => escapeControls(formatDiagnostic(d))).join('\n')}`);
+      process.exitCode = 2;
+    } else if (err instanceof FaultlineError) {
       printError(`faultline: ${escapeControls(err.message)}`);
       process.exitCode = 2;
     } else {

@@ -3,6 +3,7 @@ import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
 import { CommandLineError, parseCommandLine, parseCount, parseSize } from '../usage-error.js';
 import { checkpoint } from '../../handlers/checkpoint.js';
+import { QuotaExceededError } from '../../src/errors.js';
 import { ImageWriter } from '../checkpoint-dir.js';
 import { cliContributor, newCliState } from '../cli-state.js';
 import { installCliPlugins, parseRange } from '../cli-plugins.js';
@@ -81,7 +82,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   const program = await loadProgramFile(path);
   const machine = cliMachine(cli, memoryQuota);
-  machine.load(program, { argv: [path, ...guestArgs] });
+  try {
+    machine.load(program, { argv: [path, ...guestArgs] });
+  } catch (err) {
+    if (!(err instanceof QuotaExceededError) || memoryQuota === undefined) throw err;
+    throw new CommandLineError(`--memory-quota ${values['memory-quota']}: too small to load ${path} and its 8 MiB stack (${err.message.replace(/^\w+: /, '')})`);
+  }
   const plugins = installCliPlugins(machine, cli, false);
   let writer: ImageWriter | null = null;
   if (dir !== undefined) {
