@@ -206,8 +206,16 @@ export function runMonitor(iterations: number): MonitorReport {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const iterations = process.argv[2] === undefined ? 5 : Number(process.argv[2]);
-  const report = runMonitor(iterations);
-  for (const line of report.log) console.log(line);
-  console.log(`${report.faultsServed} faults served; counter ${report.counter}, mirror ${report.mirror}; exit ${report.exitCode}`);
+  const arg = process.argv[2];
+  const iterations = arg === undefined ? 5 : /^[0-9]+$/.test(arg) ? Number(arg) : NaN;
+  try {
+    const report = runMonitor(iterations);
+    for (const line of report.log) console.log(line);
+    console.log(`${report.faultsServed} faults served; counter ${report.counter}, mirror ${report.mirror}; exit ${report.exitCode}`);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    // A bad argument: one line, as a command line says it.
+    console.error(`monitor: iterations must be an integer in 1..100000, got '${arg}' (usage: node dist/examples/monitor.js [iterations])`);
+    process.exitCode = 2;
+  }
 }
