@@ -76,10 +76,18 @@ export function cliContributor(state: CliState, refresh: () => void): Checkpoint
     name: CLI_STATE_NAME,
     saveState: () => {
       refresh();
-      return new TextEncoder().encode(JSON.stringify(state));
+      return new TextEncoder().encode(JSON.stringify(compact(state)));
     },
     restoreState: () => {},
   };
+}
+
+/** `state` without the fields that hold their defaults (no plugin, no counters): smaller images. */
+function compact(state: CliState): Partial<CliState> {
+  const { config, stats, dirty, ...rest } = state;
+  const c = config;
+  const plain = c.demandPaging.length === 0 && !c.dirtyLog && !c.stats && !c.traceFaults;
+  return { ...rest, ...(plain ? {} : { config: c }), ...(stats === null ? {} : { stats }), ...(dirty === null ? {} : { dirty }) };
 }
 
 /**
