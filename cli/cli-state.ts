@@ -7,6 +7,7 @@
  */
 import type { CheckpointContributor } from '../handlers/checkpoint.js';
 import { FormatError } from '../src/errors.js';
+import { PAGE_SIZE } from '../src/memory/page.js';
 
 /** Name of the command line's plugin state in images. */
 export const CLI_STATE_NAME = 'faultline-cli';
@@ -126,7 +127,7 @@ export function decodeCliState(bytes: Uint8Array, image: string): CliState {
   const demandPaging = (c['demandPaging'] === undefined ? [] : list(c['demandPaging'], 'config.demandPaging')).map((r, k) => {
     const range = object(r, `config.demandPaging[${k}]`);
     const at = count(range['at'], `config.demandPaging[${k}].at`), size = count(range['size'], `config.demandPaging[${k}].size`);
-    if (at % 4096 !== 0 || size % 4096 !== 0 || size === 0 || at + size > 2 ** 32) fail(`config.demandPaging[${k}] is not a page-aligned range inside 4 GiB`);
+    if (at % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size === 0 || at + size > 2 ** 32) fail(`config.demandPaging[${k}] is not a page-aligned range inside 4 GiB`);
     return { at, size };
   });
   let stats: StatsCounts | null = null;
@@ -139,7 +140,7 @@ export function decodeCliState(bytes: Uint8Array, image: string): CliState {
     const d = object(s['dirty'], 'dirty');
     const pages = list(d['pages'], 'dirty.pages').map((p, k) => {
       const page = count(p, `dirty.pages[${k}]`);
-      return page < 2 ** 20 ? page : fail(`dirty.pages[${k}] is not a page number below 2^20`);
+      return page < 2 ** 32 / PAGE_SIZE ? page : fail(`dirty.pages[${k}] is not a page number of the 32-bit address space`);
     });
     dirty = { pages, faults: count(d['faults'], 'dirty.faults') };
   }
