@@ -95,8 +95,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     writer = await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
     machine.use(cp);
   }
-  const started = performance.now();
+  const started = performance.now(), startedAt = machine.cpu.instret;
   const outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every } });
-  plugins.report((performance.now() - started) / 1000);
+  plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }
