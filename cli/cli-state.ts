@@ -9,6 +9,9 @@ import type { CheckpointContributor } from '../handlers/checkpoint.js';
 import { FormatError } from '../src/errors.js';
 import { PAGE_SIZE } from '../src/memory/page.js';
 
+/** Images per chain (one full, then incremental ones) unless --checkpoint-full-every says otherwise. */
+export const DEFAULT_FULL_EVERY = 16;
+
 /** Name of the command line's plugin state in images. */
 export const CLI_STATE_NAME = 'faultline-cli';
 
