@@ -121,7 +121,8 @@ export function decodeCliState(bytes: Uint8Array, image: string): CliState {
   const pairs = (v: unknown, what: string): [string, number][] =>
     list(v, what).map((p, k) => {
       const pair = list(p, `${what}[${k}]`);
-      if (pair.length !== 2 || typeof pair[0] !== 'string' || pair[0].length > 200) fail(`${what}[${k}] is not a [name, count] pair`);
+      // Names are printed by --stats: short, and without control characters.
+      if (pair.length !== 2 || typeof pair[0] !== 'string' || pair[0].length > 200 || /[\x00-\x1f\x7f]/.test(pair[0])) fail(`${what}[${k}] is not a [name, count] pair`);
       return [pair[0] as string, count(pair[1], `${what}[${k}]`)];
     });
 
