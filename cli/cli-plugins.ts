@@ -36,8 +36,8 @@ export function parseRange(text: string): PagingRange {
 
 /** What {@link installCliPlugins} installed: the end-of-run report and the state refresh for images. */
 export interface CliPlugins {
-  /** Prints the `--stats` and `--dirty-log` lines. */
-  report(seconds: number): void;
+  /** Prints the `--stats` and `--dirty-log` lines; `executed` instructions ran in `seconds` in this process. */
+  report(executed: number, seconds: number): void;
   /** Copies the live counters into the state (before an image is taken). */
   refresh(): void;
 }
@@ -80,8 +80,8 @@ export function installCliPlugins(machine: Machine, cli: CliState, restored: boo
   const stats = cli.config.stats ? new FaultStats(machine, cli.stats) : null;
   if (cli.config.traceFaults) traceFaults(machine, printError);
   return {
-    report(seconds) {
-      if (stats !== null) for (const line of stats.lines(machine.cpu.instret, seconds)) printError(line);
+    report(executed, seconds) {
+      if (stats !== null) for (const line of stats.lines(machine.cpu.instret, executed, seconds)) printError(line);
       if (log !== null) printError(`[dirty-log] ${log.dirtyCount} pages written, ${dirtyFaultsBefore + log.faults} first-write faults`);
     },
     refresh() {

@@ -7,6 +7,10 @@
  */
 import type { CheckpointContributor } from '../handlers/checkpoint/index.js';
 import { FormatError } from '../src/errors.js';
+import { PAGE_SIZE } from '../src/memory/page.js';
+
+/** Images per chain (one full, then incremental ones) unless --checkpoint-full-every says otherwise. */
+export const DEFAULT_FULL_EVERY = 16;
 
 /** Name of the command line's plugin state in images. */
 export const CLI_STATE_NAME = 'faultline-cli';
@@ -76,10 +80,18 @@ export function cliContributor(state: CliState, refresh: () => void): Checkpoint
     name: CLI_STATE_NAME,
     saveState: () => {
       refresh();
-      return new TextEncoder().encode(JSON.stringify(state));
+      return new TextEncoder().encode(JSON.stringify(compact(state)));
     },
     restoreState: () => {},
   };
+}
+
+/** `state` without the fields that hold their defaults (no plugin, no counters): smaller images. */
+function compact(state: CliState): Partial<CliState> {
+  const { config, stats, dirty, ...rest } = state;
+  const c = config;
+  const plain = c.demandPaging.length === 0 && !c.dirtyLog && !c.stats && !c.traceFaults;
+  return { ...rest, ...(plain ? {} : { config: c }), ...(stats === null ? {} : { stats }), ...(dirty === null ? {} : { dirty }) };
 }
 
 /**
@@ -109,7 +121,8 @@ export function decodeCliState(bytes: Uint8Array, image: string): CliState {
   const pairs = (v: unknown, what: string): [string, number][] =>
     list(v, what).map((p, k) => {
       const pair = list(p, `${what}[${k}]`);
-      if (pair.length !== 2 || typeof pair[0] !== 'string' || pair[0].length > 200) fail(`${what}[${k}] is not a [name, count] pair`);
+      // Names are printed by --stats: short, and without control characters.
+      if (pair.length !== 2 || typeof pair[0] !== 'string' || pair[0].length > 200 || /[\x00-\x1f\x7f]/.test(pair[0])) fail(`${what}[${k}] is not a [name, count] pair`);
       return [pair[0] as string, count(pair[1], `${what}[${k}]`)];
     });
 
@@ -118,7 +131,7 @@ export function decodeCliState(bytes: Uint8Array, image: string): CliState {
   const demandPaging = (c['demandPaging'] === undefined ? [] : list(c['demandPaging'], 'config.demandPaging')).map((r, k) => {
     const range = object(r, `config.demandPaging[${k}]`);
     const at = count(range['at'], `config.demandPaging[${k}].at`), size = count(range['size'], `config.demandPaging[${k}].size`);
-    if (at % 4096 !== 0 || size % 4096 !== 0 || size === 0 || at + size > 2 ** 32) fail(`config.demandPaging[${k}] is not a page-aligned range inside 4 GiB`);
+    if (at % PAGE_SIZE !== 0 || size % PAGE_SIZE !== 0 || size === 0 || at + size > 2 ** 32) fail(`config.demandPaging[${k}] is not a page-aligned range inside 4 GiB`);
     return { at, size };
   });
   let stats: StatsCounts | null = null;
@@ -131,7 +144,7 @@ export function decodeCliState(bytes: Uint8Array, image: string): CliState {
     const d = object(s['dirty'], 'dirty');
     const pages = list(d['pages'], 'dirty.pages').map((p, k) => {
       const page = count(p, `dirty.pages[${k}]`);
-      return page < 2 ** 20 ? page : fail(`dirty.pages[${k}] is not a page number below 2^20`);
+      return page < 2 ** 32 / PAGE_SIZE ? page : fail(`dirty.pages[${k}] is not a page number of the 32-bit address space`);
     });
     dirty = { pages, faults: count(d['faults'], 'dirty.faults') };
   }

@@ -46,12 +46,16 @@ export class FaultStats {
     return { byCause: [...this.byCause], byHandler: [...this.byHandler], unresolved: this.unresolved };
   }
 
-  /** The report lines. */
-  lines(instructions: number, seconds: number): string[] {
+  /**
+   * The report lines: `instructions` retired in all (a restored run
+   * counts those before its image), of which `executed` in `seconds` by
+   * this process (the rate).
+   */
+  lines(instructions: number, executed: number, seconds: number): string[] {
     const total = [...this.byCause.values()].reduce((a, b) => a + b, 0);
     const out = [
       `[stats] instructions: ${instructions}`,
-      `[stats] time: ${seconds.toFixed(3)} s (${(instructions / Math.max(seconds, 1e-9) / 1e6).toFixed(1)} MIPS)`,
+      `[stats] time: ${seconds.toFixed(3)} s (${(executed / Math.max(seconds, 1e-9) / 1e6).toFixed(1)} MIPS)`,
       `[stats] faults: ${total} (${this.unresolved} unresolved)`,
     ];
     for (const [cause, n] of this.byCause) out.push(`[stats]   cause ${cause}: ${n}`);

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { decodeImage } from '../../src/checkpoint/image-reader.js';
 import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint/index.js';
 import { ImageWriter, readChainEndingAt, readNewestChain, type ChainSource } from '../checkpoint-dir.js';
-import { CLI_STATE_NAME, cliContributor, decodeCliState, newCliState, type CliState } from '../cli-state.js';
+import { CLI_STATE_NAME, DEFAULT_FULL_EVERY, cliContributor, decodeCliState, newCliState, type CliState } from '../cli-state.js';
 import { installCliPlugins, parseRange, rangeText } from '../cli-plugins.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
@@ -80,7 +80,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const image = decodeImage(newest.bytes, newest.name, { verifyPages: false });
   const saved = image.plugins.get(CLI_STATE_NAME);
   // An image taken through the API carries no command-line state: nothing was printed through us, no checkpointing.
-  const cli: CliState = saved === undefined ? newCliState(0, 1, { demandPaging: [], dirtyLog: false, stats: false, traceFaults: false }) : decodeCliState(saved, newest.name);
+  const cli: CliState = saved === undefined ? newCliState(0, DEFAULT_FULL_EVERY, { demandPaging: [], dirtyLog: false, stats: false, traceFaults: false }) : decodeCliState(saved, newest.name);
   mergeOptions(cli, givenRanges, values);
   if (givenEvery !== undefined) cli.every = givenEvery;
   const checkpointing = values['no-checkpoint'] !== true && cli.every > 0;
@@ -89,18 +89,18 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     throw new CommandLineError('restore: --checkpoint-dir needs --checkpoint-every N (the run was not checkpointing)');
   }
 
+  // The image directory is checked before the (possibly long) restore.
+  let refresh = (): void => {};
+  const cp = checkpointing ? checkpoint({ contributors: [cliContributor(cli, () => refresh())] }) : null;
+  const writer = cp === null ? null : await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
   const machine = cliMachine(cli, image.meta.memoryQuota);
   restoreCheckpoint(machine, source.chain, { lazy: values.lazy === true, ignoreUnclaimedState: true });
   const plugins = installCliPlugins(machine, cli, true);
-  let writer: ImageWriter | null = null;
-  if (checkpointing) {
-    const cp = checkpoint({ contributors: [cliContributor(cli, plugins.refresh)] });
-    writer = await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
-    machine.use(cp);
-  }
-  const started = performance.now();
+  refresh = plugins.refresh;
+  if (cp !== null) machine.use(cp);
+  const started = performance.now(), startedAt = machine.cpu.instret;
   const outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every } });
-  plugins.report((performance.now() - started) / 1000);
+  plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }
 

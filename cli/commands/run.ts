@@ -5,12 +5,10 @@ import { CommandLineError, parseCommandLine, parseCount, parseSize } from '../us
 import { checkpoint } from '../../handlers/checkpoint/index.js';
 import { QuotaExceededError } from '../../src/errors.js';
 import { ImageWriter } from '../checkpoint-dir.js';
-import { cliContributor, newCliState } from '../cli-state.js';
+import { DEFAULT_FULL_EVERY, cliContributor, newCliState } from '../cli-state.js';
 import { installCliPlugins, parseRange } from '../cli-plugins.js';
 import { runLoop } from '../run-loop.js';
 
-/** Images per chain (one full, then incremental ones) unless --checkpoint-full-every says otherwise. */
-export const DEFAULT_FULL_EVERY = 16;
 
 /** Help text of `faultline run`. */
 export const RUN_HELP = `Usage: faultline run PROGRAM [options] [--] [guest arguments...]
@@ -81,6 +79,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     traceFaults: values['trace-faults'] === true,
   });
   const program = await loadProgramFile(path);
+  // The image directory is checked before anything runs.
+  let refresh = (): void => {};
+  const cp = dir === undefined ? null : checkpoint({ contributors: [cliContributor(cli, () => refresh())] });
+  const writer = dir === undefined || cp === null ? null : await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
   const machine = cliMachine(cli, memoryQuota);
   try {
     machine.load(program, { argv: [path, ...guestArgs] });
@@ -89,14 +91,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new CommandLineError(`--memory-quota ${values['memory-quota']}: too small to load ${path} and its 8 MiB stack (${err.message.replace(/^\w+: /, '')})`);
   }
   const plugins = installCliPlugins(machine, cli, false);
-  let writer: ImageWriter | null = null;
-  if (dir !== undefined) {
-    const cp = checkpoint({ contributors: [cliContributor(cli, plugins.refresh)] });
-    writer = await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
-    machine.use(cp);
-  }
-  const started = performance.now();
+  refresh = plugins.refresh;
+  if (cp !== null) machine.use(cp);
+  const started = performance.now(), startedAt = machine.cpu.instret;
   const outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every } });
-  plugins.report((performance.now() - started) / 1000);
+  plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }

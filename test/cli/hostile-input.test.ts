@@ -104,6 +104,15 @@ describe('files the command line cannot use: one line, status 2, no hang', () =>
     expectOneLine(faultline(['restore', join(images, '00000000.ckpt')]), `faultline: ${join(images, '00000000.ckpt')} is a character device, not a regular file`);
   });
 
+  it('a file larger than the limit is refused from its size, before reading (sparse files: no disk used)', () => {
+    const program = join(dir, 'huge.elf');
+    execFileSync('truncate', ['-s', String((256 << 20) + 1), program]);
+    expectOneLine(faultline(['run', program]), `faultline: ${program} is too big for a program (${(256 << 20) + 1} bytes; the limit is ${256 << 20})`);
+    const image = join(dir, 'huge.ckpt');
+    execFileSync('truncate', ['-s', String(2 ** 31 + 1), image]);
+    expectOneLine(faultline(['inspect', image]), `faultline: ${image} is too big for a checkpoint image (${2 ** 31 + 1} bytes; the limit is ${2 ** 31})`);
+  });
+
   it('control characters in a name are escaped: the message stays one line', () => {
     const name = join(dir, 'a\x1b[31mb\nc.s');
     expectOneLine(faultline(['run', name]), `faultline: ${join(dir, 'a\\x1b[31mb\\x0ac.s')}: no such file or directory`);

@@ -8,7 +8,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Machine, assemble } from '../../src/index.js';
 import { decodeImage } from '../../src/plugin-kit.js';
+import { checkpoint, demandPaging } from '../../handlers/index.js';
 import { faultline } from '../helpers/cli.js';
 import { imageNames } from '../helpers/cli-process.js';
 import { counterSource } from '../checkpoint/programs.js';
@@ -109,6 +111,25 @@ describe('restore continues with the plugins the run was started with', () => {
     const clash = faultline(['restore', 'part', '--no-checkpoint', '--demand-paging', '0x50000000:4K'], cwd);
     expect(clash.status).toBe(2);
     expect(clash.stderr).toBe('faultline: --demand-paging 0x50000000:0x00001000: overlaps the range 0x50000000:0x00040000 the run was started with (give it exactly, or leave it out)\n');
+  });
+  it('an image that predates the recorded plugins restores its demand-paging range when restore is given it', () => {
+    const cwd = workspace();
+    // What an earlier faultline wrote: the output count and interval only.
+    let printed = '';
+    const machine = new Machine({ memoryQuota: 64 << 20, stdout: (b) => { printed += new TextDecoder().decode(b); } });
+    machine.load(assemble(PAGES, { fileName: 'pages.s' }));
+    machine.use(demandPaging({ at: 0x5000_0000, size: 256 << 10, backing: { kind: 'zero' }, name: 'demand-paging 0x50000000' }));
+    const state = () => new TextEncoder().encode(JSON.stringify({ stdoutBytes: printed.length, stderrBytes: 0, every: 0, fullEvery: 1 }));
+    const cp = checkpoint({ contributors: [{ name: 'faultline-cli', saveState: state, restoreState: () => {} }] });
+    machine.use(cp);
+    machine.run({ maxInstructions: 100_000 });
+    writeFileSync(join(cwd, 'old.ckpt'), cp.checkpoint());
+    const before = printed;
+
+    expect(faultline(['restore', 'old.ckpt'], cwd).status).toBe(139);
+    const r = faultline(['restore', 'old.ckpt', '--demand-paging', '0x50000000:256K'], cwd);
+    expect(r.status).toBe(64);
+    expect(before + r.stdout).toBe(faultline(['run', 'pages.s', '--demand-paging', '0x50000000:256K'], cwd).stdout);
   });
 });
 
