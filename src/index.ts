@@ -47,6 +47,7 @@ export {
 
 // Threads
 export { GuestThread, ThreadState } from './threads/guest-thread.js';
+export { HartState, type HartStateFields } from './cpu/hart-state.js';
 export { DEFAULT_TIME_SLICE, GUEST_PID } from './threads/scheduler.js';
 export { CloneFlag, FutexOp } from './syscalls/thread-abi.js';
 

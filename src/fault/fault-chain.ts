@@ -138,12 +138,13 @@ export class PendingWalk {
 
   /**
    * Ends the walk because the promise rejected (or was given up on): the
-   * context goes back to the fault's, and the HandlerError to throw naming
-   * the handler is returned.
+   * context goes back to the fault's, and the error to throw is returned: a
+   * HandlerError naming the handler (or the machine's own signal that the
+   * run ends, which `run`/`runAsync` turn into their result).
    *
    * @param reason - the rejection reason, or a description of why the wait ended
    */
-  reject(reason: unknown): HandlerError | RunEnding {
+  reject(reason: unknown): Error {
     this.abandon();
     return handlerFailure(reason, this.entry, this.fault, 'rejected');
   }

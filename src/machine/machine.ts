@@ -395,6 +395,11 @@ export class Machine {
     return this.scheduler.timeSlice;
   }
 
+  /**
+   * Sets the time slice (see the getter).
+   *
+   * @param value - instructions per slice, a positive integer
+   */
   set timeSlice(value: number) {
     if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`Machine.timeSlice: must be a positive integer number of instructions, got ${describeValue(value)}`);
     this.scheduler.timeSlice = value;

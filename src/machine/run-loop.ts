@@ -236,7 +236,7 @@ export class RunLoop implements ThreadCallHost {
         const name = walk.entry.name;
         const fault = t.fault.snapshot();
         throw new HandlerError(
-          `fault handler '${name}' did not settle its promise within ${this.m.asyncTimeoutMs} ms (timeoutMs) for thread ${t.tid}: ${fault.describe()}`,
+          `fault handler '${name}' did not settle its promise within ${this.m.asyncTimeoutMs} ms (timeoutMs) for ${fault.describe()} (thread ${t.tid})`,
           name,
           fault,
         );

@@ -104,7 +104,16 @@ export function signalForCause(cause: number): number {
   }
 }
 
-/** Exit status of a deadlocked guest: what `timeout(1)` reports for a process that hangs. */
+/**
+ * Exit status of a deadlocked guest: what `timeout(1)` reports for a
+ * process that hangs.
+ *
+ * @example
+ * ```ts
+ * const result = machine.run();
+ * if (result.kind === 'deadlock') process.exitCode = DEADLOCK_STATUS;
+ * ```
+ */
 export const DEADLOCK_STATUS = 124;
 
 /**

@@ -3,10 +3,25 @@ import type { AddressSpace } from '../memory/address-space.js';
 import { FutexTable } from './futex-table.js';
 import { GuestThread, Wait } from './guest-thread.js';
 
-/** Default time slice, in retired instructions. */
+/**
+ * Default time slice, in retired instructions.
+ *
+ * @example
+ * ```ts
+ * const fine = new Machine({ timeSlice: DEFAULT_TIME_SLICE / 100 });
+ * ```
+ */
 export const DEFAULT_TIME_SLICE = 100_000;
 
-/** The process id, which is also the first thread's tid (as Linux numbers them). */
+/**
+ * The process id, which is also the first thread's tid (as Linux numbers
+ * them); later threads get the following numbers.
+ *
+ * @example
+ * ```ts
+ * machine.threads[0]!.tid === GUEST_PID; // the first thread
+ * ```
+ */
 export const GUEST_PID = 1;
 
 /**
