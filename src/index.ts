@@ -88,6 +88,7 @@ export { crc32 } from './checkpoint/crc32.js';
 export {
   IMAGE_MAGIC,
   IMAGE_VERSION,
+  OLDEST_IMAGE_VERSION,
   HeaderField,
   PageState,
   SectionTag,
@@ -95,6 +96,8 @@ export {
   type ImageHeader,
   type MachineMeta,
   type CpuState,
+  type ThreadRecord,
+  type ThreadsState,
   type DataspaceRecord,
   type RegionRecord,
   type RegionMapRecord,

@@ -48,6 +48,7 @@ export { joinRestores, beginRestore, type RestoreParticipant } from './kit/resto
 
 // Checkpoint images: layout capture, encoding, decoding, restore
 export { ObjectIds, captureLayout, type CapturedLayout } from './checkpoint/layout-capture.js';
+export { captureThreads, restoreThreads } from './threads/thread-state.js';
 export { encodeImage, type ImageContents, type ImageIdentity, type PageSource as ImagePageSource } from './checkpoint/image-writer.js';
 export { decodeImage, verifyPage, type DecodeOptions } from './checkpoint/image-reader.js';
 export { planRestore } from './checkpoint/restore-plan.js';

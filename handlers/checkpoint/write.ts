@@ -1,11 +1,11 @@
 /**
- * Write: one image of the machine as it is now — identity, hart, layout,
+ * Write: one image of the machine as it is now — identity, hart, threads, layout,
  * guest handlers, exception table, plugin state and the selected pages —
  * encoded by the plugin kit's encodeImage.
  */
 
 import type { LayoutState, Machine } from '../../src/index.js';
-import { encodeImage, type ImageIdentity, type ImagePageSource } from '../../src/plugin-kit.js';
+import { captureThreads, encodeImage, type ImageIdentity, type ImagePageSource } from '../../src/plugin-kit.js';
 
 /**
  * Encodes `machine` (a program loaded) as an image with `identity`, its
@@ -25,6 +25,7 @@ export function writeImage(machine: Machine, identity: ImageIdentity, layout: La
       reservationAddress: cpu.reservationAddress,
       reservationValue: cpu.reservationValue,
     },
+    threads: captureThreads(machine),
     layout,
     guestHandlers: { functions: machine.guestHandlers.list().map((g) => g.fn), instructionLimit: machine.guestHandlers.instructionLimit },
     exceptionTable: machine.exceptionTable === null ? null : machine.exceptionTable.entries(),

@@ -37,7 +37,10 @@ export const IMAGE_MAGIC = new Uint8Array([0x89, 0x46, 0x4c, 0x43, 0x4b, 0x50, 0
  * if (new DataView(bytes.buffer).getUint32(HeaderField.version, true) !== IMAGE_VERSION) console.log('other version');
  * ```
  */
-export const IMAGE_VERSION = 1;
+export const IMAGE_VERSION = 2;
+
+/** The oldest version this faultline restores (version 1 has no THRD section: a one-thread machine). */
+export const OLDEST_IMAGE_VERSION = 1;
 /** Bytes of the image header. */
 export const HEADER_SIZE = 64;
 /** Bytes of a section header: tag, payload length, payload CRC, header CRC. */
@@ -93,6 +96,8 @@ export const SectionTag = {
   Meta: tag('META'),
   /** The hart: registers, pc, instret, LR/SC reservation. */
   Cpu: tag('CPU '),
+  /** The guest threads and the scheduler (since version 2). */
+  Threads: tag('THRD'),
   /** Address-space layout. */
   Layout: tag('LAYT'),
   /** Guest fault handler registrations. */
@@ -220,6 +225,73 @@ export interface CpuState {
   readonly reservationAddress: number;
   /** Value loaded by the LR that made the reservation. */
   readonly reservationValue: number;
+}
+
+/**
+ * One guest thread as a THRD section records it.
+ *
+ * @example
+ * ```ts
+ * for (const t of image.threads?.threads ?? []) console.log(t.tid, t.hart.pc);
+ * ```
+ */
+export interface ThreadRecord {
+  /** Its thread id. */
+  readonly tid: number;
+  /** Paused by the host. */
+  readonly paused: boolean;
+  /** Waiting in futex WAIT. */
+  readonly waiting: boolean;
+  /** The futex word it waits on (when waiting). */
+  readonly futexAddress: number;
+  /** Whether that futex is a shared one (no FUTEX_PRIVATE_FLAG). */
+  readonly futexShared: boolean;
+  /** The wait's bitset. */
+  readonly futexBitset: number;
+  /** Its place in the queue of that futex (0 first): the wake order. */
+  readonly queuePosition: number;
+  /** Virtual time (ns) at which the wait times out, or null for none. */
+  readonly deadline: number | null;
+  /** `clear_child_tid` (0: none). */
+  readonly clearChildTid: number;
+  /** Instructions it retired. */
+  readonly retired: number;
+  /** Faults it took. */
+  readonly faults: number;
+  /** Its registers, pc and reservation (`instret` is the machine's, in the CPU section). */
+  readonly hart: CpuState;
+}
+
+/**
+ * The THRD section: the live threads in round-robin order and where the
+ * scheduler stands.
+ *
+ * @example
+ * ```ts
+ * const threads = image.threads?.threads.length ?? 1;
+ * ```
+ */
+export interface ThreadsState {
+  /** Instructions per slice. */
+  readonly timeSlice: number;
+  /** The tid the next thread gets. */
+  readonly nextTid: number;
+  /** The thread on the hart. */
+  readonly currentTid: number;
+  /** Instructions left in its slice. */
+  readonly sliceLeft: number;
+  /** A `sched_yield` asked to switch at the next step. */
+  readonly yieldRequested: boolean;
+  /** Virtual nanoseconds skipped while every thread slept. */
+  readonly idleNs: number;
+  /** Switches so far. */
+  readonly switches: number;
+  /** The tid whose exit status becomes the process's when the last thread exits with `exit`. */
+  readonly leaderTid: number;
+  /** Its exit status, if it has exited. */
+  readonly leaderExitStatus: number;
+  /** The live threads, in round-robin order. */
+  readonly threads: readonly ThreadRecord[];
 }
 
 /**
@@ -381,6 +453,8 @@ export interface MachineSections {
   readonly meta: MachineMeta;
   /** The CPU section: the hart. */
   readonly cpu: CpuState;
+  /** The THRD section: every thread and the scheduler; null in a version-1 image (one thread, the hart). */
+  readonly threads: ThreadsState | null;
   /** The LAYT section: the address-space layout. */
   readonly layout: LayoutState;
   /** The GHND section: guest fault handler registrations. */

@@ -21,6 +21,7 @@ import {
   HeaderField,
   IMAGE_MAGIC,
   IMAGE_VERSION,
+  OLDEST_IMAGE_VERSION,
   PAGE_RECORD_SIZE,
   PageState,
   RUN_SHIFT,
@@ -28,6 +29,8 @@ import {
   SectionTag,
   tagName,
   type CpuState,
+  type ThreadRecord,
+  type ThreadsState,
   type DecodedImage,
   type GuestHandlersState,
   type ImageHeader,
@@ -66,6 +69,7 @@ const MAX_EXIT_CODE = 255;
 const ORDER = [
   SectionTag.Meta,
   SectionTag.Cpu,
+  SectionTag.Threads,
   SectionTag.Layout,
   SectionTag.GuestHandlers,
   SectionTag.ExceptionTable,
@@ -102,6 +106,7 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
   const sections: SectionInfo[] = [];
   let meta: MachineMeta | undefined;
   let cpu: CpuState | undefined;
+  let threads: ThreadsState | null = null;
   let layout: LayoutState | undefined;
   let guestHandlers: GuestHandlersState | undefined;
   let extable: readonly ExtableEntry[] | null = null;
@@ -121,6 +126,8 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
     if (headerCrc !== computedHeaderCrc) {
       r.fail(`section header ${s} is corrupted (header CRC ${hex32(headerCrc)}, computed ${hex32(computedHeaderCrc)})`);
     }
+    // THRD is there from version 2 on; a version-1 image goes from CPU to LAYT.
+    if (ORDER[stage] === SectionTag.Threads && header.version < 2) stage++;
     const expected = ORDER[stage]!;
     if (tag !== expected && !(expected === SectionTag.Plugin && tag === SectionTag.PageIndex)) {
       const wanted = expected === SectionTag.Plugin ? "'PLUG' or 'PIDX'" : `'${tagName(expected)}'`;
@@ -140,6 +147,7 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
     switch (tag) {
       case SectionTag.Meta: meta = decodeMeta(p); break;
       case SectionTag.Cpu: cpu = decodeCpu(p); break;
+      case SectionTag.Threads: threads = decodeThreads(p, cpu!); break;
       case SectionTag.Layout: layout = decodeLayout(p, meta!); break;
       case SectionTag.GuestHandlers: guestHandlers = decodeGuestHandlers(p, layout!, meta!); break;
       case SectionTag.ExceptionTable: extable = decodeExtable(p); break;
@@ -170,7 +178,7 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
         at = end;
         if (at !== header.totalSize) new ByteReader(bytes, name, at, at).fail(`image ends at ${at}, its header says ${header.totalSize} bytes`);
         return {
-          name, bytes, header, meta: meta!, cpu: cpu!, layout: layout!, guestHandlers: guestHandlers!,
+          name, bytes, header, meta: meta!, cpu: cpu!, threads, layout: layout!, guestHandlers: guestHandlers!,
           exceptionTable: extable, plugins, pages: pages!, pagesVerified: options.verifyPages ?? true, sections,
         };
       }
@@ -234,7 +242,9 @@ function decodeHeader(bytes: Uint8Array, name: string): ImageHeader {
   if (bytes.length < HEADER_SIZE) r.fail(`truncated: ${bytes.length} bytes, the header alone needs ${HEADER_SIZE}`, bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(HeaderField.version, true);
-  if (version !== IMAGE_VERSION) r.fail(`format version ${version}, this faultline reads version ${IMAGE_VERSION}`, HeaderField.version);
+  if (version < OLDEST_IMAGE_VERSION || version > IMAGE_VERSION) {
+    r.fail(`format version ${version}, this faultline reads versions ${OLDEST_IMAGE_VERSION} to ${IMAGE_VERSION}`, HeaderField.version);
+  }
   const stored = view.getUint32(HeaderField.crc, true);
   const computed = crc32(bytes, 0, 0, HeaderField.crc);
   if (stored !== computed) r.fail(`header is corrupted (CRC ${hex32(stored)}, computed ${hex32(computed)})`, HeaderField.crc);
@@ -287,6 +297,88 @@ function decodeCpu(r: ByteReader): CpuState {
   const reservationValue = r.i32('reservation value');
   r.expectEnd('CPU');
   return { regs, pc, instret, reservationValid, reservationAddress, reservationValue };
+}
+
+/** Bytes of one thread record in a THRD section. */
+const THREAD_RECORD_SIZE = 4 * 7 + 8 + 4 + 8 + 8 + 4 * 36;
+/** A deadline of "never" in the THRD section. */
+const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Decodes the THRD section and checks what restoring relies on: a time
+ * slice of at least 1, distinct tids below the next tid, the current
+ * thread among them (its registers are the CPU section's), waits only with
+ * aligned words and a queue order without gaps, the slice left within the
+ * slice. The record count is bounded by the section's bytes.
+ */
+function decodeThreads(r: ByteReader, cpu: CpuState): ThreadsState {
+  const sliceAt = r.offset;
+  const timeSlice = r.u32('time slice');
+  if (timeSlice < 1) r.fail('time slice 0 (must be at least 1)', sliceAt);
+  const nextTid = r.u32('next tid');
+  const currentAt = r.offset;
+  const currentTid = r.u32('current tid');
+  const sliceLeftAt = r.offset;
+  const sliceLeft = r.u32('slice left');
+  if (sliceLeft > timeSlice) r.fail(`slice left ${sliceLeft} is more than the time slice ${timeSlice}`, sliceLeftAt);
+  const yieldRequested = r.flag('yield flag');
+  const idleNs = r.u64('idle time');
+  const switches = r.u64('switch count');
+  const leaderTid = r.u32('leader tid');
+  const leaderExitStatus = r.u32('leader exit status');
+  if (leaderExitStatus > 255) r.fail(`leader exit status ${leaderExitStatus} is not 0..255`, r.offset - 4);
+  const countAt = r.offset;
+  const count = r.u32('thread count');
+  if (count < 1) r.fail('no threads (a machine has at least one)', countAt);
+  if (count * THREAD_RECORD_SIZE > r.remaining) r.fail(`${count} threads need ${count * THREAD_RECORD_SIZE} bytes, ${r.remaining} are left`, countAt);
+  const threads: ThreadRecord[] = [];
+  const tids = new Set<number>();
+  const queues = new Map<string, number[]>();
+  for (let k = 0; k < count; k++) {
+    const at = r.offset;
+    const tid = r.u32('tid');
+    if (tid < 1 || tid >= nextTid) r.fail(`thread ${k} has tid ${tid}, outside 1..${nextTid - 1}`, at);
+    if (tids.has(tid)) r.fail(`tid ${tid} appears twice`, at);
+    tids.add(tid);
+    const paused = r.flag('paused flag');
+    const waiting = r.flag('wait flag');
+    const futexAddress = r.u32('futex address');
+    if (waiting && (futexAddress & 3) !== 0) r.fail(`thread ${tid} waits on misaligned futex ${hex32(futexAddress)}`, at);
+    const futexShared = r.flag('futex shared flag');
+    const futexBitset = r.u32('futex bitset');
+    if (waiting && futexBitset === 0) r.fail(`thread ${tid} waits with an empty bitset`, at);
+    const queuePosition = r.u32('futex queue position');
+    const deadlineRaw = r.u64('deadline', NO_DEADLINE);
+    const clearChildTid = r.u32('clear_child_tid');
+    const retired = r.u64('retired instructions');
+    const faults = r.u64('fault count');
+    const regs = new Int32Array(32);
+    for (let j = 0; j < 32; j++) regs[j] = r.i32(`thread ${tid} register x${j}`);
+    regs[0] = 0;
+    const pc = r.i32('pc');
+    const reservationValid = r.flag('reservation flag');
+    const reservationAddress = r.i32('reservation address');
+    const reservationValue = r.i32('reservation value');
+    if (waiting) {
+      const key = `${futexAddress}/${futexShared}`;
+      const q = queues.get(key);
+      if (q === undefined) queues.set(key, [queuePosition]);
+      else q.push(queuePosition);
+    }
+    threads.push({
+      tid, paused, waiting, futexAddress, futexShared, futexBitset, queuePosition,
+      deadline: !waiting || deadlineRaw === NO_DEADLINE ? null : deadlineRaw,
+      clearChildTid, retired, faults,
+      hart: { regs, pc, instret: cpu.instret, reservationValid, reservationAddress, reservationValue },
+    });
+  }
+  for (const [key, positions] of queues) {
+    const sorted = positions.slice().sort((a, b) => a - b);
+    if (sorted.some((v, i) => v !== i)) r.fail(`the waiters on futex ${key.split('/')[0]} have queue positions ${positions.join(', ')}, not 0..${positions.length - 1}`, countAt);
+  }
+  if (!tids.has(currentTid)) r.fail(`the current thread ${currentTid} is not among the threads`, currentAt);
+  r.expectEnd('THRD');
+  return { timeSlice, nextTid, currentTid, sliceLeft, yieldRequested, idleNs, switches, leaderTid, leaderExitStatus, threads };
 }
 
 /**

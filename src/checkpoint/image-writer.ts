@@ -24,6 +24,7 @@ import {
   type GuestHandlersState,
   type LayoutState,
   type MachineMeta,
+  type ThreadsState,
 } from './image-format.js';
 
 /**
@@ -86,7 +87,8 @@ export interface ImageContents extends MachineSections {
 }
 
 /**
- * Encodes `contents` as one image: header, META, CPU, LAYT, GHND, XTBL,
+ * Encodes `contents` as one image: header, META, CPU, THRD (unless
+ * `threads` is null), LAYT, GHND, XTBL,
  * one PLUG per plugin, PIDX, PDAT, END. The page data is copied once,
  * straight into the result, and checksummed there.
  *
@@ -107,6 +109,7 @@ export function encodeImage(contents: ImageContents): Uint8Array {
   const small: [number, Uint8Array][] = [
     [SectionTag.Meta, encodeMeta(contents.meta)],
     [SectionTag.Cpu, encodeCpu(contents.cpu)],
+    ...(contents.threads === null ? [] : [[SectionTag.Threads, encodeThreads(contents.threads)] as [number, Uint8Array]]),
     [SectionTag.Layout, encodeLayout(contents.layout)],
     [SectionTag.GuestHandlers, encodeGuestHandlers(contents.guestHandlers)],
     [SectionTag.ExceptionTable, encodeExtable(contents.exceptionTable)],
@@ -206,6 +209,42 @@ function encodeCpu(cpu: CpuState): Uint8Array {
   w.u32(cpu.reservationValid ? 1 : 0);
   w.u32(cpu.reservationAddress);
   w.u32(cpu.reservationValue);
+  return w.finish();
+}
+
+/** A deadline of "never" in the THRD section. */
+const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
+
+function encodeThreads(state: ThreadsState): Uint8Array {
+  const w = new ByteWriter();
+  w.u32(state.timeSlice);
+  w.u32(state.nextTid);
+  w.u32(state.currentTid);
+  w.u32(state.sliceLeft);
+  w.u32(state.yieldRequested ? 1 : 0);
+  w.u64(state.idleNs);
+  w.u64(state.switches);
+  w.u32(state.leaderTid);
+  w.u32(state.leaderExitStatus);
+  w.u32(state.threads.length);
+  for (const t of state.threads) {
+    w.u32(t.tid);
+    w.u32(t.paused ? 1 : 0);
+    w.u32(t.waiting ? 1 : 0);
+    w.u32(t.futexAddress);
+    w.u32(t.futexShared ? 1 : 0);
+    w.u32(t.futexBitset);
+    w.u32(t.queuePosition);
+    w.u64(t.deadline === null ? NO_DEADLINE : t.deadline);
+    w.u32(t.clearChildTid);
+    w.u64(t.retired);
+    w.u64(t.faults);
+    for (let k = 0; k < 32; k++) w.u32(k === 0 ? 0 : t.hart.regs[k]!);
+    w.u32(t.hart.pc);
+    w.u32(t.hart.reservationValid ? 1 : 0);
+    w.u32(t.hart.reservationAddress);
+    w.u32(t.hart.reservationValue);
+  }
   return w.finish();
 }
 

@@ -14,6 +14,7 @@ import { expectObject } from '../arguments.js';
 import { FaultlineError, UsageError, hex32 } from '../errors.js';
 import { ExceptionTable } from '../fault/exception-table.js';
 import { HartState } from '../cpu/hart-state.js';
+import { restoreThreads } from '../threads/thread-state.js';
 import type { Machine } from '../machine/machine.js';
 import type { Dataspace } from '../memory/dataspace.js';
 import { PAGE_SIZE } from '../memory/page.js';
@@ -213,6 +214,7 @@ function restoreHart(machine: Machine, plan: RestorePlan): void {
   const hart = new HartState();
   hart.copyFrom(image.cpu);
   hart.load(machine.cpu);
+  if (image.threads !== null) restoreThreads(machine, image.threads);
   const program: Program = {
     name: image.meta.programName,
     entry: image.meta.programEntry,

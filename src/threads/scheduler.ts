@@ -123,6 +123,19 @@ export class Scheduler {
     this.switches++;
   }
 
+  /**
+   * Makes `t` the thread on the hart without loading it: the hart already
+   * holds its state (a restore put it there). Starts a new slice.
+   */
+  adoptCurrent(t: GuestThread): void {
+    this.current = t;
+    this.cursor = this.threads.indexOf(t);
+    this.sliceLeft = this.timeSlice;
+    this.yieldRequested = false;
+    this.cpu.fault = t.fault;
+    this.addressSpace.fault.record = t.fault;
+  }
+
   /** Saves the thread on the hart into its record, so a monitor reads it current. */
   syncCurrent(): void {
     const t = this.current;

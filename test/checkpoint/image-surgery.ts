@@ -129,13 +129,14 @@ export function reencode(image: DecodedImage, changes: Partial<ImageContents> = 
     identity: { incremental: h.incremental, chainId: h.chainId, sequence: h.sequence, imageId: h.imageId, parentId: h.parentId },
     meta: image.meta,
     cpu: image.cpu,
+    threads: image.threads,
     layout: image.layout,
     guestHandlers: image.guestHandlers,
     exceptionTable: image.exceptionTable,
     plugins: image.plugins,
     pages: { count: p.ids.length, ids: p.ids, pages: p.pages, frames, memory: image.bytes },
     ...changes,
-  });
+  } as ImageContents);
 }
 
 /** Decodes `bytes` named `name` (a valid image) — shorthand for the tests. */

@@ -238,6 +238,7 @@ describe('what an image claims is checked before anything is built', () => {
       identity: { incremental, chainId: '0123456789abcdef', sequence: incremental ? 1 : 0, imageId: incremental ? 2 : 1, parentId: incremental ? 1 : 0 },
       meta: { memoryQuota: 64 << 20, exitCode: null, programName: 'claim', programEntry: 0x10000 },
       cpu: { regs: new Int32Array(32), pc: 0x10000, instret: 0, reservationValid: false, reservationAddress: 0, reservationValue: 0 },
+      threads: null,
       layout: { dataspaces: claimed, maps: [{ id: 1000, size: GiB4, name: 'root', regions: [] }], protection: [], brkBase: 0, currentBrk: 0, brkSet: false, mmapTop: GiB4 },
       guestHandlers: { functions: [], instructionLimit: 1000 },
       exceptionTable: null,

@@ -126,20 +126,22 @@ export interface ThreadedTrace {
 }
 
 /**
- * A machine for `program` whose demand-paged region is served zero-filled
- * on first touch (each fault logged with its thread), with the options given.
+ * A machine (with `program` loaded, unless null: a restore fills it) whose
+ * demand-paged region is served zero-filled on first touch, each fault
+ * logged with its thread, with the options given.
  */
-export function threadedMachine(program: Program, options: { timeSlice: number; jit: boolean }, faults: Array<[number, number]>, output: number[]): Machine {
+export function threadedMachine(program: Program | null, options: { timeSlice: number; jit: boolean }, faults: Array<[number, number]>, output: number[]): Machine {
   const m = new Machine({ timeSlice: options.timeSlice, jit: options.jit, ...(options.jit ? { jitThreshold: 1 } : {}), stdout: (b) => { output.push(...b); } });
-  m.load(program);
+  if (program !== null) m.load(program);
   m.registerFaultHandler((fault) => {
     const address = fault.address >>> 0;
     if (address < LAZY_BASE || address >= LAZY_BASE + LAZY_PAGES * PAGE_SIZE) return FaultStatus.Continue;
-    faults.push([fault.tid, address]);
     const at = address - (address % PAGE_SIZE);
+    if (m.addressSpace.root.lookup(at) !== undefined) return FaultStatus.Continue; // attached: another plugin's fault
+    faults.push([fault.tid, address]);
     m.addressSpace.root.attach(m.addressSpace.createDataspace(PAGE_SIZE, { name: 'lazy' }), { at });
     return FaultStatus.Fixed;
-  });
+  }, { tail: true });
   return m;
 }
 
