@@ -39,7 +39,15 @@ export const IMAGE_MAGIC = new Uint8Array([0x89, 0x46, 0x4c, 0x43, 0x4b, 0x50, 0
  */
 export const IMAGE_VERSION = 2;
 
-/** The oldest version this faultline restores (version 1 has no THRD section: a one-thread machine). */
+/**
+ * The oldest version this faultline restores: version 1 has no THRD
+ * section and restores as a one-thread machine.
+ *
+ * @example
+ * ```ts
+ * const readable = (v: number) => v >= OLDEST_IMAGE_VERSION && v <= IMAGE_VERSION;
+ * ```
+ */
 export const OLDEST_IMAGE_VERSION = 1;
 /** Bytes of the image header. */
 export const HEADER_SIZE = 64;

@@ -147,7 +147,7 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
     switch (tag) {
       case SectionTag.Meta: meta = decodeMeta(p); break;
       case SectionTag.Cpu: cpu = decodeCpu(p); break;
-      case SectionTag.Threads: threads = decodeThreads(p, cpu!); break;
+      case SectionTag.Threads: threads = decodeThreads(p, cpu!, meta!); break;
       case SectionTag.Layout: layout = decodeLayout(p, meta!); break;
       case SectionTag.GuestHandlers: guestHandlers = decodeGuestHandlers(p, layout!, meta!); break;
       case SectionTag.ExceptionTable: extable = decodeExtable(p); break;
@@ -307,11 +307,12 @@ const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
 /**
  * Decodes the THRD section and checks what restoring relies on: a time
  * slice of at least 1, distinct tids below the next tid, the current
- * thread among them (its registers are the CPU section's), waits only with
+ * thread among them (its registers are the CPU section's; no threads only
+ * once the process exited), waits only with
  * aligned words and a queue order without gaps, the slice left within the
  * slice. The record count is bounded by the section's bytes.
  */
-function decodeThreads(r: ByteReader, cpu: CpuState): ThreadsState {
+function decodeThreads(r: ByteReader, cpu: CpuState, meta: MachineMeta): ThreadsState {
   const sliceAt = r.offset;
   const timeSlice = r.u32('time slice');
   if (timeSlice < 1) r.fail('time slice 0 (must be at least 1)', sliceAt);
@@ -329,7 +330,7 @@ function decodeThreads(r: ByteReader, cpu: CpuState): ThreadsState {
   if (leaderExitStatus > 255) r.fail(`leader exit status ${leaderExitStatus} is not 0..255`, r.offset - 4);
   const countAt = r.offset;
   const count = r.u32('thread count');
-  if (count < 1) r.fail('no threads (a machine has at least one)', countAt);
+  if (count < 1 && meta.exitCode === null) r.fail('no threads, but the process has not exited', countAt);
   if (count * THREAD_RECORD_SIZE > r.remaining) r.fail(`${count} threads need ${count * THREAD_RECORD_SIZE} bytes, ${r.remaining} are left`, countAt);
   const threads: ThreadRecord[] = [];
   const tids = new Set<number>();
@@ -376,7 +377,7 @@ function decodeThreads(r: ByteReader, cpu: CpuState): ThreadsState {
     const sorted = positions.slice().sort((a, b) => a - b);
     if (sorted.some((v, i) => v !== i)) r.fail(`the waiters on futex ${key.split('/')[0]} have queue positions ${positions.join(', ')}, not 0..${positions.length - 1}`, countAt);
   }
-  if (!tids.has(currentTid)) r.fail(`the current thread ${currentTid} is not among the threads`, currentAt);
+  if (count > 0 && !tids.has(currentTid)) r.fail(`the current thread ${currentTid} is not among the threads`, currentAt);
   r.expectEnd('THRD');
   return { timeSlice, nextTid, currentTid, sliceLeft, yieldRequested, idleNs, switches, leaderTid, leaderExitStatus, threads };
 }

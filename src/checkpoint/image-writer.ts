@@ -15,6 +15,7 @@ import {
   HeaderField,
   IMAGE_MAGIC,
   IMAGE_VERSION,
+  OLDEST_IMAGE_VERSION,
   PAGE_RECORD_SIZE,
   RegionFlag,
   SECTION_HEADER_SIZE,
@@ -164,7 +165,8 @@ export function encodeImage(contents: ImageContents): Uint8Array {
 
   const id = contents.identity;
   out.set(IMAGE_MAGIC, HeaderField.magic);
-  view.setUint32(HeaderField.version, IMAGE_VERSION, true);
+  // Without threads the image has version 1's layout (no THRD section).
+  view.setUint32(HeaderField.version, contents.threads === null ? OLDEST_IMAGE_VERSION : IMAGE_VERSION, true);
   view.setUint32(HeaderField.flags, id.incremental ? FLAG_INCREMENTAL : 0, true);
   if (!/^[0-9a-f]{16}$/.test(id.chainId)) throw new FaultlineError(`encodeImage: chain id must be 16 hex digits, got '${id.chainId}'`);
   view.setUint32(HeaderField.chainId, parseInt(id.chainId.slice(8), 16), true);

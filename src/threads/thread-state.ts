@@ -125,8 +125,9 @@ export function restoreThreads(machine: Machine, state: ThreadsState): void {
   }
   s.setNextTid(state.nextTid);
   s.timeSlice = state.timeSlice;
-  // The hart holds the current thread already (CPU section): adopt it without reloading.
-  s.adoptCurrent(current!);
+  // The hart holds the current thread already (CPU section): adopt it
+  // without reloading. A process that exited has no thread left.
+  s.adoptCurrent(current ?? first);
   s.sliceLeft = state.sliceLeft;
   s.yieldRequested = state.yieldRequested;
   s.idleNs = state.idleNs;

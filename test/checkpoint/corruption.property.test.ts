@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FormatError, HeaderField, assemble, crc32, type Machine } from '../../src/index.js';
+import { FormatError, HeaderField, IMAGE_VERSION, assemble, crc32, type Machine } from '../../src/index.js';
 import { checkpoint, restoreCheckpoint, type ImageInput } from '../../handlers/index.js';
 import { counterSource, newMachine } from './programs.js';
 
@@ -79,9 +79,9 @@ describe('corrupted image chains are refused with a clear error', () => {
   it('an image of another format version names the version', () => {
     const bytes = chain[0]!.bytes.slice();
     const view = new DataView(bytes.buffer);
-    view.setUint32(HeaderField.version, 2, true);
+    view.setUint32(HeaderField.version, IMAGE_VERSION + 1, true);
     view.setUint32(HeaderField.crc, crc32(bytes, 0, 0, HeaderField.crc), true);
-    expect(() => restoreCheckpoint(newMachine(), [{ name: 'v2.ckpt', bytes }])).toThrow('v2.ckpt: offset 0x00000008: format version 2, this faultline reads version 1');
+    expect(() => restoreCheckpoint(newMachine(), [{ name: 'v3.ckpt', bytes }])).toThrow('v3.ckpt: offset 0x00000008: format version 3, this faultline reads versions 1 to 2');
   });
 
   it('random bytes give a clear error, never a crash', () => {
