@@ -12,16 +12,19 @@ import { CommandLineError } from './usage-error.js';
 /**
  * A machine whose guest stdout/stderr go to this process's, counting the
  * bytes in `cli` (checkpoints record the counts, so a restore knows what
- * was printed).
+ * was printed), with `timeSlice` instructions per thread slice.
  *
- * @throws CommandLineError naming --memory-quota when the quota is not a positive multiple of a page up to 1.5 GiB.
+ * @throws CommandLineError naming --memory-quota when the quota is not a positive multiple of a page up to 1.5 GiB,
+ *   or --time-slice when it is 0.
  */
-export function cliMachine(cli: CliState, memoryQuota: number | undefined): Machine {
+export function cliMachine(cli: CliState, memoryQuota: number | undefined, timeSlice?: number): Machine {
   if (memoryQuota !== undefined && (memoryQuota === 0 || memoryQuota % PAGE_SIZE !== 0 || memoryQuota > MAX_QUOTA)) {
     throw new CommandLineError(`--memory-quota: must be a positive multiple of ${PAGE_SIZE} bytes up to ${MAX_QUOTA} (1.5G), got ${memoryQuota}`);
   }
+  if (timeSlice !== undefined && timeSlice < 1) throw new CommandLineError(`--time-slice: must be at least 1 instruction, got ${timeSlice}`);
   return new Machine({
     memoryQuota,
+    ...(timeSlice === undefined ? {} : { timeSlice }),
     stdout: (bytes) => { cli.stdoutBytes += bytes.length; writeAllSync(1, bytes); },
     stderr: (bytes) => { cli.stderrBytes += bytes.length; writeAllSync(2, bytes); },
   });
@@ -29,7 +32,8 @@ export function cliMachine(cli: CliState, memoryQuota: number | undefined): Mach
 
 /**
  * The exit status for `outcome`, after printing what the user must see:
- * the instruction limit (status 124), the unresolved fault's one line,
+ * the instruction limit (status 124), the unresolved fault's one line, a
+ * deadlock's one line (status 124, as a hung process under `timeout`),
  * or, for a signal, where the run stopped (128 + signal).
  *
  * @param newestImage - the newest image the run wrote, named in the signal line
@@ -46,8 +50,16 @@ export function reportOutcome(machine: Machine, cli: CliState, outcome: LoopOutc
     return 124;
   }
   if (result.kind === 'fault') {
-    const by = result.handler === null ? '' : ` (failed by handler '${result.handler}')`;
-    printError(`faultline: unresolved fault: ${describeWithInstruction(machine, result.fault)}${by}`);
+    if (result.message.startsWith('out of memory')) {
+      printError(`faultline: ${result.message}`);
+    } else {
+      const by = result.handler === null ? '' : ` (failed by handler '${result.handler}')`;
+      // A threaded guest's fault names its thread; a one-thread guest's need not.
+      const thread = machine.scheduler.upcomingTid > 2 ? ` in thread ${result.fault.tid}` : '';
+      printError(`faultline: unresolved fault${thread}: ${describeWithInstruction(machine, result.fault)}${by}`);
+    }
   }
+  if (result.kind === 'deadlock') printError(`faultline: ${result.message}`);
+  if (result.kind === 'paused') throw new Error('reportOutcome: the command line pauses no thread');
   return exitStatusOf(result);
 }

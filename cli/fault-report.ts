@@ -17,10 +17,10 @@ export function describeWithInstruction(machine: Machine, fault: Fault): string 
   return text;
 }
 
-/** Prints one line per fault and its outcome to `print` (`--trace-faults`). */
+/** Prints one line per fault, with its thread, and its outcome to `print` (`--trace-faults`). */
 export function traceFaults(machine: Machine, print: (line: string) => void): void {
   let pending = '';
-  machine.events.on('fault', (fault) => { pending = describeWithInstruction(machine, fault); });
+  machine.events.on('fault', (fault) => { pending = `thread ${fault.tid}: ${describeWithInstruction(machine, fault)}`; });
   machine.events.on('fixed', (_fault, by) => print(`[fault] ${pending} -> fixed by ${by}`));
   machine.events.on('unresolved', (_fault, by) => print(`[fault] ${pending} -> unresolved${by === null ? '' : ` (failed by ${by})`}`));
 }
@@ -39,7 +39,14 @@ export class FaultStats {
     machine.events.on('fault', (fault) => { const k = causeName(fault.cause); this.byCause.set(k, (this.byCause.get(k) ?? 0) + 1); });
     machine.events.on('fixed', (_fault, by) => { this.byHandler.set(by, (this.byHandler.get(by) ?? 0) + 1); });
     machine.events.on('unresolved', () => { this.unresolved++; });
+    machine.events.on('threadExit', (tid, status) => {
+      const t = machine.threads.find((x) => x.tid === tid);
+      if (t !== undefined) this.threads.set(tid, `${t.retired} instructions, ${t.faults} faults, exit ${status}`);
+    });
   }
+
+  /** Per thread: what it did, once it exited. */
+  private readonly threads = new Map<number, string>();
 
   /** The counts, for an image. */
   counts(): StatsCounts {
@@ -60,6 +67,16 @@ export class FaultStats {
     ];
     for (const [cause, n] of this.byCause) out.push(`[stats]   cause ${cause}: ${n}`);
     for (const [handler, n] of this.byHandler) out.push(`[stats]   fixed by ${handler}: ${n}`);
+    return out;
+  }
+
+  /**
+   * One line per thread of `machine`: those that exited (in exit order),
+   * then the live ones.
+   */
+  threadLines(machine: Machine): string[] {
+    const out = [...this.threads].map(([tid, text]) => `[stats]   thread ${tid}: ${text}`);
+    for (const t of machine.threads) if (!this.threads.has(t.tid)) out.push(`[stats]   thread ${t.tid}: ${t.retired} instructions, ${t.faults} faults, ${t.state}`);
     return out;
   }
 }

@@ -50,6 +50,14 @@ export function describeImage(image: DecodedImage): string[] {
   for (let k = 0; k < 32; k += 4) {
     out.push('  ' + [0, 1, 2, 3].map((j) => `x${k + j}/${ABI[k + j]}`.padEnd(8) + ' ' + hex32(c.regs[k + j]!)).join('  '));
   }
+  const th = image.threads;
+  if (th !== null) {
+    out.push('', `threads: ${th.threads.length}, current ${th.currentTid}, next tid ${th.nextTid}, time slice ${th.timeSlice} (${th.sliceLeft} left), ${th.switches} switches`);
+    for (const t of th.threads) {
+      const wait = t.waiting ? `futex wait on ${hex32(t.futexAddress)}${t.futexShared ? ' (shared)' : ''}${t.deadline === null ? '' : ` until ${t.deadline} ns`}` : 'runnable';
+      out.push(`  thread ${t.tid}: pc ${hex32(t.hart.pc)}, ${t.paused ? 'paused, ' : ''}${wait}, ${t.retired} instructions, ${t.faults} faults`);
+    }
+  }
   const l = image.layout;
   out.push('', `layout: brk base ${hex32(l.brkBase)}, brk ${hex32(l.currentBrk)}${l.brkSet ? '' : ' (not set)'}, mmap top ${l.mmapTop === 2 ** 32 ? '2^32' : hex32(l.mmapTop)}`);
   const here = new Map<number, number>();

@@ -31,6 +31,9 @@ Options:
                          serve the range [ADDR, ADDR+SIZE) with zero-filled
                          pages on first touch (stock demand-paging handler);
                          may be given several times
+  --time-slice N         instructions each guest thread runs before the next
+                         one gets the hart (default 100000); the same N gives
+                         the same interleaving on every run
   --dirty-log            log the pages the guest writes (stock dirty-logging
                          handler) and print how many when the run ends
   --checkpoint-every N   write a checkpoint image every N instructions into
@@ -48,6 +51,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine('run', argv, {
     'max-instructions': { type: 'string' },
     'memory-quota': { type: 'string' },
+    'time-slice': { type: 'string' },
     'trace-faults': { type: 'boolean' },
     stats: { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
@@ -65,6 +69,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (path === undefined) throw new CommandLineError('run: missing PROGRAM (see faultline run --help)');
   const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
   const memoryQuota = values['memory-quota'] === undefined ? undefined : parseSize('memory-quota', values['memory-quota']);
+  const timeSlice = values['time-slice'] === undefined ? undefined : parseCount('time-slice', values['time-slice']);
 
   const every = values['checkpoint-every'] === undefined ? 0 : parseCount('checkpoint-every', values['checkpoint-every']);
   const dir = values['checkpoint-dir'];
@@ -83,7 +88,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let refresh = (): void => {};
   const cp = dir === undefined ? null : checkpoint({ contributors: [cliContributor(cli, () => refresh())] });
   const writer = dir === undefined || cp === null ? null : await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
-  const machine = cliMachine(cli, memoryQuota);
+  const machine = cliMachine(cli, memoryQuota, timeSlice);
   try {
     machine.load(program, { argv: [path, ...guestArgs] });
   } catch (err) {

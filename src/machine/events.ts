@@ -54,7 +54,8 @@ export interface MachineEvents {
    */
   threadStart: (tid: number) => void;
   /**
-   * A guest thread ended (`exit`, or every thread at `exit_group`).
+   * A guest thread ended (`exit`, or every thread at `exit_group`). It is
+   * still in `machine.threads` while listeners run.
    *
    * @param tid - its thread id
    * @param status - the status it ended with

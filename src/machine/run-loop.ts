@@ -403,8 +403,8 @@ export class RunLoop implements ThreadCallHost {
       s.futexes.remove(t.futexKey, t);
       endWait(this, t, 0);
     }
-    s.remove(t);
     this.m.events.emit('threadExit', t.tid, t.exitStatus);
+    s.remove(t);
     if (s.threads.length === 0) this.m.exitCode = s.leader!.exitStatus;
   }
 
@@ -419,8 +419,8 @@ export class RunLoop implements ThreadCallHost {
       t.wait = Wait.None;
     }
     this.m.exitCode = status;
-    const ended = s.threads.splice(0);
-    for (const t of ended) this.m.events.emit('threadExit', t.tid, status);
+    for (const t of s.threads) this.m.events.emit('threadExit', t.tid, status);
+    s.threads.length = 0;
   }
 }
 
