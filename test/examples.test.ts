@@ -44,6 +44,16 @@ const EXAMPLES: readonly ExampleEntry[] = [
     ],
   },
   {
+    name: 'thread-monitor',
+    shows: 'a monitor pausing one of two guest threads while it detaches the page the thread uses',
+    stdout: [
+      'round 0: thread 2 paused at pc 0x0001003c, counter 124, page detached; thread 1 ran 500 more instructions',
+      'round 1: thread 2 paused at pc 0x0001003c, counter 249, page detached; thread 1 ran 500 more instructions',
+      'round 2: thread 2 paused at pc 0x0001003c, counter 374, page detached; thread 1 ran 500 more instructions',
+      '3 faults served; the counter never went back',
+    ],
+  },
+  {
     name: 'monitor',
     shows: 'a Genode-style monitor: demand paging of a managed dataspace, detach and fault again',
     stdout: [
@@ -105,15 +115,15 @@ const EXAMPLES: readonly ExampleEntry[] = [
     name: 'checkpoint-restore',
     shows: 'full and incremental checkpoints, eager and lazy restore, a damaged image refused',
     stdout: [
-      'image 0: full, 3 pages, 13052 bytes',
-      'image 1: incremental, 2 pages, 8944 bytes',
-      'image 2: incremental, 2 pages, 8944 bytes',
+      'image 0: full, 3 pages, 13316 bytes',
+      'image 1: incremental, 2 pages, 9208 bytes',
+      'image 2: incremental, 2 pages, 9208 bytes',
       'original continues: 114 115 116 117 118',
       'restored continues: 114 115 116 117 118',
       // The counter never touches its stack, so the lazy restore copies
       // the program's and the heap's pages but not the stack's.
       'lazy restore copied 2 of 3 pages with contents before completing',
-      "refused: #1: offset 0x00000124: section 'LAYT' is corrupted (CRC 0xb9e0ee1b, computed 0x505db2db)",
+      "refused: #1: offset 0x00000124: section 'THRD' is corrupted (CRC 0xb3c050e4, computed 0xfd8945fc)",
     ],
   },
   {

@@ -120,7 +120,7 @@ export class Scheduler {
     cpu.fault = t.fault;
     this.addressSpace.fault.record = t.fault;
     this.current = t;
-    this.switches++;
+    if (from !== null) this.switches++;
   }
 
   /**
