@@ -1,7 +1,7 @@
 /**
  * async-page-source.ts — demand paging from another machine, asynchronously.
  *
- * What it shows (DESIGN §3, §5):
+ * What it shows (docs/design.md §3, §5):
  * - a "remote" {@link Machine} whose memory holds a text, as a host would
  *   hold pages another host asks for;
  * - a local machine whose guest reads that text from a managed region it

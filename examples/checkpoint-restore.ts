@@ -1,6 +1,6 @@
 /**
  * checkpoint-restore.ts — full and incremental checkpoints of a running
- * guest, restored eagerly and lazily into fresh machines (DESIGN §5).
+ * guest, restored eagerly and lazily into fresh machines (docs/design.md §5).
  *
  * What it shows:
  * - the {@link checkpoint} plugin installed in a machine running a counter

@@ -1,7 +1,7 @@
 /**
  * compose-chain.ts — host plugins and a guest handler in one fault chain.
  *
- * What it shows (DESIGN §3):
+ * What it shows (docs/design.md §3):
  * - two small host plugins written against the {@link Plugin} interface: a
  *   `logger` that notes every fault and answers Continue, installed at the
  *   head, and a `zero-fill` plugin that backs a managed region with a

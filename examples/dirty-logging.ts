@@ -1,6 +1,6 @@
 /**
  * dirty-logging.ts — mprotect-style dirty logging as the base of
- * incremental checkpoints (DESIGN §1 Linux mprotect, §5).
+ * incremental checkpoints (docs/design.md §1 Linux mprotect, §5).
  *
  * What it shows:
  * - the {@link dirtyLog} plugin installed into a running machine: every

@@ -1,5 +1,5 @@
 /**
- * monitor.ts — Genode's monitoring component, on faultline (DESIGN §1, §5).
+ * monitor.ts — Genode's monitoring component, on faultline (docs/design.md §1, §5).
  *
  * What it shows:
  * - a managed dataspace: a region map of two pages attached into the
@@ -13,7 +13,7 @@
  *   sub_ds1), increments it and prints it with `write`;
  * - after each `write` the monitor detaches every attached sub-dataspace
  *   (from the machine's 'syscall' event), so the next iteration faults
- *   again — no stale translation survives a detach (DESIGN §4), and the
+ *   again — no stale translation survives a detach (docs/design.md §4), and the
  *   counter keeps counting because the same dataspaces come back.
  *
  * It prints the fault log like Genode's monitor:

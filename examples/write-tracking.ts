@@ -1,5 +1,5 @@
 /**
- * write-tracking.ts — read-only-attach write tracking (DESIGN §1 Genode,
+ * write-tracking.ts — read-only-attach write tracking (docs/design.md §1 Genode,
  * §5): which of several dataspaces did the program write, and where first?
  *
  * What it shows:

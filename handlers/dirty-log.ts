@@ -1,5 +1,5 @@
 /**
- * Dirty logging, mprotect-style (DESIGN §1, §5): write-protect memory, take
+ * Dirty logging, mprotect-style (docs/design.md §1, §5): write-protect memory, take
  * the first write to each page as a fault, record the page, let writes
  * through again. Built on the public API only, as a user's plugin would be.
  *
@@ -69,7 +69,7 @@ export interface DirtyLogOptions {
    * Log the `[stack]` too (default false: like Linux's soft-dirty users,
    * the stack is left writable and never reported). Leave it false when
    * the guest registers its own fault handlers: their frames are built on
-   * the stack, and a write-protected stack page there is fatal (DESIGN §2).
+   * the stack, and a write-protected stack page there is fatal (docs/design.md §2).
    * The stack is found by its region name in the root map when the log is
    * installed, after each `mmap`/`munmap` and at each collect: install the
    * log after `machine.load`, or the stack is logged until the first of
@@ -89,7 +89,7 @@ export interface DirtyLogOptions {
  * What counts as a write: guest stores of every width (misaligned ones that
  * cross a page count for both pages), AMOs, a successful `sc.w`, and
  * system calls that write guest memory (they fault through the chain like
- * guest stores, DESIGN §3). Host writes through `addressSpace.writeBytes`
+ * guest stores, docs/design.md §3). Host writes through `addressSpace.writeBytes`
  * or `Dataspace.write` raise no fault; report them with
  * {@link DirtyLog.markDirty}. Pages are virtual pages: a dataspace mapped
  * twice is logged at the address written through.
@@ -207,7 +207,7 @@ export interface DirtyLog extends Plugin {
 }
 
 /**
- * Makes a dirty-logging plugin (DESIGN §5). `install` write-protects the
+ * Makes a dirty-logging plugin (docs/design.md §5). `install` write-protects the
  * whole address space in a protection layer of its own (the `[stack]`
  * excepted unless `includeStack`) and registers a fault handler, at the
  * head of the chain unless `tail`. The handler takes a write fault whose

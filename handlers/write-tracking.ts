@@ -1,5 +1,5 @@
 /**
- * Read-only-attach write tracking (DESIGN §1 Genode, §5): a monitored
+ * Read-only-attach write tracking (docs/design.md §1 Genode, §5): a monitored
  * writable dataspace is attached with the region's write right off, so
  * reads go straight through and the first write faults; the handler
  * records it and upgrades the region (`setRights`), after which writes run
@@ -263,7 +263,7 @@ interface Entry extends TrackedRegion {
 }
 
 /**
- * Makes a write-tracking plugin (DESIGN §5). `install` registers one fault
+ * Makes a write-tracking plugin (docs/design.md §5). `install` registers one fault
  * handler (at the head unless `tail`). For a write fault in a tracked,
  * armed region it upgrades the region to writable and checks the whole
  * path: when the write is now allowed — or only other plugins' protection

@@ -1,5 +1,5 @@
 /*
- * faultline.h — the guest side of faultline's fault handlers (DESIGN.md §2).
+ * faultline.h — the guest side of faultline's fault handlers (docs/design.md §2).
  *
  * A guest program running in the faultline machine can catch its own
  * faults: register a function with register_fault_handler(); the machine

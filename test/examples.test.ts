@@ -1,5 +1,5 @@
 /**
- * Acceptance 2 of the documentation issue: every runnable example in
+ * Every runnable example in
  * examples/*.ts runs in the test suite and its output is checked, so none
  * can rot.
  *

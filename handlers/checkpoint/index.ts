@@ -156,7 +156,7 @@ export interface Checkpointer extends Plugin {
 }
 
 /**
- * Makes a checkpoint plugin (DESIGN §5). `install` installs a dirty log
+ * Makes a checkpoint plugin (docs/design.md §5). `install` installs a dirty log
  * (unless `incremental: false`) at the head of the chain; `uninstall`
  * removes it. Images capture the hart (registers, pc, instret, LR/SC
  * reservation), the layout (every dataspace and region map reachable from

@@ -3,7 +3,7 @@ import { Op } from './op.js';
 
 /*
  * Basic-block compiler: turns a straight run of predecoded instructions,
- * ending at a branch or jump, into one JavaScript function (DESIGN §8:
+ * ending at a branch or jump, into one JavaScript function (docs/design.md §8:
  * blocks compiled with `new Function` run several times faster than a
  * switch interpreter, since dispatch, field extraction and the budget test
  * happen once per block instead of once per instruction).
@@ -16,7 +16,7 @@ import { Op } from './op.js';
  * Blocks are superblocks: a conditional branch leaves the function only
  * when taken, so a block runs on through not-taken branches. A branch or
  * jump back to the block's own start becomes a JavaScript loop that goes
- * round while the budget allows another full pass (DESIGN §8: guest loops
+ * round while the budget allows another full pass (docs/design.md §8: guest loops
  * compiled into JavaScript loops are the fastest form). The
  * instructions it contains are the ones whose fast path is pure register
  * and memory work; anything else (ecall, ebreak, CSRs, fences, AMOs,

@@ -8,7 +8,7 @@ import { Op } from './op.js';
  * Cold paths of guest memory access: TLB misses, misaligned and
  * page-crossing accesses, stores into pages that hold decoded code, and
  * faults. Each checks every page it touches before changing anything, so a
- * faulting instruction leaves no trace (DESIGN §2: precise faults).
+ * faulting instruction leaves no trace (docs/design.md §2: precise faults).
  * On a fault they fill `cpu.fault`, set `cpu.trapped` and return.
  */
 

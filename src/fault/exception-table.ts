@@ -4,7 +4,7 @@ import { Errno } from '../syscalls/errno.js';
 import type { UserContext } from './user-context.js';
 
 /**
- * Exception-table entry types (DESIGN §3).
+ * Exception-table entry types (docs/design.md §3).
  *
  * - `Fixup` (0): pc ← fixup.
  * - `UaccessErrZero` (1): Linux riscv's `EX_TYPE_UACCESS_ERR_ZERO`: the

@@ -1,5 +1,5 @@
 /**
- * Acceptance 1: every corpus file assembled by faultline and by GNU as
+ * Every corpus file assembled by faultline and by GNU as
  * (linked by GNU ld at the same addresses) gives identical `.text`,
  * `.rodata` and `.data` bytes and the same symbol addresses.
  */

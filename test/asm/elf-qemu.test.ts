@@ -1,5 +1,5 @@
 /**
- * Acceptance 3: an ELF written from an assembled program runs under
+ * An ELF written from an assembled program runs under
  * qemu-riscv32 and under faultline with the same stdout and exit status
  * (the ones its header promises), and binutils objdump disassembles it.
  */

@@ -1,6 +1,5 @@
 /**
- * Differential conformance: faultline against qemu-riscv32 (issue 2,
- * criterion 2).
+ * Differential conformance: faultline against qemu-riscv32.
  *
  * - Every `programs/*.c` is built with the Debian cross compiler
  *   (`-march=rv32ima -mabi=ilp32 -static -nostdlib`, plus the shipped guest
@@ -63,7 +62,7 @@ const CFLAGS = [
 const RUNTIME_SOURCES = [join(INCLUDE, 'faultline-rt.c')];
 const SEQ_DRIVER = join(HERE, 'seq_main.c');
 
-/** Exit statuses the fault programs must die with (qemu's, and DESIGN.md §6). */
+/** Exit statuses the fault programs must die with (qemu's, and docs/design.md §6). */
 const FAULT_STATUS: Readonly<Record<string, number>> = {
   fault_write_rodata: 139,
   fault_write_mprotect: 139,

@@ -1,5 +1,5 @@
 /**
- * Acceptance 2: disassemble → assemble gives back the same word, for
+ * Round trip: disassemble → assemble gives back the same word, for
  * 10,000 random valid instruction words at random pcs.
  */
 import fc from 'fast-check';

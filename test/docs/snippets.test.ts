@@ -1,5 +1,5 @@
 /**
- * Acceptance 3 of the documentation issue: every command and every piece of
+ * Every command and every piece of
  * TypeScript that README.md and the guides in docs/ show works as shown.
  *
  * The rules, for whoever writes a guide:

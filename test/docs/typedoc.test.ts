@@ -1,5 +1,5 @@
 /**
- * Acceptance 1 of the documentation issue: `npm run docs` (typedoc with the
+ * `npm run docs` (typedoc with the
  * repository's typedoc.json) finishes with zero warnings, every top-level
  * export carries an `@example`, and the build FAILS as soon as an export
  * loses its documentation.

@@ -5,7 +5,7 @@ import type { FaultHandler } from '../../src/fault/fault-chain.js';
 import { iType, machineFromWords } from '../helpers/guest-program.js';
 
 /*
- * Model test of the handler chain (issue 4, acceptance 1): random
+ * Model test of the handler chain: random
  * register (head/tail) / unregister / fault operations, with handlers that
  * answer random statuses and register or unregister others from inside a
  * dispatch, against a plain list model.

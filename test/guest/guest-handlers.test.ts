@@ -126,7 +126,7 @@ function hostContinue(g: Guest, name: string) {
 const guestName = (address: number) => `guest handler 0x${address.toString(16).padStart(8, '0')}`;
 
 describe('register_fault_handler / unregister_fault_handler / fault_return', () => {
-  it('answer 0, -EINVAL, -EEXIST and -ENOENT as DESIGN §2 says', () => {
+  it('answer 0, -EINVAL, -EEXIST and -ENOENT as docs/design.md §2 says', () => {
     const store = (k: number) => `\n    sw      a0, ${4 * k}(s0)`;
     const g = guest(`
     la      s0, results

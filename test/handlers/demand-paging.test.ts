@@ -46,7 +46,7 @@ const MARK = `
     ecall
 `;
 
-describe('demand paging: the monitor scenario (acceptance 1)', () => {
+describe('demand paging: the monitor scenario, detach and fault again', () => {
   it('faults again after every detach, once per detached sub-dataspace touched, and the counter never breaks', () => {
     const report = runMonitor(100);
 
@@ -74,7 +74,7 @@ describe('demand paging: the monitor scenario (acceptance 1)', () => {
 });
 
 /*
- * The guest of acceptance 4: hashes the first half of the region's words
+ * The guest of the asynchronous-source test: hashes the first half of the region's words
  * (CPU faults), writes the whole region to stdout (the system call faults
  * the rest in), hashes every word, and prints both hashes in hex.
  */
@@ -143,7 +143,7 @@ digits: .zero 12
 `;
 }
 
-describe('demand paging from an asynchronous page source (acceptance 4)', () => {
+describe('demand paging from an asynchronous page source gives the output of a run with every page present', () => {
   it('gives the same output under runAsync() as a run with every page present', async () => {
     await fc.assert(
       fc.asyncProperty(

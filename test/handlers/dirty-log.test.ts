@@ -344,7 +344,7 @@ describe('dirtyLog', () => {
     expect(() => log.markDirty(-1, 4)).toThrow(/outside the 32-bit address space/);
   });
 
-  // No system call of the machine writes guest memory yet (DESIGN §3 says
+  // No system call of the machine writes guest memory yet (docs/design.md §3 says
   // such calls fault through the chain like stores; `write` only reads).
   // The log does not look at the cause beyond "write access, protection":
   // a system call's write-range fault (access Write, pc at the ecall) is
@@ -395,7 +395,7 @@ describe('examples/dirty-logging.ts', () => {
   });
 });
 
-/* ---- acceptance 2: exact dirty logging on random programs ------------------- */
+/* ---- exact dirty logging on random programs ---------------------------------- */
 
 /*
  * Reference model. A generated program works on three regions of P pages
@@ -624,7 +624,7 @@ function keys(pages: Uint32Array, bases: readonly number[]): string[] {
   }).sort();
 }
 
-describe('dirtyLog on random programs (acceptance 2)', () => {
+describe('dirtyLog on random programs: exactly the pages written, against a model', () => {
   it('every collect() returns exactly the pages written since the previous one, and the guest runs as without the log', () => {
     fc.assert(
       fc.property(

@@ -248,7 +248,7 @@ describe('examples/write-tracking.ts', () => {
   });
 });
 
-/* ---- acceptance 3 on random programs ---------------------------------------- */
+/* ---- random programs ---------------------------------------------------------- */
 
 /*
  * Model: R regions, each a dataspace of 2 pages tracked at BASE + r * 1 MiB,
@@ -267,7 +267,7 @@ const trackOpArb: fc.Arbitrary<TrackOp> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'rearm' as const }) },
 );
 
-describe('writeTracking on random programs (acceptance 3)', () => {
+describe('writeTracking on random programs: exactly the regions written, against a model', () => {
   it('reads never fault; exactly one fault per tracked region per arming; read-only outer attaches stay read-only', () => {
     fc.assert(
       fc.property(

@@ -22,7 +22,7 @@ export const OBJDUMP = 'riscv64-unknown-elf-objdump';
 /** QEMU user-mode emulator for RV32 Linux programs. */
 export const QEMU = 'qemu-riscv32';
 
-/** Flags for guest programs, as DESIGN.md §2 fixes them. */
+/** Flags for guest programs, as docs/design.md §2 fixes them. */
 export const RV32_FLAGS = ['-march=rv32ima', '-mabi=ilp32', '-static', '-nostdlib'] as const;
 
 /** True when CI asks for tool-dependent tests to fail instead of skipping. */

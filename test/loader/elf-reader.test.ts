@@ -390,11 +390,15 @@ describe('parseElf refuses malformed or unsupported files with a FormatError nam
 });
 
 describe('parseElf stays linear on adversarial files', () => {
-  /** Runs parseElf, expecting a FormatError matching `pattern` within 500 ms. */
+  /**
+   * Runs parseElf, expecting a FormatError matching `pattern`. The bound is
+   * a guard against quadratic blow-up (minutes on these inputs), not a
+   * speed test: it holds on a loaded machine by two orders of magnitude.
+   */
   const expectFastError = (bytes: Uint8Array, pattern: RegExp): void => {
     const started = performance.now();
     expectFormatError(bytes, pattern);
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(30_000);
   };
 
   it('bounds name scanning when thousands of symbols point into one long string', () => {

@@ -3,7 +3,7 @@
  *
  * LINUX SEMANTICS, NOT QEMU'S: this program is checked against the hard
  * expectation file mprotect_hole.expected, never against qemu-riscv32
- * (qemu 7.2 returns 0 here). The contract (DESIGN.md §1, §4): mprotect
+ * (qemu 7.2 returns 0 here). The contract (docs/design.md §1, §4): mprotect
  * over a range with an unmapped page fails with -ENOMEM and changes
  * nothing, so every page of the range that was writable stays writable.
  * A write below that faults (status 139) means the call changed something.
