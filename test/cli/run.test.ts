@@ -64,12 +64,23 @@ describe('faultline run', () => {
     expect(faultline(['run', file('amo.s', 'la t0, x\n addi t0, t0, 2\n amoadd.w a0, a1, (t0)\n .data\nx: .word 0, 0\n')]).status).toBe(135);
   });
 
-  it('--trace-faults prints each fault and its outcome; --stats prints counts', () => {
+  it('--trace-faults prints each fault with its thread and its outcome; --stats prints counts, also per thread', () => {
     const r = faultline(['run', '--trace-faults', '--stats', file('segv2.s', 'li t0, 8\n lw a0, 0(t0)\n')]);
     expect(r.status).toBe(139);
-    expect(r.stderr).toMatch(/^\[fault\] load page fault: read at 0x00000008 \(not mapped\), pc 0x00010004: lw a0,0\(t0\).* -> unresolved$/m);
+    expect(r.stderr).toMatch(/^\[fault\] thread 1: load page fault: read at 0x00000008 \(not mapped\), pc 0x00010004: lw a0,0\(t0\).* -> unresolved$/m);
     expect(r.stderr).toMatch(/^\[stats\] instructions: 1$/m);
     expect(r.stderr).toMatch(/^\[stats\]   cause load page fault: 1$/m);
+    expect(r.stderr).toMatch(/^\[stats\]   thread 1: 1 instructions, 1 faults, runnable$/m);
+  });
+
+  it('--time-slice sets the threads\' slice, and a deadlocked guest ends with one line and status 124', () => {
+    const wait = 'la a0, word\n li a1, 128\n li a2, 0\n li a3, 0\n li a7, 422\n ecall\n li a7, 93\n ecall\n .data\n word: .word 0\n';
+    const r = faultline(['run', '--time-slice', '7', file('deadlock.s', wait)]);
+    expect(r.status).toBe(124);
+    expect(r.stderr).toBe('faultline: deadlock: every thread waits and nothing can wake it (thread 1 in futex wait on 0x00011000)\n');
+    const bad = faultline(['run', '--time-slice', '0', file('deadlock.s', wait)]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('faultline: --time-slice: must be at least 1 instruction, got 0\n');
   });
 
   it('--max-instructions stops a runaway guest with status 124', () => {
