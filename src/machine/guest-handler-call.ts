@@ -16,7 +16,7 @@ import { HandlerError } from '../fault/handler-error.js';
 import { RunEnding } from '../fault/run-ending.js';
 import { FaultStatus } from '../fault/status.js';
 import { UserContext } from '../fault/user-context.js';
-import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
+import { PAGE_SHIFT } from '../memory/page.js';
 import { describeSyscall } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
 import { CONTEXT_STRIDE, FRAME_SIZE, FaultInfoFlags, FaultInfoLayout, RED_ZONE, TRAMPOLINE_ADDRESS, UserContextLayout } from './guest-frame.js';
@@ -240,21 +240,16 @@ export class GuestHandlerCall {
     describeSyscall(cpu.x[A7]!, cpu.x, r, t.clearChildTid);
     const pc = cpu.pc;
     for (let k = 0; k < r.count; k++) {
-      const access = r.access[k]!;
-      const table = access === Access.Write ? as.writeTlb : as.readTlb;
-      while (r.accessible[k]! < r.length[k]!) {
-        const at = (r.address[k]! + r.accessible[k]!) >>> 0;
-        if (table[at >>> PAGE_SHIFT]! >= 0 || as.translate(at, access) >= 0) {
-          r.accessible[k] = r.accessible[k]! + PAGE_SIZE - (at & PAGE_MASK);
-          continue;
-        }
+      while (r.stepToFault(k, as)) {
         cpu.fault.pc = pc;
         cpu.fault.size = 1;
         const status = this.serve(name);
         cpu.pc = pc; // the handler stays at its ecall
-        if (status !== FaultStatus.Fixed) break;
+        if (status !== FaultStatus.Fixed) {
+          r.truncate(k);
+          break;
+        }
       }
-      if (r.accessible[k]! > r.length[k]!) r.accessible[k] = r.length[k]!;
     }
     m.completeNestedSyscall();
   }

@@ -1,9 +1,7 @@
 import { StopReason } from '../cpu/cpu.js';
-import { Access } from '../fault/cause.js';
 import { PendingWalk } from '../fault/fault-chain.js';
 import { HandlerError } from '../fault/handler-error.js';
 import { FaultStatus } from '../fault/status.js';
-import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
 import { describeSyscall, performSyscall } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
 import { NO_RESULT, endWait, expireWaits, isThreadCall, threadCall, type ThreadCallHost } from '../syscalls/thread-calls.js';
@@ -315,14 +313,7 @@ export class RunLoop implements ThreadCallHost {
   private continueSyscall(t: GuestThread, async: boolean): PendingWalk | null {
     const m = this.m, as = this.addressSpace, r = t.syscall;
     for (; r.current < r.count; r.current++) {
-      const k = r.current, access = r.access[k]!;
-      const table = access === Access.Write ? as.writeTlb : as.readTlb;
-      while (r.accessible[k]! < r.length[k]!) {
-        const at = (r.address[k]! + r.accessible[k]!) >>> 0;
-        if (table[at >>> PAGE_SHIFT]! >= 0 || as.translate(at, access) >= 0) {
-          r.accessible[k] = r.accessible[k]! + PAGE_SIZE - (at & PAGE_MASK);
-          continue;
-        }
+      while (r.stepToFault(r.current, as)) {
         // Translation filled the thread's fault record; add where and how big.
         const fault = t.fault;
         fault.pc = this.cpu.pc;
@@ -337,7 +328,6 @@ export class RunLoop implements ThreadCallHost {
         }
         this.syscallFaultOutcome(t, status);
       }
-      if (r.accessible[k]! > r.length[k]!) r.accessible[k] = r.length[k]!;
     }
     this.completeSyscall(t, false);
     return null;
@@ -355,7 +345,7 @@ export class RunLoop implements ThreadCallHost {
     }
     m.events.emit('unresolved', fault, status === FaultStatus.Fail ? m.chain.decidedBy!.name : null);
     // The call sees only the bytes before this page.
-    r.length[r.current] = r.accessible[r.current]!;
+    r.truncate(r.current);
   }
 
   /**

@@ -1,4 +1,6 @@
 import { Access } from '../fault/cause.js';
+import type { AddressSpace } from '../memory/address-space.js';
+import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from '../memory/page.js';
 
 /** The most guest ranges one system call touches (futex: the word and the timeout). */
 export const MAX_RANGES = 2;
@@ -55,5 +57,28 @@ export class SyscallRanges {
   /** Whether range `k` resolved completely (and is not empty because access_ok refused it). */
   whole(k: number, wanted: number): boolean {
     return k < this.count && this.accessible[k]! >= wanted;
+  }
+
+  /**
+   * Advances range `k` over the pages `as` already allows, and returns
+   * true when it stopped at a page that does not (translation has filled
+   * the fault record: the caller dispatches that fault), false when the
+   * range is resolved (its accessible count then is at most its length).
+   */
+  stepToFault(k: number, as: AddressSpace): boolean {
+    const access = this.access[k]!;
+    const table = access === Access.Write ? as.writeTlb : as.readTlb;
+    while (this.accessible[k]! < this.length[k]!) {
+      const at = (this.address[k]! + this.accessible[k]!) >>> 0;
+      if (table[at >>> PAGE_SHIFT]! < 0 && as.translate(at, access) < 0) return true;
+      this.accessible[k] = this.accessible[k]! + PAGE_SIZE - (at & PAGE_MASK);
+    }
+    if (this.accessible[k]! > this.length[k]!) this.accessible[k] = this.length[k]!;
+    return false;
+  }
+
+  /** Ends range `k` at the bytes resolved so far (a fault there stayed unresolved). */
+  truncate(k: number): void {
+    this.length[k] = this.accessible[k]!;
   }
 }
