@@ -23,7 +23,7 @@ export const Errno = {
   EEXIST: 17,
   /** 22: invalid argument. */
   EINVAL: 22,
-  /** 38: unknown system call number (also `clone` without `CLONE_THREAD`, and futex operations not implemented). */
+  /** 38: unknown system call number; also `clone` of a process (no `CLONE_THREAD`) and the futex operations faultline leaves out (docs/decisions.md). */
   ENOSYS: 38,
   /** 110: timed out (`futex` WAIT whose timeout passed). */
   ETIMEDOUT: 110,
