@@ -360,7 +360,9 @@ function handlerFailure(err: unknown, entry: ChainEntry, fault: Fault, verb: str
       `out of memory: fault handler '${entry.name}' could not get guest memory for ${fault.describe()}: ${describeThrown(err)}`,
     );
   }
-  return new HandlerError(`fault handler '${entry.name}' ${verb}: ${describeThrown(err)}`, entry.name, fault.snapshot(), err);
+  // A rejected promise settles long after the fault was dispatched: say which thread and page it was for.
+  const what = verb === 'rejected' ? ` (while handling ${fault.describe()}, thread ${fault.tid})` : '';
+  return new HandlerError(`fault handler '${entry.name}' ${verb}: ${describeThrown(err)}${what}`, entry.name, fault.snapshot(), err);
 }
 
 /** `value` as a status; otherwise rolls the context back and throws HandlerError naming `entry`. */

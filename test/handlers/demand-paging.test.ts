@@ -46,29 +46,32 @@ const MARK = `
     ecall
 `;
 
-describe('demand paging: the monitor scenario, detach and fault again', () => {
-  it('faults again after every detach, once per detached sub-dataspace touched, and the counter never breaks', () => {
+describe('demand paging: the monitor scenario, two threads: pause the target, detach, resume, fault again', () => {
+  it('over 100 iterations the target faults again after every detach, the counter never breaks and the paused context stays bit for bit', () => {
     const report = runMonitor(100);
 
     expect(report.exitCode).toBe(0);
     expect(report.printed).toEqual(Array.from({ length: 100 }, (_, k) => k));
     expect(report.faultsPerIteration).toEqual(new Array(100).fill(2));
     expect(report.detachedPerIteration).toEqual(new Array(100).fill(2));
+    expect(report.contextsKept).toBe(100);
+    // The other thread kept running while the target was paused.
+    expect(report.workWhilePaused).toEqual(new Array(100).fill(500));
     expect(report.faultsServed).toBe(200);
     expect(report.counter).toBe(100);
     expect(report.mirror).toBe(99);
   });
 
-  it('logs each fault and attach like Genode\'s monitor', () => {
+  it('logs each fault with its thread and each attach like Genode\'s monitor', () => {
     const report = runMonitor(2);
 
     expect(report.log.slice(0, 6)).toEqual([
-      'Handling page fault: READ_FAULT pf_addr=0x50000000',
+      'Handling page fault: READ_FAULT pf_addr=0x50000000 (thread 2)',
       'attached sub_ds0 at address 0x50000000',
-      'Handling page fault: WRITE_FAULT pf_addr=0x50001000',
+      'Handling page fault: WRITE_FAULT pf_addr=0x50001000 (thread 2)',
       'attached sub_ds1 at address 0x50001000',
       '[target] 0',
-      'detached 2 sub-dataspaces',
+      'paused thread 2 at pc 0x000100b4, detached 2 sub-dataspaces, thread 1 ran 500 instructions, resumed thread 2',
     ]);
   });
 });

@@ -6,7 +6,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
-import { Access, FaultStatus, Machine, PAGE_SIZE, ThreadState, UsageError, assemble, type Fault } from '../../src/index.js';
+import { Access, FaultStatus, HandlerError, Machine, PAGE_SIZE, ThreadState, UsageError, assemble, type Fault } from '../../src/index.js';
+import { demandPaging } from '../../handlers/index.js';
 
 /** clone flags of a thread: VM | FS | FILES | SIGHAND | THREAD | SYSVSEM. */
 const THREAD_FLAGS = 0x50f00;
@@ -190,5 +191,33 @@ describe('threads', () => {
     expect(result).toEqual({ kind: 'exit', exitCode: 3 });
     expect(faults).toEqual([[1, 0x5000_0000, Access.Read], [2, 0x5000_2000, Access.Read]]);
     expect(addressAfterWait).toBe(0x5000_0000);
+  });
+  describe('a page source that fails ends the run naming the thread and the page, while the other thread runs on', () => {
+    // Thread 1 spins forever; thread 2 reads a page of the remote region.
+    const program = () => assemble(twoThreads('1: addi s0, s0, 1\n j 1b', 'li t0, 0x50001000\n lw a0, 0(t0)\n li a7, 94\n ecall'));
+    const remote = (fetch: () => Promise<Uint8Array>) =>
+      demandPaging({ name: 'remote', at: 0x5000_0000, size: 4 * PAGE_SIZE, backing: { kind: 'source', fetch } });
+
+    it('a rejected source', async () => {
+      const m = new Machine();
+      m.load(program());
+      m.use(remote(() => Promise.reject(new Error('link down'))));
+      const error = await m.runAsync({ timeoutMs: 60_000 }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(HandlerError);
+      expect((error as HandlerError).message).toMatch(/^fault handler 'remote' rejected: link down \(while handling load page fault: read at 0x50001000 .*thread 2\)$/);
+      expect((error as HandlerError).fault.tid).toBe(2);
+    });
+
+    it('a source that never answers, once timeoutMs passes', async () => {
+      const m = new Machine();
+      m.load(program());
+      m.use(remote(() => new Promise<Uint8Array>(() => {})));
+      const spinner = () => m.threads.find((t) => t.tid === 1)!.retired;
+      const error = await m.runAsync({ timeoutMs: 200 }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(HandlerError);
+      expect((error as HandlerError).message).toMatch(/did not settle its promise within 200 ms \(timeoutMs\) for load page fault: read at 0x50001000 .*\(thread 2\)$/);
+      // Thread 1 was never blocked by thread 2's wait.
+      expect(spinner()).toBeGreaterThan(1000);
+    });
   });
 });
