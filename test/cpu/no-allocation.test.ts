@@ -7,9 +7,12 @@ import { describe, expect, it } from 'vitest';
  * dispatch — must not allocate. Measured on the built code (dist/, built by
  * test/global-setup.ts) in a plain Node process with a 1 MiB young
  * generation: one 16-byte object per instruction would be 800 MB (hundreds
- * of scavenges), one per fault 8 MB (eight). V8's own bookkeeping (lazy
- * feedback, compilation) may cause a collection now and then, so the bound
- * is two, not zero; heap growth is not asserted for the same reason.
+ * of scavenges), one per fault 24 MB (twenty-four). V8's own bookkeeping
+ * (lazy feedback, compilation, inline caches) causes a collection now and
+ * then — up to five in 1.5 M fault round trips were seen on a loaded
+ * machine — so the bounds sit between that noise and what one object per
+ * instruction or fault would cost; heap growth is not asserted for the
+ * same reason.
  */
 const PROBE = fileURLToPath(new URL('./fixtures/allocation-probe.mjs', import.meta.url));
 
@@ -24,9 +27,9 @@ describe('hot paths do not allocate', () => {
     expect(r.collections).toBeLessThanOrEqual(2);
   });
 
-  it('fault dispatch: 500,000 fault round trips through a fixing handler cause (almost) no garbage collection', () => {
+  it('fault dispatch: 1.5 M fault round trips through a fixing handler cause (almost) no garbage collection', () => {
     const r = probe('faults');
-    expect(r.count).toBeGreaterThan(499_000);
-    expect(r.collections).toBeLessThanOrEqual(2);
+    expect(r.count).toBeGreaterThan(1_499_000);
+    expect(r.collections).toBeLessThanOrEqual(10);
   });
 });
