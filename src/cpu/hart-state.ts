@@ -69,7 +69,9 @@ export class HartState {
    * True when the hart holds exactly this state. Written out register by
    * register without branches: a dispatch calls it after every handler that
    * passes (most change nothing), and the unrolled form is several times
-   * faster than a loop. Never allocates.
+   * faster than a loop. x0 is compared too: a handler that wrote
+   * `ctx.regs[0]` left the hart different from any saved state (whose x0
+   * is 0), so a rollback puts the 0 back. Never allocates.
    *
    * @param cpu - the hart to compare with
    */
@@ -78,7 +80,7 @@ export class HartState {
       || cpu.reservationAddress !== this.reservationAddress || cpu.reservationValue !== this.reservationValue) return false;
     const x = cpu.x, r = this.regs;
     return (
-      (x[1]! ^ r[1]!) | (x[2]! ^ r[2]!) | (x[3]! ^ r[3]!) | (x[4]! ^ r[4]!) |
+      x[0]! | (x[1]! ^ r[1]!) | (x[2]! ^ r[2]!) | (x[3]! ^ r[3]!) | (x[4]! ^ r[4]!) |
       (x[5]! ^ r[5]!) | (x[6]! ^ r[6]!) | (x[7]! ^ r[7]!) | (x[8]! ^ r[8]!) |
       (x[9]! ^ r[9]!) | (x[10]! ^ r[10]!) | (x[11]! ^ r[11]!) | (x[12]! ^ r[12]!) |
       (x[13]! ^ r[13]!) | (x[14]! ^ r[14]!) | (x[15]! ^ r[15]!) | (x[16]! ^ r[16]!) |

@@ -90,4 +90,12 @@ describe('a handler\'s context changes apply only when it answers Fixed', () => 
     expect(() => machine.run()).toThrow(/fault handler 'thrower' threw: boom/);
     expect([machine.cpu.x[10], machine.cpu.pc]).toEqual([77, TEXT_BASE]);
   });
+
+  it('a write to x0 by a handler that passes is undone: x0 reads 0 again (found by the property, seed -614985629)', () => {
+    const machine = machineFromWords([iType(0x03, 2, 5, 0, 0)]);
+    machine.registerFaultHandler((_f, ctx) => { ctx.regs[0] = 1; return FaultStatus.Continue; }, { name: 'scribbler' });
+    const result = machine.run();
+    expect(result.kind).toBe('fault');
+    expect(machine.cpu.x[0]).toBe(0);
+  });
 });
