@@ -114,11 +114,13 @@ export class RunLoop implements ThreadCallHost {
         this.result = { kind: 'limit' };
         return Step.Done;
       }
-      const slice = s.sliceLeft < left ? s.sliceLeft : left;
+      // A thread that runs alone is not stopped at slice ends that would give it the hart back.
+      const alone = this.waitingOnFault === 0 && s.runsAlone(t);
+      const slice = alone || left < s.sliceLeft ? left : s.sliceLeft;
       const before = cpu.instret;
       const why = cpu.run(slice < MAX_BUDGET ? slice : MAX_BUDGET);
       const ran = cpu.instret - before;
-      s.sliceLeft -= ran;
+      s.consumeSlice(ran);
       t.retired += ran;
       if (why === StopReason.Budget) {
         if (async && this.waitingOnFault > 0 && wallClock() - this.lastYield >= YIELD_INTERVAL_MS) return Step.Yield;
