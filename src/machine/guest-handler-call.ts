@@ -17,7 +17,7 @@ import { RunEnding } from '../fault/run-ending.js';
 import { FaultStatus } from '../fault/status.js';
 import { UserContext } from '../fault/user-context.js';
 import { PAGE_SHIFT } from '../memory/page.js';
-import { describeSyscall } from '../syscalls/linux.js';
+import { describeSyscall, expandSyscall } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
 import { CONTEXT_STRIDE, FRAME_SIZE, FaultInfoFlags, FaultInfoLayout, RED_ZONE, TRAMPOLINE_ADDRESS, UserContextLayout } from './guest-frame.js';
 import { LivelockTracker } from './livelock.js';
@@ -237,9 +237,9 @@ export class GuestHandlerCall {
    */
   private syscall(name: string): void {
     const m = this.machine, cpu = m.cpu, as = m.addressSpace, t = m.currentThread, r = t.syscall;
-    describeSyscall(cpu.x[A7]!, cpu.x, r, t.clearChildTid);
+    describeSyscall(cpu.x[A7]!, cpu.x, r, t.clearChildTid, m.handles);
     const pc = cpu.pc;
-    for (let k = 0; k < r.count; k++) {
+    for (let k = 0; k < r.count || expandSyscall(cpu.x[A7]!, cpu.x, r, as, m.handles); k++) {
       while (r.stepToFault(k, as)) {
         cpu.fault.pc = pc;
         cpu.fault.size = 1;
