@@ -5,6 +5,8 @@
  * and CLONE_FS).
  */
 
+import type { FileSystem } from '../fs/file-system.js';
+import type { FsNode } from '../fs/fs-node.js';
 import { Errno } from '../syscalls/errno.js';
 import { DEFAULT_HANDLE_LIMIT, HandleTable } from './handle-table.js';
 import { OpenFile, OpenFlag, type HandleObject } from './open-file.js';
@@ -41,14 +43,35 @@ export class HandleSpace {
   readonly table: HandleTable;
   /** The process umask (applied by the calls that create files). */
   umask = DEFAULT_UMASK;
+  /** The working directory (retained in the file system while it is the working directory). */
+  cwd: FsNode;
   /** Called when a pipe changed, with the pipe: the machine wakes the threads waiting on it. @internal */
   changed: (key: object) => void = () => {};
   private nextFileId = 1;
   private nextPipeId = 1;
 
-  /** @param limit - the number of slots (default 1024) */
-  constructor(limit = DEFAULT_HANDLE_LIMIT) {
+  /**
+   * @param fileSystem - the machine's file system (the working directory starts at its root)
+   * @param limit - the number of slots (default 1024)
+   */
+  constructor(readonly fileSystem: FileSystem, limit = DEFAULT_HANDLE_LIMIT) {
     this.table = new HandleTable(limit);
+    this.cwd = fileSystem.root;
+    fileSystem.retain(this.cwd);
+  }
+
+  /**
+   * Makes `node` the working directory: 0, or -ENOTDIR when it is not a
+   * directory (nothing changes then).
+   */
+  changeDirectory(node: FsNode): number {
+    if (node.kind !== 'directory') return -Errno.ENOTDIR;
+    const r = this.fileSystem.retain(node);
+    if (r < 0) return r;
+    const old = this.cwd;
+    this.cwd = node;
+    this.fileSystem.release(old);
+    return 0;
   }
 
   /** The open file description at `fd`, or null. */

@@ -45,7 +45,7 @@ export function describeSyscall(nr: number, x: Int32Array, ranges: SyscallRanges
     default:
       describeIoCall(nr, x, ranges, handles);
       describeTimeCall(nr, x, ranges);
-      describePathCall(nr, x, ranges);
+      describePathCall(nr, x, ranges, handles);
       return;
   }
 }
