@@ -114,3 +114,24 @@ export type { RestorePlan, PageSources } from './checkpoint/restore-plan.js';
 // Guest ABI numbers
 export { Errno } from './syscalls/errno.js';
 export { Syscall } from './syscalls/numbers.js';
+
+// The machine's file system: the in-memory tree, mounts, checkpoint images
+export {
+  FileSystem,
+  RenameFlags,
+  DEFAULT_FS_QUOTA,
+  DEFAULT_MAX_FILE_SIZE,
+  MEMORY_DEV,
+  type FileSystemOptions,
+  type DirEntry,
+  type OpenOptions,
+  type AtOptions,
+  type MountedFileIdentity,
+} from './fs/file-system.js';
+export { FsNode } from './fs/fs-node.js';
+export { FileType, DirentType, PERMISSION_BITS, STAT_BLOCK_SIZE, typeBits, direntType, type FsStat, type NodeKind } from './fs/fs-stat.js';
+export type { MountedDirectory, HostStat, HostFile, HostOpenOptions } from './fs/mounted-directory.js';
+export type { MountOptions, MountInfo } from './fs/mount.js';
+export { MAX_PATH_BYTES, MAX_NAME_BYTES, MAX_SYMLINKS, type ParentLookup, type LastComponent } from './fs/path-walk.js';
+export { captureTree, applyTreeImage, TREE_IMAGE_MAGIC, TREE_IMAGE_VERSION, type ApplyTreeOptions } from './fs/tree-image.js';
+export { describeTree } from './fs/describe-tree.js';
