@@ -21,7 +21,9 @@ import type { Plugin, Uninstall } from './plugin.js';
 import type { RunResult } from './run-result.js';
 import type { GuestThread } from '../threads/guest-thread.js';
 import { DEFAULT_TIME_SLICE, Scheduler } from '../threads/scheduler.js';
-import { GuestClock } from '../handles/clock.js';
+import { ClockId, GuestClock } from '../handles/clock.js';
+import { FileSystem } from '../fs/file-system.js';
+import type { MountedDirectory } from '../fs/mounted-directory.js';
 import { HandleSpace } from '../handles/handle-space.js';
 import { OpenFlag } from '../handles/open-file.js';
 import { GuestRandom } from '../handles/random.js';
@@ -84,6 +86,35 @@ export interface MachineOptions {
   readonly umask?: number;
   /** Slots of the handle table (default 1024, Linux's RLIMIT_NOFILE): 3..65536. */
   readonly handleLimit?: number;
+  /**
+   * The guest's file system (default: a new, empty in-memory tree whose
+   * times are the machine's virtual time). Pass one to share a tree set
+   * up beforehand.
+   */
+  readonly fileSystem?: FileSystem;
+  /** Host directories to mount, in order, before the guest runs. */
+  readonly mounts?: readonly MachineMount[];
+  /** The guest's working directory: an absolute path to a directory (default `/`). */
+  readonly cwd?: string;
+}
+
+/**
+ * A host directory the machine mounts at `guestPath` (see the
+ * `mounts` option); `faultline/node` gives a `MountedDirectory` for a
+ * host path.
+ *
+ * @example
+ * ```ts
+ * const machine = new Machine({ mounts: [{ guestPath: '/data', directory: hostDirectory('/tmp/data'), readOnly: true }] });
+ * ```
+ */
+export interface MachineMount {
+  /** Absolute guest path of the mount point (created when missing). */
+  readonly guestPath: string;
+  /** The host directory. */
+  readonly directory: MountedDirectory;
+  /** Refuse every change under it with EROFS (default false). */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -175,6 +206,8 @@ export class Machine {
   program: Program | null = null;
   /** Exit status once the guest has exited, else null. */
   exitCode: number | null = null;
+  /** The guest's file system: the in-memory tree and the mounts. */
+  readonly fileSystem: FileSystem;
   /** The guest's handles: the handle table, open files, pipes, cwd and umask (docs/design.md §12). */
   readonly handles: HandleSpace;
   /** The guest's clocks: virtual time unless `hostTime`. */
@@ -222,7 +255,16 @@ export class Machine {
     const s = this.scheduler;
     this.clock = new GuestClock(() => s.now(), () => this.cpu.instret, { hostTime: options.hostTime ?? false });
     this.random = new GuestRandom(options.seed ?? 0);
-    this.handles = new HandleSpace(options.handleLimit);
+    this.fileSystem = options.fileSystem ?? new FileSystem({ clock: () => { const t = this.clock.read(ClockId.Realtime, 0); return t.sec * 1e9 + t.nsec; } });
+    for (const mount of options.mounts ?? []) this.fileSystem.mount(mount.guestPath, mount.directory, { readOnly: mount.readOnly ?? false });
+    this.handles = new HandleSpace(this.fileSystem, options.handleLimit);
+    if (options.cwd !== undefined) {
+      const node = this.fileSystem.resolve(options.cwd);
+      if (typeof node === 'number' || node.kind !== 'directory' || !options.cwd.startsWith('/')) {
+        throw new UsageError(`new Machine: cwd ${JSON.stringify(options.cwd)} is not an absolute path to a directory of the file system`);
+      }
+      this.handles.changeDirectory(node);
+    }
     if (options.umask !== undefined) this.handles.umask = options.umask;
     this.handles.changed = (key) => this.runLoop.wakeIo(key);
     const stdin = options.stdin;

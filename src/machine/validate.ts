@@ -73,6 +73,12 @@ export function validateMachineOptions(options: unknown): asserts options is Mac
   if (umask !== undefined && !(typeof umask === 'number' && Number.isInteger(umask) && umask >= 0 && umask <= 0o777)) {
     throw new UsageError(`${fn}: umask must be an integer 0..0o777, got ${describeValue(umask)}`);
   }
+  const cwd = options['cwd'];
+  if (cwd !== undefined && typeof cwd !== 'string') throw new UsageError(`${fn}: cwd must be a string, got ${describeValue(cwd)}`);
+  const mounts = options['mounts'];
+  if (mounts !== undefined && (!Array.isArray(mounts) || !mounts.every((m) => isObject(m) && typeof m['guestPath'] === 'string' && isObject(m['directory'])))) {
+    throw new UsageError(`${fn}: mounts must be an array of { guestPath, directory, readOnly? }, got ${describeValue(mounts)}`);
+  }
   const handleLimit = options['handleLimit'];
   if (handleLimit !== undefined && !(typeof handleLimit === 'number' && Number.isInteger(handleLimit) && handleLimit >= 3 && handleLimit <= 65536)) {
     throw new UsageError(`${fn}: handleLimit must be an integer 3..65536, got ${describeValue(handleLimit)}`);
