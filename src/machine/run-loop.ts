@@ -181,9 +181,8 @@ export class RunLoop implements ThreadCallHost {
   /** What `t` waits for, for a deadlock message. */
   private describeWait(t: GuestThread): string {
     if (t.wait === Wait.Io) {
-      const object = t.ioObject as { describe?: () => string; id?: number } | null;
-      const name = object !== null && typeof object.describe === 'function' ? object.describe() : object !== null && typeof object.id === 'number' ? `pipe ${object.id}` : 'a handle';
-      return t.ioReady ? `waits on ${name}` : `waits on ${name}${this.m.running && this.waitingOnInput > 0 ? ' (an asynchronous source: use runAsync())' : ''}`;
+      const name = (t.ioObject as HandleObject).describe();
+      return `waits on ${name}${t.ioAsync ? ' (an asynchronous source: use runAsync())' : ''}`;
     }
     return `in futex wait on ${hexKey(t.futexKey)}`;
   }
@@ -196,7 +195,8 @@ export class RunLoop implements ThreadCallHost {
   private blockOnIo(t: GuestThread, object: HandleObject): void {
     const key = waitKeyOf(object);
     t.wait = Wait.Io;
-    t.ioObject = key;
+    t.ioObject = object;
+    t.ioKey = key;
     t.ioReady = false;
     this.cpu.pc = (this.cpu.pc - 4) | 0;
     const ready = object.whenReady();
@@ -204,7 +204,7 @@ export class RunLoop implements ThreadCallHost {
     t.ioAsync = true;
     this.waitingOnInput++;
     ready.then(() => {
-      if (t.wait === Wait.Io && t.ioObject === key && !t.ioReady) { t.ioReady = true; this.wake(); }
+      if (t.wait === Wait.Io && t.ioKey === key && !t.ioReady) { t.ioReady = true; this.wake(); }
     }, noop);
   }
 
@@ -225,6 +225,7 @@ export class RunLoop implements ThreadCallHost {
     if (t.ioAsync) this.waitingOnInput--;
     t.wait = Wait.None;
     t.ioObject = null;
+    t.ioKey = null;
     t.ioReady = false;
     t.ioAsync = false;
   }
@@ -234,7 +235,7 @@ export class RunLoop implements ThreadCallHost {
    * call again. Called by the handle space when a pipe changes.
    */
   wakeIo(key: object): void {
-    for (const t of this.scheduler.threads) if (t.wait === Wait.Io && t.ioObject === key) this.endIoWait(t);
+    for (const t of this.scheduler.threads) if (t.wait === Wait.Io && t.ioKey === key) this.endIoWait(t);
   }
 
   /** `t`'s fault waits for `walk`'s promise: block it, and note when the promise settles. */

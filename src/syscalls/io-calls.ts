@@ -247,8 +247,9 @@ function readableFile(handles: HandleSpace, fd: number): OpenFile | number {
 
 /**
  * `read`/`pread64`: fills the accessible prefix of range 0 from the
- * object. A range shorter than what is readable now (more arrived since
- * the fault-in) restarts the call.
+ * object (a short read when more arrived since the fault-in). When
+ * nothing was readable at the fault-in but something is now, the call
+ * restarts to fault its buffer in.
  */
 function readCall(host: IoCallHost, t: GuestThread, fd: number, buf: number, count: number, at: number | null, ranges: SyscallRanges): number {
   const file = readableFile(host.handles, fd);
@@ -259,9 +260,9 @@ function readCall(host: IoCallHost, t: GuestThread, fd: number, buf: number, cou
   const n = obj.readable(file, offset, Math.min(count, MAX_RW_COUNT));
   if (n === BLOCKED) { t.ioObject = obj; return BLOCKED; }
   if (n <= 0) return n;
-  const described = ranges.count > 0 ? ranges.length[0]! : 0;
-  const accessible = ranges.count > 0 ? ranges.accessible[0]! : 0;
-  if (described < n && accessible === described) return RESTART;
+  // Nothing was readable when the buffer was faulted in, but something is now: fault it in again.
+  if (ranges.count === 0) return RESTART;
+  const accessible = ranges.accessible[0]!;
   if (accessible === 0) return -Errno.EFAULT;
   const dest = new Uint8Array(Math.min(n, accessible));
   const got = obj.read(file, dest, offset);
@@ -350,13 +351,12 @@ function vectorCall(host: IoCallHost, t: GuestThread, nr: number, fd: number, a:
   const n = obj.readable(file, file.offset, Math.min(total, MAX_RW_COUNT));
   if (n === BLOCKED) { t.ioObject = obj; return BLOCKED; }
   if (n <= 0) return n;
-  let described = 0, accessible = 0, whole = true;
+  if (ranges.count <= 1) return RESTART;
+  let accessible = 0;
   for (let k = 1; k < ranges.count; k++) {
-    described += ranges.length[k]!;
-    if (whole) accessible += ranges.accessible[k]!;
-    if (ranges.accessible[k]! < ranges.length[k]!) whole = false;
+    accessible += ranges.accessible[k]!;
+    if (ranges.accessible[k]! < ranges.length[k]!) break;
   }
-  if (described < n && whole) return RESTART;
   if (accessible === 0) return -Errno.EFAULT;
   const dest = new Uint8Array(Math.min(n, accessible));
   const got = obj.read(file, dest, file.offset);

@@ -90,6 +90,8 @@ export class GuestThread {
   deadline = Infinity;
   /** The handle object an Io wait waits on (its call runs again when it changes). @internal */
   ioObject: object | null = null;
+  /** What wakes the Io wait: the pipe for a pipe end, else the object. @internal */
+  ioKey: object | null = null;
   /** Bytes a blocking write has written so far (it goes on from there when it runs again). @internal */
   ioProgress = 0;
   /** Set when the asynchronous source an Io wait waits on said it may have more. @internal */
