@@ -11,6 +11,7 @@ import { Errno } from '../syscalls/errno.js';
 import { DEFAULT_HANDLE_LIMIT, HandleTable } from './handle-table.js';
 import { OpenFile, OpenFlag, type HandleObject } from './open-file.js';
 import { Pipe, PipeEnd } from './pipe.js';
+import { InputStream } from './stream.js';
 
 /** The process umask Linux starts `init` with. */
 export const DEFAULT_UMASK = 0o022;
@@ -45,6 +46,8 @@ export class HandleSpace {
   umask = DEFAULT_UMASK;
   /** The working directory (retained in the file system while it is the working directory). */
   cwd: FsNode;
+  /** The machine's stdin (what fd 0 refers to at start; a restore gives it its pending input). */
+  stdin: InputStream = new InputStream(() => null);
   /** Called when a pipe changed, with the pipe: the machine wakes the threads waiting on it. @internal */
   changed: (key: object) => void = () => {};
   private nextFileId = 1;

@@ -271,7 +271,8 @@ export class Machine {
     const source: InputSource = stdin === undefined ? () => null
       : typeof stdin === 'string' ? inputFromBytes(new TextEncoder().encode(stdin))
       : stdin instanceof Uint8Array ? inputFromBytes(stdin) : stdin;
-    this.handles.open(new InputStream(source), OpenFlag.ReadOnly);
+    this.handles.stdin = new InputStream(source);
+    this.handles.open(this.handles.stdin, OpenFlag.ReadOnly);
     this.handles.open(new OutputStream('stdout', this.stdout), OpenFlag.WriteOnly);
     this.handles.open(new OutputStream('stderr', this.stderr), OpenFlag.WriteOnly);
   }
