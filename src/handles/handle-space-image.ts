@@ -354,7 +354,7 @@ export function restoreHandleSpace(machine: Machine, bytes: Uint8Array, options:
     }
     retained.push(node);
   };
-  if (cwd.mount !== null) retainHost(cwd, false);
+  if (cwd.mount !== null && cwd !== machine.handles.cwd) retainHost(cwd, false);
   for (const [id, node] of nodes) {
     const d = descriptions.get(id)!;
     const mode = d.flags & OpenFlag.AccessMode;
@@ -371,7 +371,7 @@ export function restoreHandleSpace(machine: Machine, bytes: Uint8Array, options:
   space.umask = umask;
   const previousCwd = space.cwd;
   space.cwd = cwd;
-  if (previousCwd !== cwd && previousCwd.mount !== null) fs.release(previousCwd);
+  if (previousCwd !== cwd && previousCwd !== fs.root) fs.release(previousCwd);
   machine.random.setState(randomState);
   const stdin = space.stdin;
   const pipes = new Map<number, Pipe>();

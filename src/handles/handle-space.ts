@@ -44,7 +44,11 @@ export class HandleSpace {
   readonly table: HandleTable;
   /** The process umask (applied by the calls that create files). */
   umask = DEFAULT_UMASK;
-  /** The working directory (retained in the file system while it is the working directory). */
+  /**
+   * The working directory: retained in the file system while it is the
+   * working directory, except the root (which is never freed), so a new
+   * machine's file system stays unchanged until the guest runs.
+   */
   cwd: FsNode;
   /** The machine's stdin (what fd 0 refers to at start; a restore gives it its pending input). */
   stdin: InputStream = new InputStream(() => null);
@@ -60,7 +64,6 @@ export class HandleSpace {
   constructor(readonly fileSystem: FileSystem, limit = DEFAULT_HANDLE_LIMIT) {
     this.table = new HandleTable(limit);
     this.cwd = fileSystem.root;
-    fileSystem.retain(this.cwd);
   }
 
   /**
@@ -69,11 +72,14 @@ export class HandleSpace {
    */
   changeDirectory(node: FsNode): number {
     if (node.kind !== 'directory') return -Errno.ENOTDIR;
-    const r = this.fileSystem.retain(node);
-    if (r < 0) return r;
+    const fs = this.fileSystem;
+    if (node !== fs.root) {
+      const r = fs.retain(node);
+      if (r < 0) return r;
+    }
     const old = this.cwd;
     this.cwd = node;
-    this.fileSystem.release(old);
+    if (old !== fs.root) fs.release(old);
     return 0;
   }
 

@@ -21,7 +21,7 @@ import type { Plugin, Uninstall } from './plugin.js';
 import type { RunResult } from './run-result.js';
 import type { GuestThread } from '../threads/guest-thread.js';
 import { DEFAULT_TIME_SLICE, Scheduler } from '../threads/scheduler.js';
-import { ClockId, GuestClock } from '../handles/clock.js';
+import { GuestClock } from '../handles/clock.js';
 import { FileSystem } from '../fs/file-system.js';
 import type { MountedDirectory } from '../fs/mounted-directory.js';
 import { HandleSpace } from '../handles/handle-space.js';
@@ -88,8 +88,9 @@ export interface MachineOptions {
   readonly handleLimit?: number;
   /**
    * The guest's file system (default: a new, empty in-memory tree whose
-   * times are the machine's virtual time). Pass one to share a tree set
-   * up beforehand.
+   * clock is the machine's virtual time; the guest sees in-memory times
+   * shifted by the clock's epoch). Pass one to share a tree set up
+   * beforehand.
    */
   readonly fileSystem?: FileSystem;
   /** Host directories to mount, in order, before the guest runs. */
@@ -255,7 +256,7 @@ export class Machine {
     const s = this.scheduler;
     this.clock = new GuestClock(() => s.now(), () => this.cpu.instret, { hostTime: options.hostTime ?? false });
     this.random = new GuestRandom(options.seed ?? 0);
-    this.fileSystem = options.fileSystem ?? new FileSystem({ clock: () => { const t = this.clock.read(ClockId.Realtime, 0); return t.sec * 1e9 + t.nsec; } });
+    this.fileSystem = options.fileSystem ?? new FileSystem({ clock: () => s.now() });
     for (const mount of options.mounts ?? []) this.fileSystem.mount(mount.guestPath, mount.directory, { readOnly: mount.readOnly ?? false });
     this.handles = new HandleSpace(this.fileSystem, options.handleLimit);
     if (options.cwd !== undefined) {

@@ -14,6 +14,7 @@ import type { HandleSpace } from '../handles/handle-space.js';
 import { ObjectKind, OpenFlag } from '../handles/open-file.js';
 import { ServiceHandle, parseServicePath, type ServiceRegistry } from '../handles/services.js';
 import type { AddressSpace } from '../memory/address-space.js';
+import type { GuestClock } from '../handles/clock.js';
 import type { GuestThread } from '../threads/guest-thread.js';
 import { Errno } from './errno.js';
 import { Syscall } from './numbers.js';
@@ -35,6 +36,7 @@ export interface PathCallHost {
   readonly addressSpace: AddressSpace;
   readonly handles: HandleSpace;
   readonly services: ServiceRegistry;
+  readonly clock: GuestClock;
 }
 
 /** Whether `nr` is a call of this file. @internal */
@@ -364,7 +366,8 @@ function writeStat(host: PathCallHost, object: unknown, buf: number, ranges: Sys
   if (target !== null) {
     const st = fs.stat(target);
     if (typeof st === 'number') return st;
-    bytes = statx ? encodeStatx(st) : encodeStat64(st);
+    const epoch = target.mount === null ? BigInt(host.clock.epochSeconds) * 1_000_000_000n : 0n;
+    bytes = statx ? encodeStatx(st, epoch) : encodeStat64(st, epoch);
   } else {
     // Streams, pipes and services: a FIFO or character device with no size.
     const kind = (object as { kind?: number } | null)?.kind;

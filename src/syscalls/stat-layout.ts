@@ -25,8 +25,12 @@ function split(ns: bigint): [bigint, number] {
   return [sec, Number(rest)];
 }
 
-/** `st` as `struct stat64`. */
-export function encodeStat64(st: FsStat): Uint8Array {
+/**
+ * `st` as `struct stat64`, its times shifted by `epochNs` (the machine's
+ * epoch for in-memory nodes, whose clock is virtual time; 0 for mounted
+ * nodes, which report the host's times).
+ */
+export function encodeStat64(st: FsStat, epochNs = 0n): Uint8Array {
   const out = new Uint8Array(STAT64_SIZE), v = new DataView(out.buffer);
   v.setBigUint64(0, BigInt(st.dev), true);
   v.setBigUint64(8, BigInt(st.ino), true);
@@ -37,7 +41,7 @@ export function encodeStat64(st: FsStat): Uint8Array {
   v.setBigInt64(48, BigInt(st.size), true);
   v.setInt32(56, st.blksize, true);
   v.setBigInt64(64, BigInt(st.blocks), true);
-  const times: bigint[] = [st.atimeNs, st.mtimeNs, st.ctimeNs];
+  const times: bigint[] = [st.atimeNs + epochNs, st.mtimeNs + epochNs, st.ctimeNs + epochNs];
   times.forEach((ns, k) => {
     const [sec, nsec] = split(ns);
     v.setInt32(72 + 8 * k, Number(BigInt.asIntN(32, sec)), true);
@@ -46,8 +50,8 @@ export function encodeStat64(st: FsStat): Uint8Array {
   return out;
 }
 
-/** `st` as `struct statx`, with every basic field (`stx_mask` = STATX_BASIC_STATS). */
-export function encodeStatx(st: FsStat): Uint8Array {
+/** `st` as `struct statx`, with every basic field (`stx_mask` = STATX_BASIC_STATS); times shifted as {@link encodeStat64}'s. */
+export function encodeStatx(st: FsStat, epochNs = 0n): Uint8Array {
   const out = new Uint8Array(STATX_SIZE), v = new DataView(out.buffer);
   v.setUint32(0, StatxMask.BASIC_STATS, true);
   v.setUint32(4, st.blksize, true);
@@ -64,9 +68,9 @@ export function encodeStatx(st: FsStat): Uint8Array {
     v.setBigInt64(at, sec, true);
     v.setUint32(at + 8, nsec, true);
   };
-  put(64, st.atimeNs);
-  put(96, st.ctimeNs);
-  put(112, st.mtimeNs);
+  put(64, st.atimeNs + epochNs);
+  put(96, st.ctimeNs + epochNs);
+  put(112, st.mtimeNs + epochNs);
   v.setUint32(136, 0, true);
   v.setUint32(140, st.dev, true);
   return out;
