@@ -113,7 +113,12 @@ export interface OpenOptions {
   /** Opened for writing (`O_WRONLY`/`O_RDWR`): refused on directories and read-only mounts. */
   readonly write?: boolean;
   /** Create the file when missing (`O_CREAT`), with these final permission bits; `exclusive` is `O_EXCL`. */
-  readonly create?: { readonly mode: number; readonly exclusive?: boolean };
+  readonly create?: {
+    /** Permission bits of a created file (the umask already applied). */
+    readonly mode: number;
+    /** Fail with `-EEXIST` when the entry exists (`O_EXCL`); a final symlink is then not followed. */
+    readonly exclusive?: boolean;
+  };
   /** Truncate a regular file to 0 (`O_TRUNC`). */
   readonly truncate?: boolean;
   /** The node must be a directory (`O_DIRECTORY`). */

@@ -57,8 +57,11 @@ export interface ApplyTreeOptions {
    * The host directory to mount for a mount recorded in the image (the
    * same one, or a replacement: a relink). Returning undefined refuses the
    * restore. Without this option an image holding mounts is refused.
+   *
+   * @param mount - the recorded guest path, read-only flag and label
+   * @returns the directory to mount there, or undefined
    */
-  readonly mountedDirectory?: (mount: Omit<MountInfo, 'dev'>) => MountedDirectory | undefined;
+  mountedDirectory?(mount: Omit<MountInfo, 'dev'>): MountedDirectory | undefined;
 }
 
 /**
