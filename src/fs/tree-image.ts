@@ -220,6 +220,10 @@ export function applyTreeImage(fs: FileSystem, images: readonly Uint8Array[], op
   const directories = last.mounts.map((m) => {
     const dir = options.mountedDirectory?.(m);
     if (dir === undefined) throw new UsageError(`applyTreeImage: no host directory for the mount at '${m.guestPath}' (label '${m.label}')`);
+    const st = dir.lstat('');
+    if (typeof st === 'number' || st.kind !== 'directory') {
+      throw new UsageError(`applyTreeImage: the host directory '${dir.label}' for the mount at '${m.guestPath}' is not a readable directory`);
+    }
     return dir;
   });
   build(fs, state, last);

@@ -11,6 +11,14 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { arbitrary: fc.constant({ kind: 'capture' as const }), weight: 1 },
 );
 
+/** Steps that leave an unlinked file held open. */
+const ORPHAN_PREFIX: readonly Step[] = [
+  { kind: 'op', op: { op: 'create', path: '/a' } },
+  { kind: 'op', op: { op: 'write', path: '/a', offset: 5000, data: new Uint8Array([1, 2, 3]) } },
+  { kind: 'op', op: { op: 'open', path: '/a' } },
+  { kind: 'op', op: { op: 'unlink', path: '/a' } },
+];
+
 /** Virtual time of the runs: advanced by every step, shared by a file system and the one restored from it. */
 let now = 1_000;
 
@@ -23,7 +31,9 @@ describe('checkpoint images of the in-memory tree', () => {
   it('a full image plus increments taken at random steps rebuilds each captured tree exactly', () => {
     let orphansSeen = 0;
     fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 80 }), fc.constantFrom(64 * 1024, 1 << 20), (steps, quota) => {
+      fc.property(fc.boolean(), fc.array(stepArb, { minLength: 5, maxLength: 80 }), fc.constantFrom(64 * 1024, 1 << 20), (orphanFirst, randomSteps, quota) => {
+        // Half the runs start with a file unlinked while open, so images carry such nodes.
+        const steps: Step[] = orphanFirst ? [...ORPHAN_PREFIX, ...randomSteps] : randomSteps;
         const fs = freshFs(quota);
         const open: FsNode[] = [];
         const images: Uint8Array[] = [];
@@ -62,7 +72,8 @@ describe('checkpoint images of the in-memory tree', () => {
 
   it('a run restored at a random checkpoint and continued ends with the same tree as the uninterrupted run', () => {
     fc.assert(
-      fc.property(fc.array(stepArb, { minLength: 5, maxLength: 80 }), fc.nat(), (steps, pick) => {
+      fc.property(fc.boolean(), fc.array(stepArb, { minLength: 5, maxLength: 80 }), fc.nat(), (orphanFirst, randomSteps, pick) => {
+        const steps: Step[] = orphanFirst ? [...ORPHAN_PREFIX, ...randomSteps] : randomSteps;
         const run = (restoreAt: number | null): string => {
           now = 1_000;
           let fs = freshFs(1 << 20);
