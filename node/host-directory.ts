@@ -165,6 +165,8 @@ export class HostDirectory implements MountedDirectory {
   readonly hostPath: string;
 
   /**
+   * Opens a host directory for mounting.
+   *
    * @param hostPath - a host directory
    * @param options - the label for checkpoint images
    * @throws UsageError when `hostPath` is not a readable directory.

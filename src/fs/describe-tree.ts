@@ -21,7 +21,7 @@ import { type MemoryDirectory, MemoryFile, type MemoryNode, MemorySymlink } from
  * ```
  */
 export function describeTree(fs: FileSystem): string {
-  const lines = [`next inode ${fs.nextIno}, ${fs.bytesUsed} content bytes`];
+  const lines = [`generation ${fs.generation}, next inode ${fs.nextIno}, ${fs.bytesUsed} content bytes`];
   const walk = (dir: MemoryDirectory, path: string): void => {
     lines.push(`${path === '' ? '/' : path} ${describeNode(dir)} next cookie ${dir.nextCookie}${dir.coveredBy !== null ? ` mounted` : ''}`);
     for (const [name, slot] of dir.entries) {

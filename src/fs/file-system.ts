@@ -14,7 +14,7 @@
 import { crc32 } from '../checkpoint/crc32.js';
 import { UsageError } from '../errors.js';
 import { Errno } from '../syscalls/errno.js';
-import { type ContentQuota, FileContents } from './file-contents.js';
+import { CHUNK_SIZE, type ContentQuota, FileContents } from './file-contents.js';
 import {
   DOT_COOKIE,
   DOTDOT_COOKIE,
@@ -26,8 +26,9 @@ import {
   MemorySymlink,
 } from './fs-node.js';
 import { type FsStat, type NodeKind, PERMISSION_BITS, typeBits } from './fs-stat.js';
+import { forgetHostPath, hostLookup, hostRename, hostStat, replaceableKinds } from './host-tree.js';
 import { hostParentPath, joinHostPath, Mount, type MountInfo, type MountOptions } from './mount.js';
-import type { HostStat, MountedDirectory } from './mounted-directory.js';
+import type { MountedDirectory } from './mounted-directory.js';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES, type ParentLookup, PathWalker, utf8Length } from './path-walk.js';
 
 /** Default byte budget of in-memory file contents: 64 MiB. */
@@ -37,7 +38,7 @@ export const DEFAULT_MAX_FILE_SIZE = 2 ** 40;
 /** Device number of the in-memory tree; mounts get 2, 3, … */
 export const MEMORY_DEV = 1;
 /** Preferred I/O size reported by `stat`. */
-const BLOCK_SIZE = 4096;
+const BLOCK_SIZE = CHUNK_SIZE;
 
 /**
  * Options of the {@link FileSystem} constructor.
@@ -113,7 +114,12 @@ export interface OpenOptions {
   /** Opened for writing (`O_WRONLY`/`O_RDWR`): refused on directories and read-only mounts. */
   readonly write?: boolean;
   /** Create the file when missing (`O_CREAT`), with these final permission bits; `exclusive` is `O_EXCL`. */
-  readonly create?: { readonly mode: number; readonly exclusive?: boolean };
+  readonly create?: {
+    /** Permission bits of a created file (the umask already applied). */
+    readonly mode: number;
+    /** Fail with `-EEXIST` when the entry exists (`O_EXCL`); a final symlink is then not followed. */
+    readonly exclusive?: boolean;
+  };
   /** Truncate a regular file to 0 (`O_TRUNC`). */
   readonly truncate?: boolean;
   /** The node must be a directory (`O_DIRECTORY`). */
@@ -294,7 +300,7 @@ export class FileSystem {
     }
     const host = dir as HostNode;
     if (host.unlinked) return -Errno.ENOENT;
-    return this.hostLookup(host.owner, joinHostPath(host.path, name));
+    return hostLookup(this.hostInodes, host.owner, joinHostPath(host.path, name));
   }
 
   /**
@@ -308,7 +314,7 @@ export class FileSystem {
     const host = dir as HostNode;
     const mount = host.owner;
     if (host.path === '') return mount.point.parent ?? mount.point;
-    const up = this.hostLookup(mount, hostParentPath(host.path));
+    const up = hostLookup(this.hostInodes, mount, hostParentPath(host.path));
     return typeof up === 'number' || up.kind !== 'directory' ? mount.root : up;
   }
 
@@ -567,7 +573,7 @@ export class FileSystem {
     const file = host.owner.directory.open(path, { write: true, create: { mode: mode & PERMISSION_BITS } });
     if (typeof file === 'number') return file;
     file.close();
-    return this.hostLookup(host.owner, path);
+    return hostLookup(this.hostInodes, host.owner, path);
   }
 
   /**
@@ -594,7 +600,7 @@ export class FileSystem {
     const path = joinHostPath(host.path, name);
     const r = host.owner.directory.mkdir(path, mode & PERMISSION_BITS);
     if (r < 0) return r;
-    return this.hostLookup(host.owner, path);
+    return hostLookup(this.hostInodes, host.owner, path);
   }
 
   /**
@@ -623,7 +629,7 @@ export class FileSystem {
     const path = joinHostPath(host.path, name);
     const r = host.owner.directory.symlink(target, path);
     if (r < 0) return r;
-    return this.hostLookup(host.owner, path);
+    return hostLookup(this.hostInodes, host.owner, path);
   }
 
   /**
@@ -651,12 +657,12 @@ export class FileSystem {
     }
     const host = dir as HostNode;
     const path = joinHostPath(host.path, name);
-    const node = this.hostLookup(host.owner, path);
+    const node = hostLookup(this.hostInodes, host.owner, path);
     if (typeof node === 'number') return node;
     if (node.kind === 'directory') return -Errno.EISDIR;
     const r = host.owner.directory.unlink(path);
     if (r < 0) return r;
-    this.forgetHostPath(host.owner, path);
+    forgetHostPath(this.hostInodes, host.owner, path);
     return 0;
   }
 
@@ -689,12 +695,12 @@ export class FileSystem {
     }
     const host = dir as HostNode;
     const path = joinHostPath(host.path, name);
-    const node = this.hostLookup(host.owner, path);
+    const node = hostLookup(this.hostInodes, host.owner, path);
     if (typeof node === 'number') return node;
     if (node.kind !== 'directory') return -Errno.ENOTDIR;
     const r = host.owner.directory.rmdir(path);
     if (r < 0) return r;
-    this.forgetHostPath(host.owner, path);
+    forgetHostPath(this.hostInodes, host.owner, path);
     return 0;
   }
 
@@ -746,7 +752,7 @@ export class FileSystem {
       from.changedAt = this.gen;
       return 0;
     }
-    return this.hostRename(oldDir as HostNode, oldName, newDir as HostNode, newName, exchange);
+    return hostRename(this.hostInodes, oldDir as HostNode, oldName, newDir as HostNode, newName, exchange);
   }
 
   /** The checks of {@link FileSystem.rename} that come before looking at the two entries' kinds. */
@@ -968,7 +974,7 @@ export class FileSystem {
     const listed = names.map((name) => ({ name, cookie: host.cookies.get(name)! })).filter((e) => e.cookie > afterCookie);
     listed.sort((a, b) => a.cookie - b.cookie);
     for (const { name, cookie } of listed) {
-      const node = this.hostLookup(host.owner, joinHostPath(host.path, name));
+      const node = hostLookup(this.hostInodes, host.owner, joinHostPath(host.path, name));
       if (typeof node !== 'number') out.push({ name, ino: node.ino, kind: node.kind, cookie });
     }
     return out;
@@ -1251,86 +1257,6 @@ export class FileSystem {
       if (at === this.root || at.parent === null) return false;
     }
   }
-
-  /** The node of host path `path` under `mount`, from the cache while the host entry is the same. */
-  private hostLookup(mount: Mount, path: string): HostNode | number {
-    const st = mount.directory.lstat(path);
-    if (typeof st === 'number') return st;
-    if (st.kind === 'other') return -Errno.EACCES;
-    const cached = mount.nodes.get(path);
-    if (cached !== undefined && cached.kind === st.kind && cached.hostIno === st.hostIno) return cached;
-    const node = path === '' ? mount.root : new HostNode(mount.allocIno(), st.kind, mount, path, st.hostIno);
-    mount.nodes.set(path, node);
-    this.hostInodes.set(node.ino, node);
-    return node;
-  }
-
-  /** Drops cached host nodes at or below `path`, marking them unlinked. */
-  private forgetHostPath(mount: Mount, path: string): void {
-    for (const [key, node] of [...mount.nodes]) {
-      if (key === path || key.startsWith(`${path}/`)) {
-        node.unlinked = true;
-        mount.nodes.delete(key);
-        if (node.openCount === 0) this.hostInodes.delete(node.ino);
-      }
-    }
-  }
-
-  /** Moves cached host nodes at or below `from` to `to`. */
-  private moveHostPath(mount: Mount, from: string, to: string): void {
-    const moved: [string, HostNode][] = [];
-    for (const [key, node] of [...mount.nodes]) {
-      if (key === from || key.startsWith(`${from}/`)) {
-        mount.nodes.delete(key);
-        moved.push([to + key.slice(from.length), node]);
-      }
-    }
-    for (const [key, node] of moved) {
-      node.path = key;
-      mount.nodes.set(key, node);
-    }
-  }
-
-  /** Rename under one mount (the checks common to all renames passed). */
-  private hostRename(oldDir: HostNode, oldName: string, newDir: HostNode, newName: string, exchange: boolean): number {
-    const mount = oldDir.owner;
-    const from = joinHostPath(oldDir.path, oldName);
-    const to = joinHostPath(newDir.path, newName);
-    if (from === to) return 0;
-    const a = this.hostLookup(mount, from);
-    if (typeof a === 'number') return a;
-    const b = this.hostLookup(mount, to);
-    if (a.kind === 'directory' && (to.startsWith(`${from}/`))) return -Errno.EINVAL;
-    if (typeof b !== 'number') {
-      if (b.kind === 'directory' && from.startsWith(`${to}/`)) return exchange ? -Errno.EINVAL : -Errno.ENOTEMPTY;
-      if (!exchange) {
-        const r = replaceableKinds(a.kind, b.kind);
-        if (r < 0) return r;
-      }
-    }
-    const dir = mount.directory;
-    if (exchange) {
-      const temp = joinHostPath(oldDir.path, `.faultline-exchange-${a.ino}`);
-      let r = dir.rename(from, temp);
-      if (r < 0) return r;
-      r = dir.rename(to, from);
-      if (r < 0) {
-        dir.rename(temp, from);
-        return r;
-      }
-      r = dir.rename(temp, to);
-      if (r < 0) return r;
-      this.moveHostPath(mount, from, temp);
-      this.moveHostPath(mount, to, from);
-      this.moveHostPath(mount, temp, to);
-      return 0;
-    }
-    const r = dir.rename(from, to);
-    if (r < 0) return r;
-    if (typeof b !== 'number') this.forgetHostPath(mount, to);
-    this.moveHostPath(mount, from, to);
-    return 0;
-  }
 }
 
 /** Device number of a node. */
@@ -1346,29 +1272,3 @@ function replaceable(from: NodeKind, to: MemoryNode): number {
   return 0;
 }
 
-/** The kind rule of rename: a directory replaces only a directory, a non-directory only a non-directory. */
-function replaceableKinds(from: NodeKind, to: NodeKind): number {
-  if (from === 'directory' && to !== 'directory') return -Errno.ENOTDIR;
-  if (from !== 'directory' && to === 'directory') return -Errno.EISDIR;
-  return 0;
-}
-
-/** A mounted node's attributes from the host's. */
-function hostStat(node: HostNode, st: HostStat): FsStat {
-  const kind = st.kind === 'other' ? node.kind : st.kind;
-  return {
-    dev: node.owner.dev,
-    ino: node.ino,
-    kind,
-    mode: typeBits(kind) | (st.mode & PERMISSION_BITS),
-    nlink: node.unlinked && kind !== 'directory' ? 0 : st.nlink,
-    uid: 0,
-    gid: 0,
-    size: st.size,
-    blocks: st.blocks,
-    blksize: BLOCK_SIZE,
-    atimeNs: st.atimeNs,
-    mtimeNs: st.mtimeNs,
-    ctimeNs: st.ctimeNs,
-  };
-}

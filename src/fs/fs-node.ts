@@ -35,6 +35,8 @@ export abstract class FsNode {
   openCount = 0;
 
   /**
+   * Creates a node; only the file system does.
+   *
    * @param ino - inode number, from the file system's allocation counter
    */
   constructor(

@@ -109,7 +109,10 @@ export interface HostOpenOptions {
   /** Open for reading and writing (else reading only). */
   readonly write: boolean;
   /** Create the file, which must not exist (`O_CREAT|O_EXCL`), with these permission bits. */
-  readonly create?: { readonly mode: number };
+  readonly create?: {
+    /** Permission bits of the new file. */
+    readonly mode: number;
+  };
 }
 
 /**

@@ -57,8 +57,11 @@ export interface ApplyTreeOptions {
    * The host directory to mount for a mount recorded in the image (the
    * same one, or a replacement: a relink). Returning undefined refuses the
    * restore. Without this option an image holding mounts is refused.
+   *
+   * @param mount - the recorded guest path, read-only flag and label
+   * @returns the directory to mount there, or undefined
    */
-  readonly mountedDirectory?: (mount: Omit<MountInfo, 'dev'>) => MountedDirectory | undefined;
+  mountedDirectory?(mount: Omit<MountInfo, 'dev'>): MountedDirectory | undefined;
 }
 
 /**
@@ -217,6 +220,10 @@ export function applyTreeImage(fs: FileSystem, images: readonly Uint8Array[], op
   const directories = last.mounts.map((m) => {
     const dir = options.mountedDirectory?.(m);
     if (dir === undefined) throw new UsageError(`applyTreeImage: no host directory for the mount at '${m.guestPath}' (label '${m.label}')`);
+    const st = dir.lstat('');
+    if (typeof st === 'number' || st.kind !== 'directory') {
+      throw new UsageError(`applyTreeImage: the host directory '${dir.label}' for the mount at '${m.guestPath}' is not a readable directory`);
+    }
     return dir;
   });
   build(fs, state, last);
