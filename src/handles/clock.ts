@@ -91,6 +91,8 @@ export class GuestClock {
   readonly epochSeconds: number;
 
   /**
+   * Creates the clocks of a machine.
+   *
    * @param virtualNs - the machine's virtual nanoseconds
    * @param processNs - CPU nanoseconds of the process (retired instructions)
    * @param options - host time, epoch
@@ -100,12 +102,20 @@ export class GuestClock {
     this.epochSeconds = options.epochSeconds ?? VIRTUAL_EPOCH_S;
   }
 
-  /** Whether Linux knows `id` as a clock faultline gives (the others are -EINVAL). */
+  /**
+   * Whether Linux knows `id` as a clock faultline gives (the others are -EINVAL).
+   *
+   * @param id - a clock id
+   */
   static known(id: number): boolean {
     return (id >= ClockId.Realtime && id <= ClockId.BoottimeAlarm) || id === ClockId.Tai;
   }
 
-  /** Whether `id` reads wall-clock time. */
+  /**
+   * Whether `id` reads wall-clock time.
+   *
+   * @param id - a clock id
+   */
   static isRealtime(id: number): boolean {
     return id === ClockId.Realtime || id === ClockId.RealtimeCoarse || id === ClockId.RealtimeAlarm || id === ClockId.Tai;
   }

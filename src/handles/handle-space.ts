@@ -50,7 +50,7 @@ export class HandleSpace {
    * machine's file system stays unchanged until the guest runs.
    */
   cwd: FsNode;
-  /** The machine's stdin (what fd 0 refers to at start; a restore gives it its pending input). */
+  /** The machine's stdin (what fd 0 refers to at start; a restore gives it its pending input). @internal */
   stdin: InputStream = new InputStream(() => null);
   /** Called when a pipe changed, with the pipe: the machine wakes the threads waiting on it. @internal */
   changed: (key: object) => void = () => {};
@@ -58,6 +58,8 @@ export class HandleSpace {
   private nextPipeId = 1;
 
   /**
+   * Creates an empty space whose working directory is the root.
+   *
    * @param fileSystem - the machine's file system (the working directory starts at its root)
    * @param limit - the number of slots (default 1024)
    */
@@ -69,6 +71,8 @@ export class HandleSpace {
   /**
    * Makes `node` the working directory: 0, or -ENOTDIR when it is not a
    * directory (nothing changes then).
+   *
+   * @param node - the new working directory
    */
   changeDirectory(node: FsNode): number {
     if (node.kind !== 'directory') return -Errno.ENOTDIR;
@@ -83,7 +87,11 @@ export class HandleSpace {
     return 0;
   }
 
-  /** The open file description at `fd`, or null. */
+  /**
+   * The open file description at `fd`, or null.
+   *
+   * @param fd - a handle number
+   */
   get(fd: number): OpenFile | null {
     return this.table.get(fd);
   }
@@ -132,7 +140,11 @@ export class HandleSpace {
     return this.nextPipeId;
   }
 
-  /** Closes `fd`: 0, or -EBADF when it is not open. The object is released with its last description. */
+  /**
+   * Closes `fd`: 0, or -EBADF when it is not open. The object is released with its last description.
+   *
+   * @param fd - a handle number
+   */
   close(fd: number): number {
     const file = this.table.remove(fd);
     if (file === null) return -Errno.EBADF;
@@ -144,6 +156,10 @@ export class HandleSpace {
    * `dup`/`F_DUPFD`: a new handle on `fd`'s description, the lowest free
    * number at or above `min`. -EBADF when `fd` is not open, -EINVAL when
    * `min` is not below the limit, -EMFILE when no slot is free.
+   *
+   * @param fd - the handle to duplicate
+   * @param min - the lowest number the copy may take
+   * @param cloexec - close-on-exec for the copy
    */
   dup(fd: number, min: number, cloexec: boolean): number {
     const file = this.table.get(fd);
@@ -156,6 +172,10 @@ export class HandleSpace {
    * `dup3(oldfd, newfd, flags)`: `newfd` refers to `oldfd`'s description
    * (what it held is closed). -EBADF for an `oldfd` not open or a `newfd`
    * outside the table, -EINVAL when they are equal.
+   *
+   * @param oldfd - the handle to duplicate
+   * @param newfd - the number the copy takes
+   * @param cloexec - close-on-exec for the copy
    */
   dup3(oldfd: number, newfd: number, cloexec: boolean): number {
     const file = this.table.get(oldfd);
@@ -170,7 +190,9 @@ export class HandleSpace {
   /**
    * `pipe2`: a new pipe; returns `[readFd, writeFd]` (the two lowest free
    * numbers), or -EMFILE when there are not two free slots (nothing is
-   * opened then). `flags` may hold O_CLOEXEC and O_NONBLOCK.
+   * opened then).
+   *
+   * @param flags - O_CLOEXEC and O_NONBLOCK, for both ends
    */
   pipe(flags: number): [number, number] | number {
     const first = this.table.lowestFree(0);

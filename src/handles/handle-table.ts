@@ -27,26 +27,47 @@ export class HandleTable {
   /** Slots in use. */
   private used = 0;
 
-  /** @param limit - number of slots (handles are 0..limit-1) */
+  /**
+   * Creates a table with every slot empty.
+   *
+   * @param limit - number of slots (handles are 0..limit-1)
+   */
   constructor(readonly limit = DEFAULT_HANDLE_LIMIT) {}
 
-  /** The description at `fd`, or null when `fd` is not open. */
+  /**
+   * The description at `fd`, or null when `fd` is not open.
+   *
+   * @param fd - a handle number
+   */
   get(fd: number): OpenFile | null {
     if (!Number.isInteger(fd) || fd < 0 || fd >= this.slots.length) return null;
     return this.slots[fd] ?? null;
   }
 
-  /** Whether `fd` is open with close-on-exec set. */
+  /**
+   * Whether `fd` is open with close-on-exec set.
+   *
+   * @param fd - a handle number
+   */
   closeOnExec(fd: number): boolean {
     return this.get(fd) !== null && this.cloexec[fd] === true;
   }
 
-  /** Sets or clears close-on-exec of open handle `fd`. */
+  /**
+   * Sets or clears close-on-exec of open handle `fd`.
+   *
+   * @param fd - a handle number
+   * @param on - the new flag
+   */
   setCloseOnExec(fd: number, on: boolean): void {
     if (this.get(fd) !== null) this.cloexec[fd] = on;
   }
 
-  /** The lowest free number at or above `min`, or -EMFILE when none is below the limit. */
+  /**
+   * The lowest free number at or above `min`, or -EMFILE when none is below the limit.
+   *
+   * @param min - where to start looking
+   */
   lowestFree(min: number): number {
     for (let fd = min; fd < this.limit; fd++) if (this.get(fd) === null) return fd;
     return -Errno.EMFILE;
@@ -55,6 +76,10 @@ export class HandleTable {
   /**
    * Puts `file` in the lowest free slot at or above `min`; returns the
    * number, or -EMFILE (nothing changed).
+   *
+   * @param file - the description
+   * @param cloexec - close-on-exec for the slot
+   * @param min - the lowest number it may take
    */
   allocate(file: OpenFile, cloexec: boolean, min = 0): number {
     const fd = this.lowestFree(min);
@@ -67,6 +92,10 @@ export class HandleTable {
    * Puts `file` at `fd` (0 ≤ fd < limit). Returns what was there (its
    * reference already dropped: the caller releases it when its `refs` is
    * 0), or null.
+   *
+   * @param fd - the slot (0 ≤ fd < limit)
+   * @param file - the description
+   * @param cloexec - close-on-exec for the slot
    */
   installAt(fd: number, file: OpenFile, cloexec: boolean): OpenFile | null {
     const old = this.remove(fd);
@@ -74,7 +103,11 @@ export class HandleTable {
     return old;
   }
 
-  /** Empties slot `fd`; returns the description it held (its `refs` dropped by one) or null. */
+  /**
+   * Empties slot `fd`; returns the description it held (its `refs` dropped by one) or null.
+   *
+   * @param fd - a handle number
+   */
   remove(fd: number): OpenFile | null {
     const old = this.get(fd);
     if (old === null) return null;

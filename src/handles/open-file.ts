@@ -97,8 +97,14 @@ export const SETFL_MASK = OpenFlag.Append | OpenFlag.NonBlock | OpenFlag.Async |
 
 /**
  * What every object behind a handle does. Operations return a byte count,
- * a negative errno, or {@link BLOCKED}; they never throw for something
- * the guest did.
+ * a negative errno, or a "blocked" code the machine keeps to itself (the
+ * calling thread waits); they never throw for something the guest did.
+ *
+ * @example
+ * ```ts
+ * const file = machine.handles.get(1)!;
+ * console.log(file.object.describe());   // 'stdout'
+ * ```
  */
 export interface HandleObject {
   /** Its kind. */
@@ -109,11 +115,27 @@ export interface HandleObject {
    * How many bytes a read of at most `max` bytes at `offset` would deliver
    * now (0 at end of file), or BLOCKED / a negative errno — so a `read`
    * faults in only the guest memory it will fill.
+   *
+   * @param file - the description read through
+   * @param offset - where (ignored when not seekable)
+   * @param max - the most bytes wanted
    */
   readable(file: OpenFile, offset: number, max: number): number;
-  /** Reads into `dest` at `offset` (ignored when not seekable): the count, 0 at end, a negative errno or BLOCKED. */
+  /**
+   * Reads into `dest` at `offset` (ignored when not seekable): the count, 0 at end, a negative errno or BLOCKED.
+   *
+   * @param file - the description read through
+   * @param dest - where the bytes go (up to its length)
+   * @param offset - where (ignored when not seekable)
+   */
   read(file: OpenFile, dest: Uint8Array, offset: number): number;
-  /** Writes `src` at `offset`: the count, a negative errno or BLOCKED. */
+  /**
+   * Writes `src` at `offset`: the count, a negative errno or BLOCKED.
+   *
+   * @param file - the description written through
+   * @param src - the bytes
+   * @param offset - where (ignored when not seekable)
+   */
   write(file: OpenFile, src: Uint8Array, offset: number): number;
   /** Bytes in the object (for `lseek` SEEK_END), or 0. */
   size(): number;

@@ -33,6 +33,8 @@ export class GuestRandom {
   private readonly s = new Uint32Array(RANDOM_STATE_WORDS);
 
   /**
+   * Creates a generator seeded with `seed`.
+   *
    * @param seed - a non-negative safe integer (default 0); throws UsageError otherwise
    */
   constructor(seed = 0) {

@@ -54,9 +54,15 @@ export interface ServiceSession {
    * At most `max` bytes for the guest: bytes, `null` at end of the
    * session, {@link WOULD_BLOCK} when nothing is there yet (the thread
    * waits), or a negative errno.
+   *
+   * @param max - the most bytes the guest asked for
    */
   read(max: number): Uint8Array | null | typeof WOULD_BLOCK | number;
-  /** Takes the guest's bytes (a copy it may keep); returns how many it took, or a negative errno. */
+  /**
+   * Takes the guest's bytes (a copy it may keep); returns how many it took, or a negative errno.
+   *
+   * @param bytes - what the guest wrote
+   */
   write(bytes: Uint8Array): number;
   /** The guest closed its last handle on the session. */
   close(): void;
@@ -75,7 +81,11 @@ export interface ServiceSession {
  * ```
  */
 export interface ServiceProvider {
-  /** A new session for `args`, or a negative errno. */
+  /**
+   * A new session for `args`, or a negative errno.
+   *
+   * @param args - how the guest opened it (name, path tail, flags)
+   */
   open(args: ServiceOpenArgs): ServiceSession | number;
 }
 
@@ -121,7 +131,11 @@ export class ServiceRegistry {
     return () => this.providers.get(name) === provider && this.providers.delete(name);
   }
 
-  /** The provider of `name`, or undefined. */
+  /**
+   * The provider of `name`, or undefined.
+   *
+   * @param name - a service name
+   */
   get(name: string): ServiceProvider | undefined {
     return this.providers.get(name);
   }

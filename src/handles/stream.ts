@@ -77,7 +77,15 @@ export function inputFromAsyncIterable(chunks: AsyncIterable<Uint8Array | string
   return source;
 }
 
-/** An {@link InputSource} that gives `bytes` once, then end of input. */
+/**
+ * An {@link InputSource} that gives `bytes` once, then end of input.
+ *
+ * @param bytes - the whole input
+ * @example
+ * ```ts
+ * const machine = new Machine({ stdin: inputFromBytes(new TextEncoder().encode('hello\n')) });
+ * ```
+ */
 export function inputFromBytes(bytes: Uint8Array): InputSource {
   let given = false;
   return () => {
