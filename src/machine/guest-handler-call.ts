@@ -19,6 +19,7 @@ import { UserContext } from '../fault/user-context.js';
 import { PAGE_SHIFT } from '../memory/page.js';
 import { describeSyscall, expandSyscall } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
+import { SyscallRanges } from '../syscalls/syscall-ranges.js';
 import { CONTEXT_STRIDE, FRAME_SIZE, FaultInfoFlags, FaultInfoLayout, RED_ZONE, TRAMPOLINE_ADDRESS, UserContextLayout } from './guest-frame.js';
 import { LivelockTracker } from './livelock.js';
 import type { Machine } from './machine.js';
@@ -235,8 +236,14 @@ export class GuestHandlerCall {
    * through the host handlers (the accessible prefix), then the machine
    * performs it.
    */
+  /** The faulting thread's system-call ranges, kept while the handler makes calls of its own. */
+  private readonly outerRanges = new SyscallRanges();
+
   private syscall(name: string): void {
     const m = this.machine, cpu = m.cpu, as = m.addressSpace, t = m.currentThread, r = t.syscall;
+    // The thread may be inside a system call whose memory this handler serves: keep its ranges.
+    const outer = this.outerRanges;
+    outer.copyFrom(r);
     describeSyscall(cpu.x[A7]!, cpu.x, r, t.clearChildTid, m.handles);
     const pc = cpu.pc;
     for (let k = 0; k < r.count || expandSyscall(cpu.x[A7]!, cpu.x, r, as, m.handles); k++) {
@@ -252,6 +259,7 @@ export class GuestHandlerCall {
       }
     }
     m.completeNestedSyscall();
+    r.copyFrom(outer);
   }
 
   /** Writes `struct user_context` at `ctx` and `struct fault_info` after it, at `ctx + 144`. */

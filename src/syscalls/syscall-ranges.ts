@@ -40,6 +40,20 @@ export class SyscallRanges {
   /** Whether the call's second set of ranges (`readv`/`writev` buffers, read from the first) was added. */
   expanded = false;
 
+  /** Makes this record a copy of `other` (a nested call saves and restores its thread's record with it). */
+  copyFrom(other: SyscallRanges): void {
+    this.reserve(other.count);
+    const n = other.count;
+    this.address.set(other.address.subarray(0, n));
+    this.length.set(other.length.subarray(0, n));
+    this.access.set(other.access.subarray(0, n));
+    this.accessible.set(other.accessible.subarray(0, n));
+    this.text.set(other.text.subarray(0, n));
+    this.count = n;
+    this.current = other.current;
+    this.expanded = other.expanded;
+  }
+
   /** Forgets every range. */
   clear(): void {
     this.count = 0;
