@@ -146,16 +146,16 @@ export function timeCall(host: TimeCallHost, t: GuestThread, nr: number, a: Int3
 
 /**
  * `clock_nanosleep_time64(clockid, flags, request, remain)`: the thread
- * waits until the virtual time the request names. Linux's checks: clocks
- * that cannot sleep (the coarse and raw ones, the alarms) are
- * -EOPNOTSUPP, the thread CPU clock and unknown ids -EINVAL, then the
+ * waits until the virtual time the request names. Linux's checks:
+ * unknown ids are -EINVAL, clocks that cannot sleep (the thread CPU
+ * clock, the coarse and raw ones, the alarms) -EOPNOTSUPP, then the
  * request is read (-EFAULT) and validated (-EINVAL). `remain` is written
  * only when a signal interrupts the sleep, which never happens here.
  */
 function nanosleep(host: TimeCallHost, t: GuestThread, a: Int32Array, ranges: SyscallRanges, nested: boolean): number {
   const id = a[0]!, abs = (a[1]! & TIMER_ABSTIME) !== 0;
-  if (id === ClockId.ThreadCputime || !GuestClock.known(id)) return -Errno.EINVAL;
-  if (id === ClockId.MonotonicRaw || id === ClockId.RealtimeCoarse || id === ClockId.MonotonicCoarse
+  if (!GuestClock.known(id)) return -Errno.EINVAL;
+  if (id === ClockId.ThreadCputime || id === ClockId.MonotonicRaw || id === ClockId.RealtimeCoarse || id === ClockId.MonotonicCoarse
     || id === ClockId.RealtimeAlarm || id === ClockId.BoottimeAlarm) return -Errno.EOPNOTSUPP;
   if (!ranges.whole(0, TIMESPEC64_SIZE)) return -Errno.EFAULT;
   const as = host.addressSpace, at = a[2]! >>> 0;
