@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Errno } from '../../src/syscalls/errno.js';
 import { Syscall } from '../../src/syscalls/numbers.js';
 import { OpenFlag } from '../../src/handles/open-file.js';
-import { WOULD_BLOCK } from '../../src/handles/stream.js';
+import { WOULD_BLOCK, inputFromAsyncIterable } from '../../src/handles/stream.js';
 import { CollectedOutput } from '../../src/machine/output.js';
 import { exitStatusOf } from '../../src/machine/run-result.js';
 import { CallDriver, DATA_BASE } from './call-driver.js';
@@ -280,5 +280,29 @@ describe('streams', () => {
     expect(result.kind).toBe('limit');
     expect(cpu.x[10]).toBe(5);
     expect(d.text(OUT, 5)).toBe('later');
+  });
+
+  it('inputFromAsyncIterable feeds stdin chunk by chunk under runAsync, then end of input', async () => {
+    async function* chunks(): AsyncGenerator<string> {
+      yield 'first ';
+      await new Promise((r) => setImmediate(r));
+      yield 'second';
+    }
+    const d = new CallDriver({ stdin: inputFromAsyncIterable(chunks()) });
+    const cpu = d.machine.cpu;
+    const got: string[] = [];
+    for (let k = 0; k < 10; k++) {
+      cpu.pc = 0x10000;
+      cpu.x[10] = 0; cpu.x[11] = OUT; cpu.x[12] = 100; cpu.x[17] = Syscall.Read;
+      const before = cpu.instret;
+      let result;
+      do result = await d.machine.runAsync({ maxInstructions: 1 });
+      while (result.kind === 'limit' && cpu.pc === 0x10000);
+      expect(cpu.instret).toBeGreaterThan(before);
+      const n = cpu.x[10]!;
+      if (n === 0) break;
+      got.push(d.text(OUT, n));
+    }
+    expect(got.join('')).toBe('first second');
   });
 });
