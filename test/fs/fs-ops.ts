@@ -16,6 +16,7 @@ export type FsOp =
   | { readonly op: 'unlink'; readonly path: string }
   | { readonly op: 'rmdir'; readonly path: string }
   | { readonly op: 'rename'; readonly path: string; readonly to: string }
+  | { readonly op: 'rename2'; readonly path: string; readonly to: string; readonly flags: number }
   | { readonly op: 'open'; readonly path: string }
   | { readonly op: 'close'; readonly pick: number }
   | { readonly op: 'symlink'; readonly path: string; readonly target: string }
@@ -48,6 +49,7 @@ export const anyOpArb: fc.Arbitrary<FsOp> = fc.oneof(
   { arbitrary: fc.nat().map((pick) => ({ op: 'close' as const, pick })), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('writeOpen' as const), pick: fc.nat(), offset: offsetArb, data: dataArb }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('symlink' as const), path: pathArb, target: fc.constantFrom('a', '../b', '/a/b', 'c/a') }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('rename2' as const), path: pathArb, to: pathArb, flags: fc.constantFrom(1, 2) }), weight: 1 },
 );
 
 /** Applies `op` to `fs`; `open` holds the nodes opened so far. Returns the call's result. */
@@ -81,6 +83,8 @@ export function applyOp(fs: FileSystem, op: FsOp, open: FsNode[]): number {
       return fs.unlinkAt(op.path, { directory: true });
     case 'rename':
       return fs.renameAt(op.path, op.to);
+    case 'rename2':
+      return fs.renameAt(op.path, op.to, { flags: op.flags });
     case 'symlink':
       return fs.symlinkAt(op.target, op.path);
     case 'open': {
