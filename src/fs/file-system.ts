@@ -34,11 +34,33 @@ import { hostParentPath, joinHostPath, Mount, type MountInfo, type MountOptions 
 import type { MountedDirectory } from './mounted-directory.js';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES, type ParentLookup, PathWalker, utf8Length } from './path-walk.js';
 
-/** Default byte budget of in-memory file contents: 64 MiB. */
+/**
+ * Default byte budget of in-memory file contents: 64 MiB.
+ *
+ * @example
+ * ```ts
+ * new FileSystem({ quota: 4 * DEFAULT_FS_QUOTA });
+ * ```
+ */
 export const DEFAULT_FS_QUOTA = 64 * 1024 * 1024;
-/** Default largest file size: 1 TiB (sparse files may be this large). */
+/**
+ * Default largest file size: 1 TiB (sparse files may be this large).
+ *
+ * @example
+ * ```ts
+ * new FileSystem().maxFileSize === DEFAULT_MAX_FILE_SIZE; // true
+ * ```
+ */
 export const DEFAULT_MAX_FILE_SIZE = 2 ** 40;
-/** Device number of the in-memory tree; mounts get 2, 3, … */
+/**
+ * Device number of the in-memory tree; mounts get 2, 3, …
+ *
+ * @example
+ * ```ts
+ * const st = fs.stat(node);
+ * const inMemory = typeof st !== 'number' && st.dev === MEMORY_DEV;
+ * ```
+ */
 export const MEMORY_DEV = 1;
 /** Preferred I/O size reported by `stat`. */
 const BLOCK_SIZE = CHUNK_SIZE;

@@ -54,10 +54,24 @@ export const DirentType = {
   DT_LNK: 10,
 } as const;
 
-/** Permission bits a caller may give (`S_ISUID`… `S_IXOTH`, 0o7777). */
+/**
+ * Permission bits a caller may give (`S_ISUID`… `S_IXOTH`, 0o7777).
+ *
+ * @example
+ * ```ts
+ * const perms = st.mode & PERMISSION_BITS;
+ * ```
+ */
 export const PERMISSION_BITS = 0o7777;
 
-/** Bytes per `st_blocks` unit, as Linux counts it. */
+/**
+ * Bytes per `st_blocks` unit, as Linux counts it.
+ *
+ * @example
+ * ```ts
+ * const allocated = st.blocks * STAT_BLOCK_SIZE;
+ * ```
+ */
 export const STAT_BLOCK_SIZE = 512;
 
 /**

@@ -36,9 +36,23 @@ import type { MountInfo } from './mount.js';
 import type { MountedDirectory } from './mounted-directory.js';
 import { MAX_NAME_BYTES, utf8Length } from './path-walk.js';
 
-/** First word of a tree image: 'FLFT' in ASCII, little-endian. */
+/**
+ * First word of a tree image: 'FLFT' in ASCII, little-endian.
+ *
+ * @example
+ * ```ts
+ * new DataView(image.buffer, image.byteOffset).getUint32(0, true) === TREE_IMAGE_MAGIC; // true
+ * ```
+ */
 export const TREE_IMAGE_MAGIC = 0x54464c46;
-/** Version of the tree image layout. */
+/**
+ * Version of the tree image layout.
+ *
+ * @example
+ * ```ts
+ * new DataView(image.buffer, image.byteOffset).getUint32(4, true) === TREE_IMAGE_VERSION; // true
+ * ```
+ */
 export const TREE_IMAGE_VERSION = 1;
 
 const KIND_CODES: Record<NodeKind, number> = { file: 1, directory: 2, symlink: 3 };
