@@ -100,7 +100,7 @@ export interface FsStat {
   readonly uid: number;
   /** Group: 0. */
   readonly gid: number;
-  /** Size in bytes (a symlink: its target's length; a directory: 4096 per Linux's ext4 habit is not copied, 0). */
+  /** Size in bytes: a file's length, a symlink's target length in bytes, 0 for an in-memory directory. */
   readonly size: number;
   /** 512-byte blocks holding data (sparse files hold fewer). */
   readonly blocks: number;
