@@ -415,7 +415,8 @@ export class FileSystem {
   private finishOpen(node: FsNode, o: OpenOptions): FsNode | number {
     const write = o.write ?? false;
     if (o.directory === true && node.kind !== 'directory') return -Errno.ENOTDIR;
-    if (node.kind === 'directory' && write) return -Errno.EISDIR;
+    // O_TRUNC asks for write access too (Linux build_open_flags), so a directory refuses it.
+    if (node.kind === 'directory' && (write || o.truncate === true)) return -Errno.EISDIR;
     const truncate = (o.truncate ?? false) && node.kind === 'file';
     if ((write || truncate) && this.isReadOnly(node)) return -Errno.EROFS;
     const held = this.retain(node, { write: write || truncate });

@@ -31,8 +31,9 @@ export const pathArb = fc
 const offsetArb = fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 20_000 }));
 const dataArb = fc.uint8Array({ minLength: 0, maxLength: 40 });
 
-/** Operations the reference model knows (no handles, no symlinks). */
-export const modelOpArb: fc.Arbitrary<FsOp> = fc.oneof(
+/** Operations the reference model knows (no handles, no symlinks), on paths from `pathArb`. */
+export function modelOpsOver(pathArb: fc.Arbitrary<string>): fc.Arbitrary<FsOp> {
+  return fc.oneof(
   { arbitrary: pathArb.map((path) => ({ op: 'mkdir' as const, path })), weight: 4 },
   { arbitrary: pathArb.map((path) => ({ op: 'create' as const, path })), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant('write' as const), path: pathArb, offset: offsetArb, data: dataArb }), weight: 2 },
@@ -40,7 +41,11 @@ export const modelOpArb: fc.Arbitrary<FsOp> = fc.oneof(
   { arbitrary: pathArb.map((path) => ({ op: 'unlink' as const, path })), weight: 1 },
   { arbitrary: pathArb.map((path) => ({ op: 'rmdir' as const, path })), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('rename' as const), path: pathArb, to: pathArb }), weight: 3 },
-);
+  );
+}
+
+/** Operations the reference model knows, on plain paths. */
+export const modelOpArb: fc.Arbitrary<FsOp> = modelOpsOver(pathArb);
 
 /** Every operation, including open handles (unlinked-while-open nodes) and symlinks. */
 export const anyOpArb: fc.Arbitrary<FsOp> = fc.oneof(
