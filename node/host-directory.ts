@@ -37,6 +37,7 @@ import {
 } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { Errno, type HostFile, type HostOpenOptions, type HostStat, type MountedDirectory, UsageError } from '../src/index.js';
+import { quote } from '../src/quote.js';
 
 /** Whether `/proc/self/fd` names open files by their real path (Linux). */
 const PROC_FD = existsSync('/proc/self/fd');
@@ -175,10 +176,10 @@ export class HostDirectory implements MountedDirectory {
     let real: string;
     try {
       real = realpathSync(hostPath);
-      if (!statSync(real).isDirectory()) throw new UsageError(`HostDirectory: '${hostPath}' is not a directory`);
+      if (!statSync(real).isDirectory()) throw new UsageError(`HostDirectory: ${quote(hostPath)} is not a directory`);
     } catch (err) {
       if (err instanceof UsageError) throw err;
-      throw new UsageError(`HostDirectory: '${hostPath}' cannot be used: ${(err as Error).message}`);
+      throw new UsageError(`HostDirectory: ${quote(hostPath)} cannot be used: ${(err as Error).message}`);
     }
     this.hostPath = real;
     this.label = options.label ?? real;

@@ -12,13 +12,16 @@
  */
 
 import { crc32 } from '../checkpoint/crc32.js';
+import { expectBytes, expectString } from '../arguments.js';
 import { UsageError } from '../errors.js';
+import { describeValue } from '../quote.js';
+import { quote } from '../quote.js';
 import { Errno } from '../syscalls/errno.js';
 import { CHUNK_SIZE, type ContentQuota, FileContents } from './file-contents.js';
 import {
   DOT_COOKIE,
   DOTDOT_COOKIE,
-  type FsNode,
+  FsNode,
   HostNode,
   MemoryDirectory,
   MemoryFile,
@@ -31,11 +34,33 @@ import { hostParentPath, joinHostPath, Mount, type MountInfo, type MountOptions 
 import type { MountedDirectory } from './mounted-directory.js';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES, type ParentLookup, PathWalker, utf8Length } from './path-walk.js';
 
-/** Default byte budget of in-memory file contents: 64 MiB. */
+/**
+ * Default byte budget of in-memory file contents: 64 MiB.
+ *
+ * @example
+ * ```ts
+ * new FileSystem({ quota: 4 * DEFAULT_FS_QUOTA });
+ * ```
+ */
 export const DEFAULT_FS_QUOTA = 64 * 1024 * 1024;
-/** Default largest file size: 1 TiB (sparse files may be this large). */
+/**
+ * Default largest file size: 1 TiB (sparse files may be this large).
+ *
+ * @example
+ * ```ts
+ * new FileSystem().maxFileSize === DEFAULT_MAX_FILE_SIZE; // true
+ * ```
+ */
 export const DEFAULT_MAX_FILE_SIZE = 2 ** 40;
-/** Device number of the in-memory tree; mounts get 2, 3, … */
+/**
+ * Device number of the in-memory tree; mounts get 2, 3, …
+ *
+ * @example
+ * ```ts
+ * const st = fs.stat(node);
+ * const inMemory = typeof st !== 'number' && st.dev === MEMORY_DEV;
+ * ```
+ */
 export const MEMORY_DEV = 1;
 /** Preferred I/O size reported by `stat`. */
 const BLOCK_SIZE = CHUNK_SIZE;
@@ -260,6 +285,7 @@ export class FileSystem {
    * ```
    */
   resolve(path: string, options: AtOptions = {}): FsNode | number {
+    expectPathCall('resolve', path, options.at);
     return new PathWalker(this).resolve(options.at ?? this.root, path, options.follow ?? true);
   }
 
@@ -275,6 +301,7 @@ export class FileSystem {
    * ```
    */
   resolveParent(path: string, options: AtOptions = {}): ParentLookup | number {
+    expectPathCall('resolveParent', path, options.at);
     return new PathWalker(this).resolveParent(options.at ?? this.root, path);
   }
 
@@ -291,6 +318,8 @@ export class FileSystem {
    * ```
    */
   lookup(dir: FsNode, name: string): FsNode | number {
+    expectNode('lookup', 'dir', dir);
+    expectString('FileSystem.lookup', 'name', name);
     if (dir.kind !== 'directory') return -Errno.ENOTDIR;
     if (dir instanceof MemoryDirectory) {
       if (!dir.linked) return -Errno.ENOENT;
@@ -348,6 +377,7 @@ export class FileSystem {
    * ```
    */
   openAt(path: string, options: OpenOptions = {}): FsNode | number {
+    expectPathCall('openAt', path, options.at);
     return this.openWith(new PathWalker(this), options.at ?? this.root, path, options);
   }
 
@@ -385,7 +415,8 @@ export class FileSystem {
   private finishOpen(node: FsNode, o: OpenOptions): FsNode | number {
     const write = o.write ?? false;
     if (o.directory === true && node.kind !== 'directory') return -Errno.ENOTDIR;
-    if (node.kind === 'directory' && write) return -Errno.EISDIR;
+    // O_TRUNC asks for write access too (Linux build_open_flags), so a directory refuses it.
+    if (node.kind === 'directory' && (write || o.truncate === true)) return -Errno.EISDIR;
     const truncate = (o.truncate ?? false) && node.kind === 'file';
     if ((write || truncate) && this.isReadOnly(node)) return -Errno.EROFS;
     const held = this.retain(node, { write: write || truncate });
@@ -413,6 +444,7 @@ export class FileSystem {
    * ```
    */
   mkdirAt(path: string, mode: number, options: AtOptions = {}): number {
+    expectPathCall('mkdirAt', path, options.at);
     const p = this.resolveParent(path, options);
     if (typeof p === 'number') return p;
     if (p.last !== 'normal') return -Errno.EEXIST;
@@ -434,6 +466,7 @@ export class FileSystem {
    * ```
    */
   unlinkAt(path: string, options: AtOptions & { readonly directory?: boolean } = {}): number {
+    expectPathCall('unlinkAt', path, options.at);
     const p = this.resolveParent(path, options);
     if (typeof p === 'number') return p;
     if (options.directory === true) return this.rmdirLast(p);
@@ -468,6 +501,8 @@ export class FileSystem {
    * ```
    */
   renameAt(oldPath: string, newPath: string, options: { readonly oldAt?: FsNode; readonly newAt?: FsNode; readonly flags?: number } = {}): number {
+    expectPathCall('renameAt', oldPath, options.oldAt);
+    expectPathCall('renameAt', newPath, options.newAt);
     const flags = options.flags ?? 0;
     const from = this.resolveParent(oldPath, { at: options.oldAt });
     if (typeof from === 'number') return from;
@@ -504,6 +539,8 @@ export class FileSystem {
    * ```
    */
   symlinkAt(target: string, path: string, options: AtOptions = {}): number {
+    expectString('FileSystem.symlinkAt', 'target', target);
+    expectPathCall('symlinkAt', path, options.at);
     const p = this.resolveParent(path, options);
     if (typeof p === 'number') return p;
     if (p.last !== 'normal' || p.trailingSlash) return -Errno.EEXIST;
@@ -523,6 +560,7 @@ export class FileSystem {
    * ```
    */
   readlinkAt(path: string, options: AtOptions = {}): string | number {
+    expectPathCall('readlinkAt', path, options.at);
     const node = this.resolve(path, { at: options.at, follow: false });
     if (typeof node === 'number') return node;
     return this.readlink(node);
@@ -540,6 +578,7 @@ export class FileSystem {
    * ```
    */
   statAt(path: string, options: AtOptions = {}): FsStat | number {
+    expectPathCall('statAt', path, options.at);
     const node = this.resolve(path, options);
     if (typeof node === 'number') return node;
     return this.stat(node);
@@ -561,6 +600,7 @@ export class FileSystem {
    * ```
    */
   createFile(dir: FsNode, name: string, mode: number): FsNode | number {
+    expectEntry('createFile', dir, name);
     const bad = this.checkNew(dir, name);
     if (bad !== 0) return bad;
     if (dir instanceof MemoryDirectory) {
@@ -589,6 +629,7 @@ export class FileSystem {
    * ```
    */
   mkdir(dir: FsNode, name: string, mode: number): FsNode | number {
+    expectEntry('mkdir', dir, name);
     const bad = this.checkNew(dir, name);
     if (bad !== 0) return bad;
     if (dir instanceof MemoryDirectory) {
@@ -616,6 +657,8 @@ export class FileSystem {
    * ```
    */
   symlink(dir: FsNode, name: string, target: string): FsNode | number {
+    expectEntry('symlink', dir, name);
+    expectString('FileSystem.symlink', 'target', target);
     if (target === '') return -Errno.ENOENT;
     if (utf8Length(target) > MAX_PATH_BYTES) return -Errno.ENAMETOOLONG;
     const bad = this.checkNew(dir, name);
@@ -645,6 +688,7 @@ export class FileSystem {
    * ```
    */
   unlink(dir: FsNode, name: string): number {
+    expectEntry('unlink', dir, name);
     if (dir.kind !== 'directory') return -Errno.ENOTDIR;
     if (name === '.' || name === '..') return -Errno.EISDIR;
     if (this.isReadOnly(dir)) return -Errno.EROFS;
@@ -679,6 +723,7 @@ export class FileSystem {
    * ```
    */
   rmdir(dir: FsNode, name: string): number {
+    expectEntry('rmdir', dir, name);
     if (dir.kind !== 'directory') return -Errno.ENOTDIR;
     if (name === '.') return -Errno.EINVAL;
     if (name === '..') return -Errno.ENOTEMPTY;
@@ -721,6 +766,8 @@ export class FileSystem {
    * ```
    */
   rename(oldDir: FsNode, oldName: string, newDir: FsNode, newName: string, flags = 0): number {
+    expectEntry('rename', oldDir, oldName);
+    expectEntry('rename', newDir, newName);
     const check = this.renameChecks(oldDir, oldName, newDir, newName, flags);
     if (check < 0) return check;
     const exchange = (flags & RenameFlags.EXCHANGE) !== 0;
@@ -786,6 +833,7 @@ export class FileSystem {
    * ```
    */
   readlink(node: FsNode): string | number {
+    expectNode('readlink', 'node', node);
     return this.linkText(node);
   }
 
@@ -802,6 +850,7 @@ export class FileSystem {
    * ```
    */
   truncate(node: FsNode, size: number): number {
+    expectNode('truncate', 'node', node);
     if (node.kind === 'directory') return -Errno.EISDIR;
     if (node.kind !== 'file' || !Number.isSafeInteger(size) || size < 0) return -Errno.EINVAL;
     if (size > this.maxFileSize) return -Errno.EFBIG;
@@ -833,6 +882,8 @@ export class FileSystem {
    * ```
    */
   read(node: FsNode, offset: number, dest: Uint8Array): number {
+    expectNode('read', 'node', node);
+    expectBytes('FileSystem.read', 'dest', dest);
     if (node.kind === 'directory') return -Errno.EISDIR;
     if (node.kind !== 'file' || !Number.isSafeInteger(offset) || offset < 0) return -Errno.EINVAL;
     if (node instanceof MemoryFile) return node.contents.read(offset, dest);
@@ -864,6 +915,8 @@ export class FileSystem {
    * ```
    */
   write(node: FsNode, offset: number, src: Uint8Array): number {
+    expectNode('write', 'node', node);
+    expectBytes('FileSystem.write', 'src', src);
     if (node.kind === 'directory') return -Errno.EISDIR;
     if (node.kind !== 'file' || !Number.isSafeInteger(offset) || offset < 0) return -Errno.EINVAL;
     if (this.isReadOnly(node)) return -Errno.EROFS;
@@ -900,6 +953,7 @@ export class FileSystem {
    * ```
    */
   stat(node: FsNode): FsStat | number {
+    expectNode('stat', 'node', node);
     if (node instanceof HostNode) {
       const st = node.file !== null ? node.file.stat() : node.unlinked ? -Errno.ENOENT : node.owner.directory.lstat(node.path);
       if (typeof st === 'number') return st;
@@ -952,6 +1006,7 @@ export class FileSystem {
    * ```
    */
   listDirectory(dir: FsNode, afterCookie = 0): DirEntry[] | number {
+    expectNode('listDirectory', 'dir', dir);
     if (dir.kind !== 'directory') return -Errno.ENOTDIR;
     const out: DirEntry[] = [];
     if (afterCookie < DOT_COOKIE) out.push({ name: '.', ino: dir.ino, kind: 'directory', cookie: DOT_COOKIE });
@@ -992,6 +1047,7 @@ export class FileSystem {
    * ```
    */
   pathOf(node: FsNode): string | number {
+    expectNode('pathOf', 'node', node);
     if (node instanceof HostNode) {
       if (node.unlinked) return -Errno.ENOENT;
       return node.path === '' ? node.owner.guestPath : `${node.owner.guestPath}/${node.path}`;
@@ -1044,6 +1100,7 @@ export class FileSystem {
    * ```
    */
   retain(node: FsNode, options: { readonly write?: boolean } = {}): number {
+    expectNode('retain', 'node', node);
     if (node instanceof HostNode && node.kind === 'file') {
       const write = (options.write ?? false) && !node.owner.readOnly;
       if (node.file === null || (write && !node.file.writable)) {
@@ -1072,6 +1129,7 @@ export class FileSystem {
    * ```
    */
   release(node: FsNode): void {
+    expectNode('release', 'node', node);
     if (node.openCount <= 0) throw new UsageError(`FileSystem.release: inode ${node.ino} is not retained`);
     node.openCount--;
     if (node instanceof HostNode) {
@@ -1113,6 +1171,7 @@ export class FileSystem {
    * ```
    */
   identity(node: FsNode): MountedFileIdentity | number {
+    expectNode('identity', 'node', node);
     if (!(node instanceof HostNode) || node.kind !== 'file') return -Errno.EINVAL;
     const st = this.stat(node);
     if (typeof st === 'number') return st;
@@ -1144,28 +1203,32 @@ export class FileSystem {
    * ```
    */
   mount(guestPath: string, directory: MountedDirectory, options: MountOptions = {}): MountInfo {
-    const where = `FileSystem.mount: guest path '${guestPath}'`;
+    expectString('FileSystem.mount', 'guestPath', guestPath);
+    if (typeof directory !== 'object' || directory === null || typeof directory.lstat !== 'function') {
+      throw new UsageError(`FileSystem.mount: directory must be a MountedDirectory, got ${describeValue(directory)}`);
+    }
+    const where = `FileSystem.mount: guest path ${quote(guestPath)}`;
     if (!guestPath.startsWith('/')) throw new UsageError(`${where} is not absolute`);
     const parts = guestPath.split('/').filter((p) => p !== '' && p !== '.');
     if (parts.length === 0) throw new UsageError(`${where} is the root, which cannot be mounted over`);
     if (parts.includes('..')) throw new UsageError(`${where} holds '..'`);
     let dir = this.root as MemoryDirectory;
     for (const name of parts) {
-      if (utf8Length(name) > MAX_NAME_BYTES) throw new UsageError(`${where}: component '${name}' is longer than ${MAX_NAME_BYTES} bytes`);
-      if (dir.coveredBy !== null) throw new UsageError(`${where} lies under the mount at '${dir.coveredBy.guestPath}'`);
+      if (utf8Length(name) > MAX_NAME_BYTES) throw new UsageError(`${where}: component ${quote(name)} is longer than ${MAX_NAME_BYTES} bytes`);
+      if (dir.coveredBy !== null) throw new UsageError(`${where} lies under the mount at ${quote(dir.coveredBy.guestPath)}`);
       const slot = dir.entries.get(name);
       if (slot === undefined) {
         dir = this.mkdir(dir, name, 0o755) as MemoryDirectory;
       } else if (slot.node instanceof MemoryDirectory) {
         dir = slot.node;
       } else {
-        throw new UsageError(`${where}: '${name}' is a ${slot.node.kind}, not a directory`);
+        throw new UsageError(`${where}: ${quote(name)} is a ${slot.node.kind}, not a directory`);
       }
     }
-    if (dir.coveredBy !== null) throw new UsageError(`${where} is already a mount point (of '${dir.coveredBy.label}')`);
+    if (dir.coveredBy !== null) throw new UsageError(`${where} is already a mount point (of ${quote(dir.coveredBy.label)})`);
     const st = directory.lstat('');
-    if (typeof st === 'number') throw new UsageError(`${where}: host directory '${directory.label}' cannot be read (errno ${-st})`);
-    if (st.kind !== 'directory') throw new UsageError(`${where}: host '${directory.label}' is not a directory`);
+    if (typeof st === 'number') throw new UsageError(`${where}: host directory ${quote(directory.label)} cannot be read (errno ${-st})`);
+    if (st.kind !== 'directory') throw new UsageError(`${where}: host ${quote(directory.label)} is not a directory`);
     const normal = `/${parts.join('/')}`;
     const mount = new Mount(normal, directory, options.readOnly ?? false, MEMORY_DEV + 1 + this.mountTable.length, dir);
     mount.root = new HostNode(mount.allocIno(), 'directory', mount, '', st.hostIno);
@@ -1272,3 +1335,19 @@ function replaceable(from: NodeKind, to: MemoryNode): number {
   return 0;
 }
 
+/** Throws a UsageError unless `value` is a node of a file system. */
+function expectNode(fn: string, param: string, value: unknown): asserts value is FsNode {
+  if (!(value instanceof FsNode)) throw new UsageError(`FileSystem.${fn}: ${param} must be a node (FsNode), got ${describeValue(value)}`);
+}
+
+/** The argument checks of a path-level call: a string path and, if given, a start node. */
+function expectPathCall(fn: string, path: unknown, at: unknown): void {
+  expectString(`FileSystem.${fn}`, 'path', path);
+  if (at !== undefined) expectNode(fn, 'options.at', at);
+}
+
+/** The argument checks of a node-level call on a directory entry. */
+function expectEntry(fn: string, dir: unknown, name: unknown): void {
+  expectNode(fn, 'dir', dir);
+  expectString(`FileSystem.${fn}`, 'name', name);
+}

@@ -54,10 +54,24 @@ export const DirentType = {
   DT_LNK: 10,
 } as const;
 
-/** Permission bits a caller may give (`S_ISUID`… `S_IXOTH`, 0o7777). */
+/**
+ * Permission bits a caller may give (`S_ISUID`… `S_IXOTH`, 0o7777).
+ *
+ * @example
+ * ```ts
+ * const perms = st.mode & PERMISSION_BITS;
+ * ```
+ */
 export const PERMISSION_BITS = 0o7777;
 
-/** Bytes per `st_blocks` unit, as Linux counts it. */
+/**
+ * Bytes per `st_blocks` unit, as Linux counts it.
+ *
+ * @example
+ * ```ts
+ * const allocated = st.blocks * STAT_BLOCK_SIZE;
+ * ```
+ */
 export const STAT_BLOCK_SIZE = 512;
 
 /**
@@ -86,7 +100,7 @@ export interface FsStat {
   readonly uid: number;
   /** Group: 0. */
   readonly gid: number;
-  /** Size in bytes (a symlink: its target's length; a directory: 4096 per Linux's ext4 habit is not copied, 0). */
+  /** Size in bytes: a file's length, a symlink's target length in bytes, 0 for an in-memory directory. */
   readonly size: number;
   /** 512-byte blocks holding data (sparse files hold fewer). */
   readonly blocks: number;

@@ -79,7 +79,8 @@ export function replaceableKinds(from: NodeKind, to: NodeKind): number {
 /**
  * Renames under one mount, after the checks common to every rename
  * (flags, devices, `.`/`..`, read-only, existence, `NOREPLACE`). An
- * exchange is three host renames through a temporary name.
+ * exchange is three host renames through a temporary name (`-EBUSY`
+ * when an entry of that name exists).
  *
  * @internal Used by `FileSystem.rename`.
  * @returns 0, or `-EINVAL` (a directory into itself), `-ENOTEMPTY`, `-ENOTDIR`, `-EISDIR`, a host errno
@@ -103,6 +104,7 @@ export function hostRename(registry: Map<number, HostNode>, oldDir: HostNode, ol
   const dir = mount.directory;
   if (exchange) {
     const temp = joinHostPath(oldDir.path, `.faultline-exchange-${a.ino}`);
+    if (dir.lstat(temp) !== -Errno.ENOENT) return -Errno.EBUSY;
     let r = dir.rename(from, temp);
     if (r < 0) return r;
     r = dir.rename(to, from);

@@ -23,11 +23,33 @@
 import { Errno } from '../syscalls/errno.js';
 import type { FsNode } from './fs-node.js';
 
-/** Longest path, in bytes without the terminating NUL (Linux `PATH_MAX` - 1). */
+/**
+ * Longest path, in bytes without the terminating NUL (Linux `PATH_MAX` - 1).
+ *
+ * @example
+ * ```ts
+ * fs.resolve('/' + 'a'.repeat(MAX_PATH_BYTES)) === -Errno.ENAMETOOLONG; // true
+ * ```
+ */
 export const MAX_PATH_BYTES = 4095;
-/** Longest path component, in bytes (Linux `NAME_MAX`). */
+/**
+ * Longest path component, in bytes (Linux `NAME_MAX`).
+ *
+ * @example
+ * ```ts
+ * fs.mkdirAt('/' + 'n'.repeat(MAX_NAME_BYTES + 1), 0o755) === -Errno.ENAMETOOLONG; // true
+ * ```
+ */
 export const MAX_NAME_BYTES = 255;
-/** Symlinks one walk may follow before `-ELOOP` (Linux `MAXSYMLINKS`). */
+/**
+ * Symlinks one walk may follow before `-ELOOP` (Linux `MAXSYMLINKS`).
+ *
+ * @example
+ * ```ts
+ * fs.symlinkAt('loop', '/loop');
+ * fs.resolve('/loop') === -Errno.ELOOP; // true, after MAX_SYMLINKS links
+ * ```
+ */
 export const MAX_SYMLINKS = 40;
 
 /**

@@ -26,17 +26,33 @@
 import { ByteReader, ByteWriter } from '../checkpoint/byte-codec.js';
 import { crc32 } from '../checkpoint/crc32.js';
 import { FormatError, UsageError } from '../errors.js';
+import { quote } from '../quote.js';
 import { CHUNK_SIZE, FileContents } from './file-contents.js';
-import type { FileSystem } from './file-system.js';
+import { FileSystem } from './file-system.js';
+import { describeValue } from '../quote.js';
 import { MemoryDirectory, MemoryFile, type MemoryNode, MemorySymlink } from './fs-node.js';
 import type { NodeKind } from './fs-stat.js';
 import type { MountInfo } from './mount.js';
 import type { MountedDirectory } from './mounted-directory.js';
 import { MAX_NAME_BYTES, utf8Length } from './path-walk.js';
 
-/** First word of a tree image: 'FLFT' in ASCII, little-endian. */
+/**
+ * First word of a tree image: 'FLFT' in ASCII, little-endian.
+ *
+ * @example
+ * ```ts
+ * new DataView(image.buffer, image.byteOffset).getUint32(0, true) === TREE_IMAGE_MAGIC; // true
+ * ```
+ */
 export const TREE_IMAGE_MAGIC = 0x54464c46;
-/** Version of the tree image layout. */
+/**
+ * Version of the tree image layout.
+ *
+ * @example
+ * ```ts
+ * new DataView(image.buffer, image.byteOffset).getUint32(4, true) === TREE_IMAGE_VERSION; // true
+ * ```
+ */
 export const TREE_IMAGE_VERSION = 1;
 
 const KIND_CODES: Record<NodeKind, number> = { file: 1, directory: 2, symlink: 3 };
@@ -82,6 +98,7 @@ export interface ApplyTreeOptions {
  * ```
  */
 export function captureTree(fs: FileSystem, sinceGeneration: number): Uint8Array {
+  expectFileSystem('captureTree', fs);
   if (!Number.isSafeInteger(sinceGeneration) || sinceGeneration < 0 || sinceGeneration > fs.generation) {
     throw new UsageError(`captureTree: sinceGeneration ${String(sinceGeneration)} is not between 0 and the file system's generation ${fs.generation}`);
   }
@@ -202,6 +219,8 @@ interface DecodedTree {
  * ```
  */
 export function applyTreeImage(fs: FileSystem, images: readonly Uint8Array[], options: ApplyTreeOptions = {}): void {
+  expectFileSystem('applyTreeImage', fs);
+  if (!Array.isArray(images)) throw new UsageError(`applyTreeImage: images must be an array of Uint8Array, got ${describeValue(images)}`);
   if (fs.generation !== 0 || fs.inodes.size !== 1 || fs.mountTable.length !== 0) {
     throw new UsageError('applyTreeImage: the file system is not fresh (it has changed or has mounts)');
   }
@@ -219,10 +238,10 @@ export function applyTreeImage(fs: FileSystem, images: readonly Uint8Array[], op
   checkTree(state, last, fs.maxFileSize, `tree image ${images.length - 1}`);
   const directories = last.mounts.map((m) => {
     const dir = options.mountedDirectory?.(m);
-    if (dir === undefined) throw new UsageError(`applyTreeImage: no host directory for the mount at '${m.guestPath}' (label '${m.label}')`);
+    if (dir === undefined) throw new UsageError(`applyTreeImage: no host directory for the mount at ${quote(m.guestPath)} (label ${quote(m.label)})`);
     const st = dir.lstat('');
     if (typeof st === 'number' || st.kind !== 'directory') {
-      throw new UsageError(`applyTreeImage: the host directory '${dir.label}' for the mount at '${m.guestPath}' is not a readable directory`);
+      throw new UsageError(`applyTreeImage: the host directory ${quote(dir.label)} for the mount at ${quote(m.guestPath)} is not a readable directory`);
     }
     return dir;
   });
@@ -260,7 +279,7 @@ function decodeTree(bytes: Uint8Array, name: string): DecodedTree {
   for (let k = 0; k < mountCount; k++) {
     const at = r.offset;
     const guestPath = r.string('mount guest path');
-    if (!guestPath.startsWith('/') || guestPath === '/') r.fail(`mount guest path '${guestPath}' is not an absolute path below the root`, at);
+    if (!guestPath.startsWith('/') || guestPath === '/') r.fail(`mount guest path ${quote(guestPath)} is not an absolute path below the root`, at);
     mounts.push({ guestPath, readOnly: r.flag('mount read-only flag'), label: r.string('mount label') });
   }
   if (r.remaining !== 0) r.fail(`${r.remaining} bytes follow the mount table`);
@@ -321,7 +340,7 @@ function readNode(r: ByteReader, name: string, generation: number): NodeRecord {
       const eat = r.offset;
       const entry = r.string('entry name');
       if (entry === '' || entry === '.' || entry === '..' || entry.includes('/') || entry.includes('\0') || utf8Length(entry) > MAX_NAME_BYTES) {
-        r.fail(`entry name '${entry}' of directory ${ino} is not a valid name`, eat);
+        r.fail(`entry name ${quote(entry)} of directory ${ino} is not a valid name`, eat);
       }
       rec.entries.push({ name: entry, ino: r.u32('entry inode'), cookie: r.u32('entry cookie'), at: eat });
     }
@@ -373,7 +392,7 @@ function checkTree(state: Map<number, NodeRecord>, last: DecodedTree, maxFileSiz
     const names = new Set<string>();
     const cookies = new Set<number>();
     for (const e of rec.entries) {
-      const where = `${name}: entry '${e.name}' of directory ${rec.ino}`;
+      const where = `${name}: entry ${quote(e.name)} of directory ${rec.ino}`;
       if (names.has(e.name)) throw new FormatError(`${where}: the name appears twice`);
       names.add(e.name);
       if (cookies.has(e.cookie) || e.cookie < 3 || e.cookie >= rec.nextCookie) throw new FormatError(`${where}: cookie ${e.cookie} is repeated or outside 3..${rec.nextCookie - 1}`);
@@ -403,7 +422,7 @@ function checkTree(state: Map<number, NodeRecord>, last: DecodedTree, maxFileSiz
     for (const part of m.guestPath.split('/').filter((p) => p !== '')) {
       const e = dir.entries.find((x) => x.name === part);
       const child = e === undefined ? undefined : state.get(e.ino);
-      if (child === undefined || child.kind !== 'directory') throw new FormatError(`${name}: mount at '${m.guestPath}': '${part}' is not a directory of the image`);
+      if (child === undefined || child.kind !== 'directory') throw new FormatError(`${name}: mount at ${quote(m.guestPath)}: ${quote(part)} is not a directory of the image`);
       dir = child;
     }
   }
@@ -447,4 +466,9 @@ function build(fs: FileSystem, state: Map<number, NodeRecord>, last: DecodedTree
   fs.inodes.clear();
   for (const [ino, node] of nodes) fs.inodes.set(ino, node);
   fs.nextIno = last.nextIno;
+}
+
+/** Throws a UsageError unless `fs` is a FileSystem. */
+function expectFileSystem(fn: string, fs: unknown): asserts fs is FileSystem {
+  if (!(fs instanceof FileSystem)) throw new UsageError(`${fn}: fs must be a FileSystem, got ${describeValue(fs)}`);
 }

@@ -16,6 +16,7 @@ export type FsOp =
   | { readonly op: 'unlink'; readonly path: string }
   | { readonly op: 'rmdir'; readonly path: string }
   | { readonly op: 'rename'; readonly path: string; readonly to: string }
+  | { readonly op: 'rename2'; readonly path: string; readonly to: string; readonly flags: number }
   | { readonly op: 'open'; readonly path: string }
   | { readonly op: 'close'; readonly pick: number }
   | { readonly op: 'symlink'; readonly path: string; readonly target: string }
@@ -30,8 +31,9 @@ export const pathArb = fc
 const offsetArb = fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 20_000 }));
 const dataArb = fc.uint8Array({ minLength: 0, maxLength: 40 });
 
-/** Operations the reference model knows (no handles, no symlinks). */
-export const modelOpArb: fc.Arbitrary<FsOp> = fc.oneof(
+/** Operations the reference model knows (no handles, no symlinks), on paths from `pathArb`. */
+export function modelOpsOver(pathArb: fc.Arbitrary<string>): fc.Arbitrary<FsOp> {
+  return fc.oneof(
   { arbitrary: pathArb.map((path) => ({ op: 'mkdir' as const, path })), weight: 4 },
   { arbitrary: pathArb.map((path) => ({ op: 'create' as const, path })), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant('write' as const), path: pathArb, offset: offsetArb, data: dataArb }), weight: 2 },
@@ -39,7 +41,11 @@ export const modelOpArb: fc.Arbitrary<FsOp> = fc.oneof(
   { arbitrary: pathArb.map((path) => ({ op: 'unlink' as const, path })), weight: 1 },
   { arbitrary: pathArb.map((path) => ({ op: 'rmdir' as const, path })), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('rename' as const), path: pathArb, to: pathArb }), weight: 3 },
-);
+  );
+}
+
+/** Operations the reference model knows, on plain paths. */
+export const modelOpArb: fc.Arbitrary<FsOp> = modelOpsOver(pathArb);
 
 /** Every operation, including open handles (unlinked-while-open nodes) and symlinks. */
 export const anyOpArb: fc.Arbitrary<FsOp> = fc.oneof(
@@ -48,6 +54,7 @@ export const anyOpArb: fc.Arbitrary<FsOp> = fc.oneof(
   { arbitrary: fc.nat().map((pick) => ({ op: 'close' as const, pick })), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('writeOpen' as const), pick: fc.nat(), offset: offsetArb, data: dataArb }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('symlink' as const), path: pathArb, target: fc.constantFrom('a', '../b', '/a/b', 'c/a') }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('rename2' as const), path: pathArb, to: pathArb, flags: fc.constantFrom(1, 2) }), weight: 1 },
 );
 
 /** Applies `op` to `fs`; `open` holds the nodes opened so far. Returns the call's result. */
@@ -81,6 +88,8 @@ export function applyOp(fs: FileSystem, op: FsOp, open: FsNode[]): number {
       return fs.unlinkAt(op.path, { directory: true });
     case 'rename':
       return fs.renameAt(op.path, op.to);
+    case 'rename2':
+      return fs.renameAt(op.path, op.to, { flags: op.flags });
     case 'symlink':
       return fs.symlinkAt(op.target, op.path);
     case 'open': {

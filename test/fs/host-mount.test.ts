@@ -260,10 +260,10 @@ describe('mounted host directories', () => {
   it('refuses bad mounts with a message naming the path', () => {
     const fs = new FileSystem();
     fs.mount('/mnt', new HostDirectory(root));
-    expect(() => fs.mount('relative', new HostDirectory(root))).toThrow(/'relative' is not absolute/);
+    expect(() => fs.mount('relative', new HostDirectory(root))).toThrow(/"relative" is not absolute/);
     expect(() => fs.mount('/', new HostDirectory(root))).toThrow(/root/);
     expect(() => fs.mount('/mnt', new HostDirectory(root))).toThrow(/already a mount point/);
-    expect(() => fs.mount('/mnt/sub', new HostDirectory(root))).toThrow(/under the mount at '\/mnt'/);
+    expect(() => fs.mount('/mnt/sub', new HostDirectory(root))).toThrow(/under the mount at "\/mnt"/);
     expect(() => new HostDirectory(join(root, 'inside.txt'))).toThrow(/not a directory/);
   });
 });

@@ -43,6 +43,8 @@ describe('Linux rules of the in-memory tree', () => {
     expect(fs.openAt('/d/f/', {})).toBe(-Errno.ENOTDIR);
     expect(fs.unlinkAt('/d/missing/')).toBe(-Errno.ENOENT);
     expect(fs.unlinkAt('/d/', { directory: true })).toBe(-Errno.ENOTEMPTY);
+    expect(fs.openAt('/d', { truncate: true })).toBe(-Errno.EISDIR);
+    expect(fs.openAt('/d/f', { directory: true, write: true })).toBe(-Errno.ENOTDIR);
   });
 
   it('creates through a dangling symlink with O_CREAT, and refuses with O_EXCL or O_NOFOLLOW', () => {

@@ -74,7 +74,7 @@ describe('applyTreeImage refuses bad images before changing anything', () => {
     new DataView(bad.buffer).setUint32(at, 9, true);
     const target = new FileSystem();
     const before = describeTree(target);
-    expect(() => applyTreeImage(target, [reseal(bad)])).toThrow(/entry 'd' of directory 1: inode 9 is not in the image/);
+    expect(() => applyTreeImage(target, [reseal(bad)])).toThrow(/entry "d" of directory 1: inode 9 is not in the image/);
     expect(describeTree(target)).toBe(before);
   });
 
@@ -101,7 +101,7 @@ describe('applyTreeImage refuses bad images before changing anything', () => {
     const fs = sample();
     fs.mount('/mnt/data', new HostDirectory(join(temp, 'data'), { label: 'data-v1' }), { readOnly: true });
     const image = captureTree(fs, 0);
-    expect(() => applyTreeImage(new FileSystem(), [image])).toThrow(/no host directory for the mount at '\/mnt\/data' \(label 'data-v1'\)/);
+    expect(() => applyTreeImage(new FileSystem(), [image])).toThrow(/no host directory for the mount at "\/mnt\/data" \(label "data-v1"\)/);
     const restored = new FileSystem();
     const asked: string[] = [];
     applyTreeImage(restored, [image], {
