@@ -114,3 +114,42 @@ export type { RestorePlan, PageSources } from './checkpoint/restore-plan.js';
 // Guest ABI numbers
 export { Errno } from './syscalls/errno.js';
 export { Syscall } from './syscalls/numbers.js';
+
+// The machine's file system: the in-memory tree, mounts, checkpoint images
+export {
+  FileSystem,
+  RenameFlags,
+  DEFAULT_FS_QUOTA,
+  DEFAULT_MAX_FILE_SIZE,
+  MEMORY_DEV,
+  type FileSystemOptions,
+  type DirEntry,
+  type OpenOptions,
+  type AtOptions,
+  type MountedFileIdentity,
+} from './fs/file-system.js';
+export { FsNode } from './fs/fs-node.js';
+export { FileType, DirentType, PERMISSION_BITS, STAT_BLOCK_SIZE, typeBits, direntType, type FsStat, type NodeKind } from './fs/fs-stat.js';
+export type { MountedDirectory, HostStat, HostFile, HostOpenOptions } from './fs/mounted-directory.js';
+export type { MountOptions, MountInfo } from './fs/mount.js';
+export { MAX_PATH_BYTES, MAX_NAME_BYTES, MAX_SYMLINKS, type ParentLookup, type LastComponent } from './fs/path-walk.js';
+export { captureTree, applyTreeImage, TREE_IMAGE_MAGIC, TREE_IMAGE_VERSION, type ApplyTreeOptions } from './fs/tree-image.js';
+export { describeTree } from './fs/describe-tree.js';
+
+// Handles: the guest's capability space, streams, services, time and randomness
+export { HandleSpace, DEFAULT_UMASK } from './handles/handle-space.js';
+export { HandleTable, DEFAULT_HANDLE_LIMIT } from './handles/handle-table.js';
+export { OpenFile, ObjectKind, OpenFlag, type HandleObject } from './handles/open-file.js';
+export { PIPE_CAPACITY, PIPE_BUF } from './handles/pipe.js';
+export { WOULD_BLOCK, inputFromAsyncIterable, inputFromBytes, type InputSource, type StdinOption } from './handles/stream.js';
+export { ServiceRegistry, SERVICE_PREFIX, type ServiceProvider, type ServiceSession, type ServiceOpenArgs } from './handles/services.js';
+export { GuestClock, ClockId, VIRTUAL_EPOCH_S, type TimeSpec, type GuestClockOptions } from './handles/clock.js';
+export { GuestRandom, RANDOM_STATE_WORDS } from './handles/random.js';
+export {
+  captureHandleSpace,
+  restoreHandleSpace,
+  HANDLE_SPACE_MAGIC,
+  HANDLE_SPACE_VERSION,
+  type RestoreHandleSpaceOptions,
+} from './handles/handle-space-image.js';
+export type { MachineMount } from './machine/machine.js';

@@ -52,6 +52,13 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the core imports nothing of the Node-only layer node/ (faultline/node)', () => {
+    const offenders = [...sources('src'), ...sources('handlers')].filter((file) =>
+      /^\s*(import|export)\s[^;]*?from\s+['"]([./]*node\/|faultline\/node)/m.test(readFileSync(file, 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('the stock plugins import only faultline and the plugin kit, and repeat no private fact of the core', () => {
     const violations = sources('handlers').flatMap((file) => handlerViolations(file, readFileSync(file, 'utf8')));
     expect(violations).toEqual([]);

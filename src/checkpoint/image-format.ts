@@ -250,6 +250,17 @@ export interface ThreadRecord {
   readonly paused: boolean;
   /** Waiting in futex WAIT. */
   readonly waiting: boolean;
+  /**
+   * Blocked otherwise (absent: not): `sleep` in `clock_nanosleep` until
+   * `deadline`; `io` in a read or write that would block — the thread
+   * stands at its `ecall` and runs the call again, `ioProgress` holding
+   * the bytes a blocking write had written. Written in the wait word of
+   * the THRD record (2 io, 3 sleep; the io progress in the futex address
+   * word), so images without them read as before.
+   */
+  readonly blocked?: 'io' | 'sleep';
+  /** For an `io` wait: bytes a blocking write had written so far. */
+  readonly ioProgress?: number;
   /** The futex word it waits on (when waiting). */
   readonly futexAddress: number;
   /** Whether that futex is a shared one (no FUTEX_PRIVATE_FLAG). */

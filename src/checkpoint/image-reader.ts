@@ -342,7 +342,11 @@ function decodeThreads(r: ByteReader, cpu: CpuState, meta: MachineMeta): Threads
     if (tids.has(tid)) r.fail(`tid ${tid} appears twice`, at);
     tids.add(tid);
     const paused = r.flag('paused flag');
-    const waiting = r.flag('wait flag');
+    const waitAt = r.offset;
+    const waitKind = r.u32('wait kind');
+    if (waitKind > 3) r.fail(`thread ${tid} has wait kind ${waitKind} (0 none, 1 futex, 2 io, 3 sleep)`, waitAt);
+    const waiting = waitKind === 1;
+    const blocked = waitKind === 2 ? 'io' as const : waitKind === 3 ? 'sleep' as const : undefined;
     const futexAddress = r.u32('futex address');
     if (waiting && (futexAddress & 3) !== 0) r.fail(`thread ${tid} waits on misaligned futex ${hex32(futexAddress)}`, at);
     const futexShared = r.flag('futex shared flag');
@@ -366,9 +370,12 @@ function decodeThreads(r: ByteReader, cpu: CpuState, meta: MachineMeta): Threads
       if (q === undefined) queues.set(key, [queuePosition]);
       else q.push(queuePosition);
     }
+    if (blocked === 'sleep' && deadlineRaw === NO_DEADLINE) r.fail(`thread ${tid} sleeps with no deadline`, at);
     threads.push({
-      tid, paused, waiting, futexAddress, futexShared, futexBitset, queuePosition,
-      deadline: !waiting || deadlineRaw === NO_DEADLINE ? null : deadlineRaw,
+      tid, paused, waiting, futexAddress: blocked === 'io' ? 0 : futexAddress, futexShared, futexBitset, queuePosition,
+      ...(blocked === undefined ? {} : { blocked }),
+      ...(blocked === 'io' ? { ioProgress: futexAddress } : {}),
+      deadline: (!waiting && blocked !== 'sleep') || deadlineRaw === NO_DEADLINE ? null : deadlineRaw,
       clearChildTid, retired, faults,
       hart: { regs, pc, instret: cpu.instret, reservationValid, reservationAddress, reservationValue },
     });

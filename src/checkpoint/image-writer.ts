@@ -232,8 +232,8 @@ function encodeThreads(state: ThreadsState): Uint8Array {
   for (const t of state.threads) {
     w.u32(t.tid);
     w.u32(t.paused ? 1 : 0);
-    w.u32(t.waiting ? 1 : 0);
-    w.u32(t.futexAddress);
+    w.u32(t.waiting ? 1 : t.blocked === 'io' ? 2 : t.blocked === 'sleep' ? 3 : 0);
+    w.u32(t.blocked === 'io' ? (t.ioProgress ?? 0) : t.futexAddress);
     w.u32(t.futexShared ? 1 : 0);
     w.u32(t.futexBitset);
     w.u32(t.queuePosition);

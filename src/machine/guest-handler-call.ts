@@ -17,8 +17,9 @@ import { RunEnding } from '../fault/run-ending.js';
 import { FaultStatus } from '../fault/status.js';
 import { UserContext } from '../fault/user-context.js';
 import { PAGE_SHIFT } from '../memory/page.js';
-import { describeSyscall } from '../syscalls/linux.js';
+import { describeSyscall, expandSyscall } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
+import { SyscallRanges } from '../syscalls/syscall-ranges.js';
 import { CONTEXT_STRIDE, FRAME_SIZE, FaultInfoFlags, FaultInfoLayout, RED_ZONE, TRAMPOLINE_ADDRESS, UserContextLayout } from './guest-frame.js';
 import { LivelockTracker } from './livelock.js';
 import type { Machine } from './machine.js';
@@ -235,11 +236,17 @@ export class GuestHandlerCall {
    * through the host handlers (the accessible prefix), then the machine
    * performs it.
    */
+  /** The faulting thread's system-call ranges, kept while the handler makes calls of its own. */
+  private readonly outerRanges = new SyscallRanges();
+
   private syscall(name: string): void {
     const m = this.machine, cpu = m.cpu, as = m.addressSpace, t = m.currentThread, r = t.syscall;
-    describeSyscall(cpu.x[A7]!, cpu.x, r, t.clearChildTid);
+    // The thread may be inside a system call whose memory this handler serves: keep its ranges.
+    const outer = this.outerRanges;
+    outer.copyFrom(r);
+    describeSyscall(cpu.x[A7]!, cpu.x, r, t.clearChildTid, m.handles);
     const pc = cpu.pc;
-    for (let k = 0; k < r.count; k++) {
+    for (let k = 0; k < r.count || expandSyscall(cpu.x[A7]!, cpu.x, r, as, m.handles); k++) {
       while (r.stepToFault(k, as)) {
         cpu.fault.pc = pc;
         cpu.fault.size = 1;
@@ -252,6 +259,7 @@ export class GuestHandlerCall {
       }
     }
     m.completeNestedSyscall();
+    r.copyFrom(outer);
   }
 
   /** Writes `struct user_context` at `ctx` and `struct fault_info` after it, at `ctx + 144`. */

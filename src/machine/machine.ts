@@ -21,6 +21,14 @@ import type { Plugin, Uninstall } from './plugin.js';
 import type { RunResult } from './run-result.js';
 import type { GuestThread } from '../threads/guest-thread.js';
 import { DEFAULT_TIME_SLICE, Scheduler } from '../threads/scheduler.js';
+import { GuestClock } from '../handles/clock.js';
+import { FileSystem } from '../fs/file-system.js';
+import type { MountedDirectory } from '../fs/mounted-directory.js';
+import { HandleSpace } from '../handles/handle-space.js';
+import { OpenFlag } from '../handles/open-file.js';
+import { GuestRandom } from '../handles/random.js';
+import { ServiceRegistry } from '../handles/services.js';
+import { InputStream, OutputStream, inputFromBytes, type InputSource, type StdinOption } from '../handles/stream.js';
 
 /**
  * Options of a {@link Machine}.
@@ -64,6 +72,50 @@ export interface MachineOptions {
   readonly jit?: boolean;
   /** Executions of a block start before it is compiled; see {@link CpuOptions.jitThreshold}. */
   readonly jitThreshold?: number;
+  /**
+   * The guest's fd 0: bytes, text (UTF-8) or an {@link InputSource}
+   * (default: empty, reads give end of file). An asynchronous source
+   * ({@link inputFromAsyncIterable}) needs {@link Machine.runAsync}.
+   */
+  readonly stdin?: StdinOption;
+  /** The guest reads the host's clocks instead of virtual time (default false; sleeps stay virtual). */
+  readonly hostTime?: boolean;
+  /** Seed of `getrandom` (default 0): a non-negative safe integer. */
+  readonly seed?: number;
+  /** The process umask (default 0o022): an integer 0..0o777. */
+  readonly umask?: number;
+  /** Slots of the handle table (default 1024, Linux's RLIMIT_NOFILE): 3..65536. */
+  readonly handleLimit?: number;
+  /**
+   * The guest's file system (default: a new, empty in-memory tree whose
+   * clock is the machine's virtual time; the guest sees in-memory times
+   * shifted by the clock's epoch). Pass one to share a tree set up
+   * beforehand.
+   */
+  readonly fileSystem?: FileSystem;
+  /** Host directories to mount, in order, before the guest runs. */
+  readonly mounts?: readonly MachineMount[];
+  /** The guest's working directory: an absolute path to a directory (default `/`). */
+  readonly cwd?: string;
+}
+
+/**
+ * A host directory the machine mounts at `guestPath` (see the
+ * `mounts` option); `faultline/node` gives a `MountedDirectory` for a
+ * host path.
+ *
+ * @example
+ * ```ts
+ * const machine = new Machine({ mounts: [{ guestPath: '/data', directory: hostDirectory('/tmp/data'), readOnly: true }] });
+ * ```
+ */
+export interface MachineMount {
+  /** Absolute guest path of the mount point (created when missing). */
+  readonly guestPath: string;
+  /** The host directory. */
+  readonly directory: MountedDirectory;
+  /** Refuse every change under it with EROFS (default false). */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -155,6 +207,18 @@ export class Machine {
   program: Program | null = null;
   /** Exit status once the guest has exited, else null. */
   exitCode: number | null = null;
+  /** The guest's file system: the in-memory tree and the mounts. */
+  readonly fileSystem: FileSystem;
+  /** The guest's handles: the handle table, open files, pipes, cwd and umask (docs/design.md §12). */
+  readonly handles: HandleSpace;
+  /** The guest's clocks: virtual time unless `hostTime`. */
+  readonly clock: GuestClock;
+  /** The seeded generator behind `getrandom`. */
+  readonly random: GuestRandom;
+  /** Host services the guest opens at `/dev/service/NAME`. */
+  readonly services = new ServiceRegistry();
+  /** The signal the process died of (SIGPIPE), else null. @internal */
+  killedBy: { signal: number; message: string } | null = null;
 
   /** The livelock bound, for each thread's and the guest-handler run's tracker. @internal */
   readonly livelockLimit: number;
@@ -189,6 +253,29 @@ export class Machine {
     this.scheduler.switchTo(this.scheduler.create());
     this.runLoop = new RunLoop(this, this.scheduler);
     this.guestHandlers = new GuestHandlerRegistry(this);
+    const s = this.scheduler;
+    this.clock = new GuestClock(() => s.now(), () => this.cpu.instret, { hostTime: options.hostTime ?? false });
+    this.random = new GuestRandom(options.seed ?? 0);
+    this.fileSystem = options.fileSystem ?? new FileSystem({ clock: () => s.now() });
+    for (const mount of options.mounts ?? []) this.fileSystem.mount(mount.guestPath, mount.directory, { readOnly: mount.readOnly ?? false });
+    this.handles = new HandleSpace(this.fileSystem, options.handleLimit);
+    if (options.cwd !== undefined) {
+      const node = this.fileSystem.resolve(options.cwd);
+      if (typeof node === 'number' || node.kind !== 'directory' || !options.cwd.startsWith('/')) {
+        throw new UsageError(`new Machine: cwd ${JSON.stringify(options.cwd)} is not an absolute path to a directory of the file system`);
+      }
+      this.handles.changeDirectory(node);
+    }
+    if (options.umask !== undefined) this.handles.umask = options.umask;
+    this.handles.changed = (key) => this.runLoop.wakeIo(key);
+    const stdin = options.stdin;
+    const source: InputSource = stdin === undefined ? () => null
+      : typeof stdin === 'string' ? inputFromBytes(new TextEncoder().encode(stdin))
+      : stdin instanceof Uint8Array ? inputFromBytes(stdin) : stdin;
+    this.handles.stdin = new InputStream(source);
+    this.handles.open(this.handles.stdin, OpenFlag.ReadOnly);
+    this.handles.open(new OutputStream('stdout', this.stdout), OpenFlag.WriteOnly);
+    this.handles.open(new OutputStream('stderr', this.stderr), OpenFlag.WriteOnly);
   }
 
   /**

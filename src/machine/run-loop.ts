@@ -2,7 +2,13 @@ import { StopReason } from '../cpu/cpu.js';
 import { PendingWalk } from '../fault/fault-chain.js';
 import { HandlerError } from '../fault/handler-error.js';
 import { FaultStatus } from '../fault/status.js';
-import { describeSyscall, performSyscall } from '../syscalls/linux.js';
+import { describeSyscall, expandSyscall, performSyscall } from '../syscalls/linux.js';
+import { RESTART, ioCall, isIoCall } from '../syscalls/io-calls.js';
+import { isTimeCall, timeCall } from '../syscalls/time-calls.js';
+import { isPathCall, pathCall } from '../syscalls/path-calls.js';
+import { BLOCKED, type HandleObject } from '../handles/open-file.js';
+import { waitKeyOf } from '../handles/handle-space.js';
+import { Errno } from '../syscalls/errno.js';
 import { Syscall } from '../syscalls/numbers.js';
 import { NO_RESULT, endWait, expireWaits, isThreadCall, threadCall, type ThreadCallHost } from '../syscalls/thread-calls.js';
 import { Wait, type GuestThread } from '../threads/guest-thread.js';
@@ -53,6 +59,8 @@ export class RunLoop implements ThreadCallHost {
   handlerInstructions = 0;
   /** Threads whose asynchronous handler has not answered yet. */
   private waitingOnFault = 0;
+  /** Threads in an Io wait on an asynchronous source (stdin, a service) that has a `ready()` promise. */
+  private waitingOnInput = 0;
   private result: RunResult | null = null;
   private readonly args = new Int32Array(6);
   private lastYield = 0;
@@ -89,12 +97,14 @@ export class RunLoop implements ThreadCallHost {
     const cpu = this.cpu, s = this.scheduler, m = this.m;
     for (;;) {
       if (m.exitCode !== null) {
-        this.result = { kind: 'exit', exitCode: m.exitCode };
+        const killed = m.killedBy;
+        this.result = killed === null ? { kind: 'exit', exitCode: m.exitCode } : { kind: 'signal', signal: killed.signal, message: killed.message };
         return Step.Done;
       }
       let t = s.current!;
       if (!t.runnable || s.sliceLeft <= 0 || s.yieldRequested) {
         if (s.timedWaiters > 0) expireWaits(this, s.now());
+        if (this.waitingOnInput > 0) this.unblockReadyInput();
         const next = s.pickNext();
         if (next === null) {
           const idle = this.idle(async);
@@ -127,7 +137,7 @@ export class RunLoop implements ThreadCallHost {
         continue;
       }
       if (why === StopReason.Ecall) {
-        describeSyscall(cpu.x[A7]!, cpu.x, t.syscall, t.clearChildTid);
+        describeSyscall(cpu.x[A7]!, cpu.x, t.syscall, t.clearChildTid, m.handles);
         t.inSyscall = true;
         continue;
       }
@@ -157,16 +167,77 @@ export class RunLoop implements ThreadCallHost {
       expireWaits(this, s.now());
       return null;
     }
-    if (async && this.waitingOnFault > 0) return Step.Wait;
+    if (this.unblockReadyInput()) return null;
+    if (async && (this.waitingOnFault > 0 || this.waitingOnInput > 0)) return Step.Wait;
     const live = s.threads.filter((t) => !t.exited);
     const paused = live.filter((t) => t.paused).map((t) => t.tid);
     if (paused.length > 0) {
       this.result = { kind: 'paused', paused };
       return Step.Done;
     }
-    const waits = live.map((t) => `thread ${t.tid} in futex wait on ${hexKey(t.futexKey)}`).join(', ');
+    const waits = live.map((t) => `thread ${t.tid} ${this.describeWait(t)}`).join(', ');
     this.result = { kind: 'deadlock', message: `deadlock: every thread waits and nothing can wake it (${waits})` };
     return Step.Done;
+  }
+
+  /** What `t` waits for, for a deadlock message. */
+  private describeWait(t: GuestThread): string {
+    if (t.wait === Wait.Io) {
+      const name = (t.ioObject as HandleObject).describe();
+      return `waits on ${name}${t.ioAsync ? ' (an asynchronous source: use runAsync())' : ''}`;
+    }
+    return `in futex wait on ${hexKey(t.futexKey)}`;
+  }
+
+  /**
+   * Blocks `t` (on the hart, its call just performed) in an Io wait on
+   * `object`: the call runs again from its `ecall` when the object
+   * changes, or when an asynchronous source's `ready()` settles.
+   */
+  private blockOnIo(t: GuestThread, object: HandleObject): void {
+    const key = waitKeyOf(object);
+    t.wait = Wait.Io;
+    t.ioObject = object;
+    t.ioKey = key;
+    t.ioReady = false;
+    this.cpu.pc = (this.cpu.pc - 4) | 0;
+    const ready = object.whenReady();
+    if (ready === null) return;
+    t.ioAsync = true;
+    this.waitingOnInput++;
+    ready.then(() => {
+      if (t.wait === Wait.Io && t.ioKey === key && !t.ioReady) { t.ioReady = true; this.wake(); }
+    }, noop);
+  }
+
+  /** Makes the threads whose asynchronous source is ready runnable again; returns whether there were any. */
+  private unblockReadyInput(): boolean {
+    let any = false;
+    for (const t of this.scheduler.threads) {
+      if (t.wait === Wait.Io && t.ioReady) {
+        this.endIoWait(t);
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** Ends `t`'s Io wait: it runs its call again. */
+  private endIoWait(t: GuestThread): void {
+    if (t.ioAsync) this.waitingOnInput--;
+    t.wait = Wait.None;
+    t.ioObject = null;
+    t.ioKey = null;
+    t.ioReady = false;
+    t.ioAsync = false;
+  }
+
+  /**
+   * Wakes every thread waiting on `key` (a pipe, a stream): each runs its
+   * call again. Called by the handle space when a pipe changes.
+   */
+  wakeIo(key: object): void {
+    for (const t of this.scheduler.threads) if (t.wait === Wait.Io && t.ioKey === key) this.endIoWait(t);
   }
 
   /** `t`'s fault waits for `walk`'s promise: block it, and note when the promise settles. */
@@ -200,7 +271,7 @@ export class RunLoop implements ThreadCallHost {
       for (const t of this.scheduler.threads) if (t.wait === Wait.Fault && t.walkDeadlineMs < deadline) deadline = t.walkDeadlineMs;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const done = (): void => { if (timer !== undefined) clearTimeout(timer); this.notify = null; resolve(); };
-      if (this.scheduler.threads.some((t) => t.wait === Wait.Fault && t.walkSettled)) { resolve(); return; }
+      if (this.scheduler.threads.some((t) => (t.wait === Wait.Fault && t.walkSettled) || (t.wait === Wait.Io && t.ioReady))) { resolve(); return; }
       this.notify = done;
       if (deadline !== Infinity) timer = setTimeout(done, Math.max(0, deadline - wallClock()));
     });
@@ -314,7 +385,7 @@ export class RunLoop implements ThreadCallHost {
    */
   private continueSyscall(t: GuestThread, async: boolean): PendingWalk | null {
     const m = this.m, as = this.addressSpace, r = t.syscall;
-    for (; r.current < r.count; r.current++) {
+    for (; r.current < r.count || expandSyscall(this.cpu.x[A7]!, this.cpu.x, r, as, m.handles); r.current++) {
       while (r.stepToFault(r.current, as)) {
         // Translation filled the thread's fault record; add where and how big.
         const fault = t.fault;
@@ -368,7 +439,19 @@ export class RunLoop implements ThreadCallHost {
     let value: number;
     if (nr >= Syscall.RegisterFaultHandler && nr <= Syscall.FaultReturn) value = m.guestHandlers.syscall(nr, args);
     else if (isThreadCall(nr)) value = threadCall(this, t, nr, args, t.syscall, nested);
+    else if (isIoCall(nr)) value = ioCall(this, t, nr, args, t.syscall, nested);
+    else if (isTimeCall(nr)) value = timeCall(m, t, nr, args, t.syscall, nested);
+    else if (isPathCall(nr)) value = pathCall(m, t, nr, args, t.syscall);
     else value = performSyscall(m, nr, args, t.syscall);
+    if (value === BLOCKED || value === RESTART) {
+      if (nested) {
+        value = -Errno.EAGAIN;
+      } else {
+        if (value === BLOCKED) this.blockOnIo(t, t.ioObject as HandleObject);
+        else cpu.pc = (cpu.pc - 4) | 0;
+        return;
+      }
+    }
     if (value === NO_RESULT) {
       if (m.exitCode !== null) {
         m.events.emit('syscall', nr, m.exitCode);
@@ -380,6 +463,20 @@ export class RunLoop implements ThreadCallHost {
     }
     x[A0] = value;
     m.events.emit('syscall', nr, value);
+  }
+
+  /** The handle space, for the handle calls. */
+  get handles(): Machine['handles'] {
+    return this.m.handles;
+  }
+
+  /**
+   * The process dies of `signal` (SIGPIPE's default action): every thread
+   * ends, and the run ends with `{ kind: 'signal' }`.
+   */
+  killBySignal(signal: number, message: string): void {
+    this.m.killedBy = { signal, message };
+    this.endProcess(128 + signal);
   }
 
   /** {@link ThreadCallHost}: a thread was created. */
@@ -408,6 +505,7 @@ export class RunLoop implements ThreadCallHost {
       t.exitStatus = status;
       if (t.wait === Wait.Futex) s.futexes.remove(t.futexKey, t);
       if (t.wait === Wait.Fault) this.waitingOnFault--;
+      if (t.wait === Wait.Io) this.endIoWait(t);
       t.wait = Wait.None;
     }
     this.m.exitCode = status;

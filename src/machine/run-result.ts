@@ -13,6 +13,8 @@ import type { Fault } from '../fault/fault.js';
  *   ({@link Machine.pause}); resume one and run again.
  * - `deadlock`: every live thread waits in `futex` with no timeout and
  *   nothing can wake it (Linux would hang forever).
+ * - `signal`: the process died of a signal its calls raised (SIGPIPE, 13:
+ *   a write to a pipe with no reader), as Linux's default action does.
  *
  * @example
  * ```ts
@@ -58,6 +60,14 @@ export type RunResult =
       readonly kind: 'deadlock';
       /** One line naming each thread and what it waits on. */
       readonly message: string;
+    }
+  | {
+      /** The process died of a signal a system call raised (SIGPIPE). */
+      readonly kind: 'signal';
+      /** The signal number (13 for SIGPIPE). */
+      readonly signal: number;
+      /** One line naming the signal and why, e.g. the pipe written to. */
+      readonly message: string;
     };
 
 /**
@@ -80,6 +90,8 @@ export const Signal = {
   SIGBUS: 7,
   /** 11: page fault (unmapped or protection). */
   SIGSEGV: 11,
+  /** 13: a write to a pipe with no reader. */
+  SIGPIPE: 13,
 } as const;
 
 /**
@@ -118,7 +130,8 @@ export const DEADLOCK_STATUS = 124;
 
 /**
  * The status a shell sees for `result`: the exit code, or 128 + signal for
- * an unresolved fault (139 SIGSEGV, 132 SIGILL, 133 SIGTRAP, 135 SIGBUS),
+ * an unresolved fault (139 SIGSEGV, 132 SIGILL, 133 SIGTRAP, 135 SIGBUS)
+ * or a signal (141 SIGPIPE),
  * {@link DEADLOCK_STATUS} for a deadlock.
  * This is what `faultline run` exits with.
  *
@@ -132,7 +145,7 @@ export const DEADLOCK_STATUS = 124;
  */
 export function exitStatusOf(result: RunResult): number {
   if (result.kind === 'exit') return result.exitCode;
-  if (result.kind === 'fault') return 128 + result.signal;
+  if (result.kind === 'fault' || result.kind === 'signal') return 128 + result.signal;
   if (result.kind === 'deadlock') return DEADLOCK_STATUS;
   throw new Error(`exitStatusOf: the run has not ended (${result.kind === 'limit' ? 'instruction limit reached' : 'every runnable thread is paused'})`);
 }

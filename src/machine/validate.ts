@@ -60,6 +60,29 @@ export function validateMachineOptions(options: unknown): asserts options is Mac
   if (slice !== undefined && (!Number.isSafeInteger(slice) || (slice as number) < 1)) {
     throw new UsageError(`${fn}: timeSlice must be a positive integer number of instructions, got ${describeValue(slice)}`);
   }
+  optionalBoolean(fn, 'hostTime', options['hostTime']);
+  const stdin = options['stdin'];
+  if (stdin !== undefined && typeof stdin !== 'string' && typeof stdin !== 'function' && !(stdin instanceof Uint8Array)) {
+    throw new UsageError(`${fn}: stdin must be a Uint8Array, a string or an input source function, got ${describeValue(stdin)}`);
+  }
+  const seed = options['seed'];
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0)) {
+    throw new UsageError(`${fn}: seed must be a non-negative safe integer, got ${describeValue(seed)}`);
+  }
+  const umask = options['umask'];
+  if (umask !== undefined && !(typeof umask === 'number' && Number.isInteger(umask) && umask >= 0 && umask <= 0o777)) {
+    throw new UsageError(`${fn}: umask must be an integer 0..0o777, got ${describeValue(umask)}`);
+  }
+  const cwd = options['cwd'];
+  if (cwd !== undefined && typeof cwd !== 'string') throw new UsageError(`${fn}: cwd must be a string, got ${describeValue(cwd)}`);
+  const mounts = options['mounts'];
+  if (mounts !== undefined && (!Array.isArray(mounts) || !mounts.every((m) => isObject(m) && typeof m['guestPath'] === 'string' && isObject(m['directory'])))) {
+    throw new UsageError(`${fn}: mounts must be an array of { guestPath, directory, readOnly? }, got ${describeValue(mounts)}`);
+  }
+  const handleLimit = options['handleLimit'];
+  if (handleLimit !== undefined && !(typeof handleLimit === 'number' && Number.isInteger(handleLimit) && handleLimit >= 3 && handleLimit <= 65536)) {
+    throw new UsageError(`${fn}: handleLimit must be an integer 3..65536, got ${describeValue(handleLimit)}`);
+  }
   const limit = options['livelockLimit'];
   if (limit !== undefined && (!Number.isSafeInteger(limit) || (limit as number) < 1)) {
     throw new UsageError(`${fn}: livelockLimit must be a positive integer, got ${describeValue(limit)}`);

@@ -1,18 +1,19 @@
 import { Access } from '../fault/cause.js';
 import type { AddressSpace } from '../memory/address-space.js';
-import type { OutputSink } from '../machine/output.js';
 import type { LinuxMemory } from './linux-memory.js';
 import { Errno } from './errno.js';
 import { Syscall } from './numbers.js';
 import type { SyscallRanges } from './syscall-ranges.js';
 import { CloneFlag, FutexOp, TIMESPEC64_SIZE, futexCommand } from './thread-abi.js';
+import type { HandleSpace } from '../handles/handle-space.js';
+import { describeIoCall, expandIoCall } from './io-calls.js';
+import { describeTimeCall } from './time-calls.js';
+import { describePathCall } from './path-calls.js';
 
-/** What the Linux system calls need from the machine. @internal */
+/** What the Linux memory calls need from the machine. @internal */
 export interface SyscallHost {
   readonly addressSpace: AddressSpace;
   readonly linuxMemory: LinuxMemory;
-  readonly stdout: OutputSink;
-  readonly stderr: OutputSink;
 }
 
 /**
@@ -23,13 +24,10 @@ export interface SyscallHost {
  * that word). Never allocates.
  * @internal
  */
-export function describeSyscall(nr: number, x: Int32Array, ranges: SyscallRanges, clearChildTid: number): void {
+export function describeSyscall(nr: number, x: Int32Array, ranges: SyscallRanges, clearChildTid: number, handles: HandleSpace): void {
   ranges.clear();
   const a0 = x[10]!, a1 = x[11]!, a2 = x[12]!, a3 = x[13]!, a4 = x[14]!;
   switch (nr) {
-    case Syscall.Write:
-      if (a2 !== 0) ranges.add(a1, a2 >>> 0, Access.Read);
-      return;
     case Syscall.Futex: {
       const cmd = futexCommand(a1);
       if (cmd !== FutexOp.Wait && cmd !== FutexOp.WaitBitset) return;
@@ -45,33 +43,40 @@ export function describeSyscall(nr: number, x: Int32Array, ranges: SyscallRanges
       if (clearChildTid !== 0) ranges.add(clearChildTid, 4, Access.Write);
       return;
     default:
+      describeIoCall(nr, x, ranges, handles);
+      describeTimeCall(nr, x, ranges);
+      describePathCall(nr, x, ranges, handles);
       return;
   }
+}
+
+/**
+ * Called when every range {@link describeSyscall} noted has been faulted
+ * in: adds the ranges that could only be known from guest memory (the
+ * buffers of `readv`/`writev`, from their iovec array) and returns true
+ * when it added some (the caller faults those in too), once per call.
+ * @internal
+ */
+export function expandSyscall(nr: number, x: Int32Array, ranges: SyscallRanges, as: AddressSpace, handles: HandleSpace): boolean {
+  if (ranges.expanded) return false;
+  ranges.expanded = true;
+  const before = ranges.count;
+  return expandIoCall(nr, x, ranges, as, handles) && ranges.count > before;
 }
 
 /**
  * Performs Linux call `nr` with arguments `a` (a0..a5) and returns what
  * goes into a0. `ranges` holds how much of each range
  * {@link describeSyscall} noted could be resolved; the call fails with
- * -EFAULT where Linux's `copy_from_user` would. The thread and process
- * calls (clone, futex, exit, ...) are the machine's; unknown numbers give
- * -ENOSYS.
+ * -EFAULT where Linux's `copy_from_user` would. These are the memory
+ * calls; the thread, handle, path and time calls have their own files
+ * (the run loop picks); unknown numbers give -ENOSYS.
  * @internal
  */
 export function performSyscall(host: SyscallHost, nr: number, a: Int32Array, ranges: SyscallRanges): number {
   const lm = host.linuxMemory;
+  void ranges;
   switch (nr) {
-    case Syscall.Write: {
-      const fd = a[0]!, address = a[1]! >>> 0, length = a[2]! >>> 0;
-      if (fd !== 1 && fd !== 2) return -Errno.EBADF;
-      if (length === 0) return 0;
-      const accessible = ranges.accessible[0]!;
-      if (accessible === 0) return -Errno.EFAULT;
-      // Linux writes what it could copy and returns that count.
-      const bytes = host.addressSpace.readBytes(address, Math.min(accessible, length));
-      (fd === 1 ? host.stdout : host.stderr)(bytes);
-      return bytes.length;
-    }
     case Syscall.Brk:
       return lm.brk(a[0]! >>> 0) | 0;
     case Syscall.Munmap:

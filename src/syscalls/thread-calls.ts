@@ -207,7 +207,8 @@ export function endWait(host: ThreadCallHost, t: GuestThread, result: number): v
 
 /**
  * Times out every futex wait whose deadline is at or before virtual time
- * `now` (their call returns -ETIMEDOUT), in round-robin order.
+ * `now` (their call returns -ETIMEDOUT) and ends every sleep due by then
+ * (it returns 0), in round-robin order.
  * @internal
  */
 export function expireWaits(host: ThreadCallHost, now: number): void {
@@ -216,6 +217,8 @@ export function expireWaits(host: ThreadCallHost, now: number): void {
     if (t.wait === Wait.Futex && t.deadline <= now) {
       s.futexes.remove(t.futexKey, t);
       endWait(host, t, -Errno.ETIMEDOUT);
+    } else if (t.wait === Wait.Sleep && t.deadline <= now) {
+      endWait(host, t, 0);
     }
   }
 }

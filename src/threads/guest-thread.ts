@@ -10,7 +10,8 @@ import { SyscallRanges } from '../syscalls/syscall-ranges.js';
  * What a guest thread is doing, as a monitor sees it (docs/design.md §10).
  *
  * - `runnable`: it runs when the scheduler picks it.
- * - `blocked`: it waits in `futex` or for an asynchronous fault handler.
+ * - `blocked`: it waits in `futex`, `clock_nanosleep`, a read or write
+ *   that would block, or for an asynchronous fault handler.
  * - `paused`: the host paused it with {@link Machine.pause}; it keeps its
  *   state exactly and takes no faults until resumed (a paused thread that
  *   is also blocked reports `paused`).
@@ -44,6 +45,10 @@ export const enum Wait {
   Futex = 1,
   /** A fault handler's promise is pending. */
   Fault = 2,
+  /** A read or write that would block (a pipe, an asynchronous input): the call runs again when woken. */
+  Io = 3,
+  /** In `clock_nanosleep` until its deadline. */
+  Sleep = 4,
 }
 
 /**
@@ -81,8 +86,18 @@ export class GuestThread {
   futexKey = 0;
   /** Bitset of the futex wait. @internal */
   futexBitset = 0;
-  /** Virtual time (ns) at which a futex wait times out; Infinity: never. @internal */
+  /** Virtual time (ns) at which a futex wait times out or a sleep ends; Infinity: never. @internal */
   deadline = Infinity;
+  /** The handle object an Io wait waits on (its call runs again when it changes). @internal */
+  ioObject: object | null = null;
+  /** What wakes the Io wait: the pipe for a pipe end, else the object. @internal */
+  ioKey: object | null = null;
+  /** Bytes a blocking write has written so far (it goes on from there when it runs again). @internal */
+  ioProgress = 0;
+  /** Set when the asynchronous source an Io wait waits on said it may have more. @internal */
+  ioReady = false;
+  /** Whether the Io wait is on an asynchronous source (counted by the run loop). @internal */
+  ioAsync = false;
   /** The suspended chain walk of a fault this thread waits on. @internal */
   walk: PendingWalk | null = null;
   /** Set when {@link walk}'s promise settled: the value, or the rejection in {@link walkError}. @internal */

@@ -201,10 +201,10 @@ export class Scheduler {
     if (at <= this.cursor) this.cursor--;
   }
 
-  /** The earliest futex deadline among waiting threads, or Infinity. */
+  /** The earliest futex or sleep deadline among waiting threads, or Infinity. */
   earliestDeadline(): number {
     let min = Infinity;
-    for (const t of this.threads) if (t.wait === Wait.Futex && !t.paused && t.deadline < min) min = t.deadline;
+    for (const t of this.threads) if ((t.wait === Wait.Futex || t.wait === Wait.Sleep) && !t.paused && t.deadline < min) min = t.deadline;
     return min;
   }
 

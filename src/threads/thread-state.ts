@@ -39,15 +39,18 @@ export function captureThreads(machine: Machine): ThreadsState {
     if (t.wait === Wait.Fault) throw new FaultlineError(`captureThreads: thread ${t.tid} waits for an asynchronous fault handler; checkpoint between runs`);
     const waiting = t.wait === Wait.Futex;
     const shared = waiting && t.futexKey >= 2 ** 32;
+    const blocked = t.wait === Wait.Io ? 'io' as const : t.wait === Wait.Sleep ? 'sleep' as const : undefined;
     return {
       tid: t.tid,
       paused: t.paused,
       waiting,
+      ...(blocked === undefined ? {} : { blocked }),
+      ...(blocked === 'io' ? { ioProgress: t.ioProgress } : {}),
       futexAddress: waiting ? (shared ? t.futexKey - 2 ** 32 : t.futexKey) : 0,
       futexShared: shared,
       futexBitset: waiting ? t.futexBitset : 0,
       queuePosition: positions.get(t) ?? 0,
-      deadline: waiting && t.deadline !== Infinity ? t.deadline : null,
+      deadline: (waiting || blocked === 'sleep') && t.deadline !== Infinity ? t.deadline : null,
       clearChildTid: t.clearChildTid,
       retired: t.retired,
       faults: t.faults,
@@ -102,6 +105,13 @@ export function restoreThreads(machine: Machine, state: ThreadsState): void {
     t.clearChildTid = record.clearChildTid;
     t.retired = record.retired;
     t.faults = record.faults;
+    if (record.blocked === 'sleep') {
+      t.wait = Wait.Sleep;
+      t.deadline = record.deadline ?? Infinity;
+      if (record.deadline !== null) s.timedWaiters++;
+    }
+    // A thread blocked in a read or write stands at its ecall: it runs the call again (and blocks again if it must).
+    if (record.blocked === 'io') t.ioProgress = record.ioProgress ?? 0;
     if (record.waiting) {
       t.wait = Wait.Futex;
       t.futexKey = futexKey(record.futexAddress, record.futexShared);

@@ -1,5 +1,5 @@
 /**
- * What `npm pack` ships: the library (dist/src, dist/handlers), its types,
+ * What `npm pack` ships: the library (dist/src, dist/handlers, dist/node), its types,
  * the command line (dist/cli), the C header and guest runtime (include/),
  * LICENSE, README and package.json — nothing else: no benchmarks, examples
  * or tests, no source maps pointing at TypeScript that is not shipped.
@@ -30,9 +30,9 @@ describe('npm pack', () => {
   };
 
   it('ships only the library, its types, the command line, include/, LICENSE, README and package.json', () => {
-    const allowed = /^(LICENSE|README\.md|package\.json|include\/.+|dist\/(src|handlers|cli)\/.+\.(js|d\.ts))$/;
+    const allowed = /^(LICENSE|README\.md|package\.json|include\/.+|dist\/(src|handlers|node|cli)\/.+\.(js|d\.ts))$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'include/faultline.h', 'dist/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/handlers/index.js', 'dist/handlers/index.d.ts']) {
+    for (const needed of ['LICENSE', 'README.md', 'package.json', 'include/faultline.h', 'dist/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/handlers/index.js', 'dist/handlers/index.d.ts', 'dist/node/index.js', 'dist/node/index.d.ts']) {
       expect(files).toContain(needed);
     }
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);

@@ -1,0 +1,13 @@
+/**
+ * faultline's Node-only pieces (`faultline/node`): host directories
+ * mountable into a machine's file system.
+ *
+ * @example
+ * ```ts
+ * import { HostDirectory } from 'faultline/node';
+ * ```
+ *
+ * @module
+ */
+
+export { HostDirectory, hostErrno, type HostDirectoryOptions } from './host-directory.js';

@@ -1,0 +1,130 @@
+/**
+ * The in-memory tree against the real Linux kernel: the same random
+ * operations run on a FileSystem and, through `node:fs` (one system call
+ * each), on a temporary host directory; every result (errno included) and
+ * the final tree must agree. Symlink targets stay relative and never climb
+ * with `..`, so nothing can reach outside the temporary directory.
+ */
+import { closeSync, constants, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { hostErrno } from '../../node/index.js';
+import { FileSystem, type FsNode } from '../../src/index.js';
+import { applyOp, type FsOp, modelOpsOver, pathArb } from './fs-ops.js';
+
+/**
+ * Paths with the endings whose rules differ: a trailing `/`, `/.`, and
+ * `/..` (only below the first level, so no path climbs out of the
+ * temporary directory).
+ */
+const endedPathArb = fc
+  .tuple(pathArb, fc.constantFrom('', '', '', '/', '/.', '/..'))
+  .map(([path, end]) => (end === '/..' && path.split('/').length < 3 ? path : path + end));
+
+const opArb: fc.Arbitrary<FsOp> = fc.oneof(
+  { arbitrary: modelOpsOver(endedPathArb), weight: 8 },
+  { arbitrary: fc.record({ op: fc.constant('symlink' as const), path: pathArb, target: fc.constantFrom('a', 'b/a', 'a/b/', 'b') }), weight: 1 },
+);
+
+/** Runs `f` as one host system call: its result, or the negative errno it failed with. */
+function call(f: () => number): number {
+  try {
+    return f();
+  } catch (err) {
+    return hostErrno(err);
+  }
+}
+
+/** Applies `op` to the host directory `root` with node:fs. */
+function applyHost(root: string, op: FsOp): number {
+  if (!('path' in op)) throw new Error(`no host form for ${op.op}`);
+  // Concatenated, not joined: path.join would normalize away the endings under test.
+  const p = root + op.path;
+  const withFd = (flags: number, f: (fd: number) => number): number => {
+    const fd = call(() => openSync(p, flags, 0o644));
+    if (fd < 0) return fd;
+    try {
+      return call(() => f(fd));
+    } finally {
+      closeSync(fd);
+    }
+  };
+  switch (op.op) {
+    case 'mkdir':
+      return call(() => (mkdirSync(p, 0o755), 0));
+    case 'create':
+      return withFd(constants.O_WRONLY | constants.O_CREAT, () => 0);
+    case 'write':
+      return withFd(constants.O_WRONLY, (fd) => (op.data.length === 0 ? 0 : writeSync(fd, op.data, 0, op.data.length, op.offset)));
+    case 'truncate':
+      return withFd(constants.O_WRONLY, (fd) => (ftruncateSync(fd, op.size), 0));
+    case 'unlink':
+      return call(() => (unlinkSync(p), 0));
+    case 'rmdir':
+      return call(() => (rmdirSync(p), 0));
+    case 'rename':
+      return call(() => (renameSync(p, root + op.to), 0));
+    case 'symlink':
+      return call(() => (symlinkSync(op.target, p), 0));
+    default:
+      throw new Error(`no host form for ${op.op}`);
+  }
+}
+
+/** The host tree below `root` as sorted lines. */
+function hostDump(root: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(join(root, rel))) {
+    const p = `${rel}/${name}`;
+    const st = lstatSync(join(root, p));
+    if (st.isDirectory()) out.push(`${p}/`, ...hostDump(root, p));
+    else if (st.isSymbolicLink()) out.push(`${p} -> ${readlinkSync(join(root, p))}`);
+    else out.push(`${p} ${readFileSync(join(root, p)).toString('hex')}`);
+  }
+  return out.sort();
+}
+
+/** The in-memory tree as the same sorted lines. */
+function memoryDump(fs: FileSystem, dirPath = ''): string[] {
+  const dir = fs.resolve(dirPath === '' ? '/' : dirPath) as FsNode;
+  const list = fs.listDirectory(dir);
+  if (typeof list === 'number') throw new Error(`list ${dirPath}`);
+  const out: string[] = [];
+  for (const e of list) {
+    if (e.name === '.' || e.name === '..') continue;
+    const p = `${dirPath}/${e.name}`;
+    const n = fs.resolve(p, { follow: false }) as FsNode;
+    if (n.kind === 'directory') out.push(`${p}/`, ...memoryDump(fs, p));
+    else if (n.kind === 'symlink') out.push(`${p} -> ${String(fs.readlink(n))}`);
+    else {
+      const st = fs.stat(n);
+      const buf = new Uint8Array(typeof st === 'number' ? 0 : st.size);
+      fs.read(n, 0, buf);
+      out.push(`${p} ${Buffer.from(buf).toString('hex')}`);
+    }
+  }
+  return out.sort();
+}
+
+describe('the in-memory tree against the Linux kernel', () => {
+  it('random mkdir/create/write/truncate/unlink/rmdir/rename/symlink sequences give the results and tree Linux gives', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 5, maxLength: 40 }), (ops) => {
+        const root = mkdtempSync(join(tmpdir(), 'faultline-linux-'));
+        try {
+          const fs = new FileSystem();
+          for (const op of ops) {
+            const linux = applyHost(root, op);
+            expect(applyOp(fs, op, []), JSON.stringify({ ...op, data: undefined })).toBe(linux);
+          }
+          expect(memoryDump(fs)).toEqual(hostDump(root));
+        } finally {
+          rmSync(root, { recursive: true, force: true });
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
