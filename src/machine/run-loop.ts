@@ -6,6 +6,8 @@ import { describeSyscall, performSyscall } from '../syscalls/linux.js';
 import { Syscall } from '../syscalls/numbers.js';
 import { NO_RESULT, endWait, expireWaits, isThreadCall, threadCall, type ThreadCallHost } from '../syscalls/thread-calls.js';
 import { Wait, type GuestThread } from '../threads/guest-thread.js';
+import { RseqEvent, rseqResume } from '../threads/rseq-registration.js';
+import { rseqCall } from '../syscalls/rseq-call.js';
 import type { Scheduler } from '../threads/scheduler.js';
 import type { Machine } from './machine.js';
 import { signalForCause, type RunResult } from './run-result.js';
@@ -94,6 +96,8 @@ export class RunLoop implements ThreadCallHost {
       }
       let t = s.current!;
       if (!t.runnable || s.sliceLeft <= 0 || s.yieldRequested) {
+        // Blocked or paused is preempted, even when no other thread takes the hart.
+        if (t.rseq !== null && !t.runnable) t.rseqEvent |= RseqEvent.Preempt;
         if (s.timedWaiters > 0) expireWaits(this, s.now());
         const next = s.pickNext();
         if (next === null) {
@@ -114,6 +118,8 @@ export class RunLoop implements ThreadCallHost {
         this.result = { kind: 'limit' };
         return Step.Done;
       }
+      // Linux's resume step for a registered thread that was preempted (docs/rseq.md).
+      if (t.rseqEvent !== 0) rseqResume(m, t);
       const slice = s.sliceLeft < left ? s.sliceLeft : left;
       const before = cpu.instret;
       const why = cpu.run(slice < MAX_BUDGET ? slice : MAX_BUDGET);
@@ -170,6 +176,7 @@ export class RunLoop implements ThreadCallHost {
   /** `t`'s fault waits for `walk`'s promise: block it, and note when the promise settles. */
   private block(t: GuestThread, walk: PendingWalk, inSyscall: boolean): void {
     t.wait = Wait.Fault;
+    if (t.rseq !== null) t.rseqEvent |= RseqEvent.Fault;
     t.walk = walk;
     t.walkInSyscall = inSyscall;
     t.walkSettled = false;
@@ -366,6 +373,7 @@ export class RunLoop implements ThreadCallHost {
     let value: number;
     if (nr >= Syscall.RegisterFaultHandler && nr <= Syscall.FaultReturn) value = m.guestHandlers.syscall(nr, args);
     else if (isThreadCall(nr)) value = threadCall(this, t, nr, args, t.syscall, nested);
+    else if (nr === Syscall.Rseq) value = rseqCall(this.addressSpace, t, args, t.syscall);
     else value = performSyscall(m, nr, args, t.syscall);
     if (value === NO_RESULT) {
       if (m.exitCode !== null) {

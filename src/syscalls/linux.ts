@@ -5,6 +5,7 @@ import type { LinuxMemory } from './linux-memory.js';
 import { Errno } from './errno.js';
 import { Syscall } from './numbers.js';
 import type { SyscallRanges } from './syscall-ranges.js';
+import { describeRseq } from './rseq-call.js';
 import { CloneFlag, FutexOp, TIMESPEC64_SIZE, futexCommand } from './thread-abi.js';
 
 /** What the Linux system calls need from the machine. @internal */
@@ -43,6 +44,9 @@ export function describeSyscall(nr: number, x: Int32Array, ranges: SyscallRanges
       return;
     case Syscall.Exit:
       if (clearChildTid !== 0) ranges.add(clearChildTid, 4, Access.Write);
+      return;
+    case Syscall.Rseq:
+      describeRseq(x, ranges);
       return;
     default:
       return;
