@@ -114,3 +114,8 @@ export type { RestorePlan, PageSources } from './checkpoint/restore-plan.js';
 // Guest ABI numbers
 export { Errno } from './syscalls/errno.js';
 export { Syscall } from './syscalls/numbers.js';
+
+// Restartable sequences (docs/rseq.md)
+export { RseqEvent, RseqRegistration } from './threads/rseq-registration.js';
+export { RSEQ_SIG, RSEQ_FLAG_UNREGISTER, RSEQ_ORIG_SIZE, RSEQ_CS_SIZE, RseqCsField, RseqField } from './syscalls/rseq-abi.js';
+export type { RseqRecord } from './checkpoint/image-format.js';

@@ -25,9 +25,8 @@ import type { GuestThread } from './guest-thread.js';
 
 /**
  * Why a registered thread must pass Linux's resume step before it runs
- * again (bits of {@link GuestThread.rseqEvent}, as Linux's
- * `rseq_event_mask`, plus faultline's own). The `rseqAbort` event reports
- * them.
+ * again (its pending bits, as Linux's `rseq_event_mask`, plus faultline's
+ * own). The `rseqAbort` event reports them.
  *
  * @example
  * ```ts
