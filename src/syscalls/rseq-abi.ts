@@ -70,13 +70,35 @@ export const RseqCsField = {
   abortIp: 24,
 } as const;
 
-/** `ORIG_RSEQ_SIZE`: the original `struct rseq` length, and its alignment. */
+/**
+ * `ORIG_RSEQ_SIZE`: the original `struct rseq` length, and its alignment.
+ *
+ * @example
+ * ```ts
+ * const area = 0x20000; // a multiple of RSEQ_ORIG_SIZE
+ * const ok = area % RSEQ_ORIG_SIZE === 0;
+ * ```
+ */
 export const RSEQ_ORIG_SIZE = 32;
 /** `AT_RSEQ_FEATURE_SIZE`: `offsetof(struct rseq, end)`, the fields this kernel knows. */
 export const RSEQ_FEATURE_SIZE = 28;
-/** Bytes of `struct rseq_cs`. */
+/**
+ * Bytes of `struct rseq_cs`.
+ *
+ * @example
+ * ```ts
+ * const abortIpHigh = machine.addressSpace.readU32(cs + RSEQ_CS_SIZE - 4);
+ * ```
+ */
 export const RSEQ_CS_SIZE = 32;
-/** `RSEQ_FLAG_UNREGISTER`: the only flag `rseq` accepts. */
+/**
+ * `RSEQ_FLAG_UNREGISTER`: the only flag `rseq` accepts.
+ *
+ * @example
+ * ```ts
+ * // a0 = &rseq, a1 = 32, a2 = RSEQ_FLAG_UNREGISTER, a3 = RSEQ_SIG, a7 = 293
+ * ```
+ */
 export const RSEQ_FLAG_UNREGISTER = 1;
 /** `RSEQ_CPU_ID_UNINITIALIZED`: `cpu_id` of a thread that is not registered. */
 export const RSEQ_CPU_ID_UNINITIALIZED = -1;

@@ -64,6 +64,8 @@ export type RseqEvent = (typeof RseqEvent)[keyof typeof RseqEvent];
  */
 export class RseqRegistration {
   /**
+   * Records a registration (made by the `rseq` system call or a restore).
+   *
    * @param address - the thread's `struct rseq` (32-aligned)
    * @param length - `rseq_len` it registered with (32 or more)
    * @param signature - `sig` it registered with (each `abort_ip` must follow it)
