@@ -20,6 +20,8 @@ import { FILLERS, counterProgram, symbol, type CounterShape } from './programs.j
 const CI = process.env['CI'] !== undefined && process.env['CI'] !== '';
 /** Injected events each property aims at (CI: 10^6 in all). */
 const TARGET = { preempt: CI ? 600_000 : 15_000, fault: CI ? 100_000 : 3_000, migrate: CI ? 300_000 : 5_000, restore: CI ? 1_000 : 60 };
+/** CI runs take minutes: each property gets up to 15 (vitest's default here is 2). */
+const TIMEOUT = 900_000;
 const injected = { preempt: 0, fault: 0, migrate: 0, restore: 0 };
 
 type Kind = keyof typeof injected;
@@ -214,19 +216,19 @@ function until(kind: Kind): void {
 describe('rseq abort placement (reference model)', () => {
   it('a preemption at every pc of random critical sections aborts exactly inside [start_ip, post_commit) to abort_ip, rseq_cs cleared; counters exact', () => {
     until('preempt');
-  });
+  }, TIMEOUT);
 
   it('a fault served by a guest handler at every pc aborts the same way (the handler restores execute right and answers Fixed)', () => {
     until('fault');
-  });
+  }, TIMEOUT);
 
   it('a migration to another virtual CPU at every pc aborts the same way', () => {
     until('migrate');
-  });
+  }, TIMEOUT);
 
   it('a checkpoint and restore into a fresh machine at every pc aborts the same way', () => {
     until('restore');
-  });
+  }, TIMEOUT);
 
   afterAll(() => {
     const total = injected.preempt + injected.fault + injected.migrate + injected.restore;

@@ -39,4 +39,16 @@ describe('faultline run --cpus', () => {
       expect(b).toEqual({ status: 2, stdout: '', stderr: `faultline: --cpus: must be from 1 to 512 virtual CPUs, got ${bad}\n` });
     }
   });
+
+  it('checkpoints keep the CPUs and registrations: inspect shows them, restore finishes with the same output', () => {
+    const images = join(dir, 'images');
+    const run = faultline(['run', '--cpus', '4', '--time-slice', '13', '--checkpoint-every', '3000', '--checkpoint-dir', images, SOURCE]);
+    expect(run.status).toBe(0);
+    const shown = faultline(['inspect', join(images, '00000001.ckpt')]);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toMatch(/^threads: 4, .*, 4 virtual CPUs, \d+ rseq aborts$/m);
+    expect(shown.stdout).toMatch(/^ {2}thread 3: .*, cpu 2, rseq at 0x[0-9a-f]{8} \(\d+ aborts\)$/m);
+    const restored = faultline(['restore', join(images, '00000001.ckpt'), '--no-checkpoint']);
+    expect(restored).toEqual({ status: 0, stdout: run.stdout, stderr: '' });
+  });
 });
