@@ -1,4 +1,5 @@
 import { Machine } from '../src/machine/machine.js';
+import { MAX_CPUS } from '../src/machine/validate.js';
 import { exitStatusOf } from '../src/machine/run-result.js';
 import { hex32 } from '../src/errors.js';
 import { MAX_QUOTA } from '../src/memory/physical-memory.js';
@@ -15,16 +16,18 @@ import { CommandLineError } from './usage-error.js';
  * was printed), with `timeSlice` instructions per thread slice.
  *
  * @throws CommandLineError naming --memory-quota when the quota is not a positive multiple of a page up to 1.5 GiB,
- *   or --time-slice when it is 0.
+ *   --time-slice when it is 0, or --cpus outside 1..512.
  */
-export function cliMachine(cli: CliState, memoryQuota: number | undefined, timeSlice?: number): Machine {
+export function cliMachine(cli: CliState, memoryQuota: number | undefined, timeSlice?: number, cpus?: number): Machine {
   if (memoryQuota !== undefined && (memoryQuota === 0 || memoryQuota % PAGE_SIZE !== 0 || memoryQuota > MAX_QUOTA)) {
     throw new CommandLineError(`--memory-quota: must be a positive multiple of ${PAGE_SIZE} bytes up to ${MAX_QUOTA} (1.5G), got ${memoryQuota}`);
   }
   if (timeSlice !== undefined && timeSlice < 1) throw new CommandLineError(`--time-slice: must be at least 1 instruction, got ${timeSlice}`);
+  if (cpus !== undefined && (cpus < 1 || cpus > MAX_CPUS)) throw new CommandLineError(`--cpus: must be from 1 to ${MAX_CPUS} virtual CPUs, got ${cpus}`);
   return new Machine({
     memoryQuota,
     ...(timeSlice === undefined ? {} : { timeSlice }),
+    ...(cpus === undefined ? {} : { cpus }),
     stdout: (bytes) => { cli.stdoutBytes += bytes.length; writeAllSync(1, bytes); },
     stderr: (bytes) => { cli.stderrBytes += bytes.length; writeAllSync(2, bytes); },
   });

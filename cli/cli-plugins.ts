@@ -81,7 +81,7 @@ export function installCliPlugins(machine: Machine, cli: CliState, restored: boo
   if (cli.config.traceFaults) traceFaults(machine, printError);
   return {
     report(executed, seconds) {
-      if (stats !== null) for (const line of [...stats.lines(machine.cpu.instret, executed, seconds), ...stats.threadLines(machine)]) printError(line);
+      if (stats !== null) for (const line of [...stats.lines(machine.cpu.instret, executed, seconds), ...stats.threadLines(machine), ...stats.rseqLines(machine)]) printError(line);
       if (log !== null) printError(`[dirty-log] ${log.dirtyCount} pages written, ${dirtyFaultsBefore + log.faults} first-write faults`);
     },
     refresh() {

@@ -41,8 +41,25 @@ export class FaultStats {
     machine.events.on('unresolved', () => { this.unresolved++; });
     machine.events.on('threadExit', (tid, status) => {
       const t = machine.threads.find((x) => x.tid === tid);
-      if (t !== undefined) this.threads.set(tid, `${t.retired} instructions, ${t.faults} faults, exit ${status}`);
+      if (t !== undefined) this.threads.set(tid, `${t.retired} instructions, ${t.faults} faults${rseqPart(t.rseqAborts)}, exit ${status}`);
     });
+    machine.events.on('rseqAbort', (_tid, from) => { this.abortsAt.set(from, (this.abortsAt.get(from) ?? 0) + 1); });
+  }
+
+  /** rseq aborts of this process by the pc they interrupted. */
+  private readonly abortsAt = new Map<number, number>();
+
+  /**
+   * The rseq lines (docs/rseq.md): virtual CPUs and aborts in all, then the
+   * pcs aborted most (at most 8, by count then address). None for a
+   * one-CPU machine that never aborted.
+   */
+  rseqLines(machine: Machine): string[] {
+    if (machine.cpus === 1 && machine.rseqAborts === 0) return [];
+    const out = [`[stats] rseq: ${machine.rseqAborts} aborts, ${machine.cpus} virtual CPUs`];
+    const top = [...this.abortsAt].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 8);
+    for (const [pc, n] of top) out.push(`[stats]   rseq aborts at ${hex32(pc)}: ${n}`);
+    return out;
   }
 
   /** Per thread: what it did, once it exited. */
@@ -76,7 +93,12 @@ export class FaultStats {
    */
   threadLines(machine: Machine): string[] {
     const out = [...this.threads].map(([tid, text]) => `[stats]   thread ${tid}: ${text}`);
-    for (const t of machine.threads) if (!this.threads.has(t.tid)) out.push(`[stats]   thread ${t.tid}: ${t.retired} instructions, ${t.faults} faults, ${t.state}`);
+    for (const t of machine.threads) if (!this.threads.has(t.tid)) out.push(`[stats]   thread ${t.tid}: ${t.retired} instructions, ${t.faults} faults${rseqPart(t.rseqAborts)}, ${t.state}`);
     return out;
   }
+}
+
+/** `, N rseq aborts` for a thread that had some, else nothing. */
+function rseqPart(aborts: number): string {
+  return aborts === 0 ? '' : `, ${aborts} rseq aborts`;
 }

@@ -153,3 +153,7 @@ export {
   type RestoreHandleSpaceOptions,
 } from './handles/handle-space-image.js';
 export type { MachineMount } from './machine/machine.js';
+// Restartable sequences (docs/rseq.md)
+export { RseqEvent, RseqRegistration } from './threads/rseq-registration.js';
+export { RSEQ_SIG, RSEQ_FLAG_UNREGISTER, RSEQ_ORIG_SIZE, RSEQ_CS_SIZE, RseqCsField, RseqField } from './syscalls/rseq-abi.js';
+export type { RseqRecord } from './checkpoint/image-format.js';

@@ -52,10 +52,15 @@ export function describeImage(image: DecodedImage): string[] {
   }
   const th = image.threads;
   if (th !== null) {
-    out.push('', `threads: ${th.threads.length}, current ${th.currentTid}, next tid ${th.nextTid}, time slice ${th.timeSlice} (${th.sliceLeft} left), ${th.switches} switches`);
+    const cpus = th.cpus ?? 1, aborts = th.rseqAborts ?? 0;
+    // Restartable sequences (docs/rseq.md): shown when the image uses them.
+    const rseq = cpus > 1 || aborts > 0 ? `, ${cpus} virtual CPUs, ${aborts} rseq aborts` : '';
+    out.push('', `threads: ${th.threads.length}, current ${th.currentTid}, next tid ${th.nextTid}, time slice ${th.timeSlice} (${th.sliceLeft} left), ${th.switches} switches${rseq}`);
     for (const t of th.threads) {
       const wait = t.waiting ? `futex wait on ${hex32(t.futexAddress)}${t.futexShared ? ' (shared)' : ''}${t.deadline === null ? '' : ` until ${t.deadline} ns`}` : 'runnable';
-      out.push(`  thread ${t.tid}: pc ${hex32(t.hart.pc)}, ${t.paused ? 'paused, ' : ''}${wait}, ${t.retired} instructions, ${t.faults} faults`);
+      const cpu = cpus > 1 ? `, cpu ${t.cpu ?? 0}` : '';
+      const reg = t.rseq === undefined || t.rseq === null ? '' : `, rseq at ${hex32(t.rseq.address)} (${t.rseqAborts ?? 0} aborts)`;
+      out.push(`  thread ${t.tid}: pc ${hex32(t.hart.pc)}, ${t.paused ? 'paused, ' : ''}${wait}, ${t.retired} instructions, ${t.faults} faults${cpu}${reg}`);
     }
   }
   const l = image.layout;

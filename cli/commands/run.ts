@@ -34,6 +34,9 @@ Options:
   --time-slice N         instructions each guest thread runs before the next
                          one gets the hart (default 100000); the same N gives
                          the same interleaving on every run
+  --cpus N               virtual CPUs the threads are placed on (default 1,
+                         at most 512): the cpu_id restartable sequences see;
+                         --stats then reports rseq aborts
   --dirty-log            log the pages the guest writes (stock dirty-logging
                          handler) and print how many when the run ends
   --checkpoint-every N   write a checkpoint image every N instructions into
@@ -52,6 +55,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'max-instructions': { type: 'string' },
     'memory-quota': { type: 'string' },
     'time-slice': { type: 'string' },
+    cpus: { type: 'string' },
     'trace-faults': { type: 'boolean' },
     stats: { type: 'boolean' },
     'checkpoint-every': { type: 'string' },
@@ -70,6 +74,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
   const memoryQuota = values['memory-quota'] === undefined ? undefined : parseSize('memory-quota', values['memory-quota']);
   const timeSlice = values['time-slice'] === undefined ? undefined : parseCount('time-slice', values['time-slice']);
+  const cpus = values.cpus === undefined ? undefined : parseCount('cpus', values.cpus);
 
   const every = values['checkpoint-every'] === undefined ? 0 : parseCount('checkpoint-every', values['checkpoint-every']);
   const dir = values['checkpoint-dir'];
@@ -88,7 +93,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let refresh = (): void => {};
   const cp = dir === undefined ? null : checkpoint({ contributors: [cliContributor(cli, () => refresh())] });
   const writer = dir === undefined || cp === null ? null : await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
-  const machine = cliMachine(cli, memoryQuota, timeSlice);
+  const machine = cliMachine(cli, memoryQuota, timeSlice, cpus);
   try {
     machine.load(program, { argv: [path, ...guestArgs] });
   } catch (err) {

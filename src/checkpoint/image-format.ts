@@ -37,7 +37,7 @@ export const IMAGE_MAGIC = new Uint8Array([0x89, 0x46, 0x4c, 0x43, 0x4b, 0x50, 0
  * if (new DataView(bytes.buffer).getUint32(HeaderField.version, true) !== IMAGE_VERSION) console.log('other version');
  * ```
  */
-export const IMAGE_VERSION = 2;
+export const IMAGE_VERSION = 3;
 
 /**
  * The oldest version this faultline restores: version 1 has no THRD
@@ -121,6 +121,17 @@ export const SectionTag = {
   /** End marker with the section count. */
   End: tag('END '),
 } as const;
+
+/**
+ * First word of the RSEQ block that ends a THRD section from version 3 on
+ * ('RSEQ' read as a little-endian u32).
+ *
+ * @example
+ * ```ts
+ * tagName(RSEQ_BLOCK_TAG); // 'RSEQ'
+ * ```
+ */
+export const RSEQ_BLOCK_TAG = tag('RSEQ');
 
 function tag(name: string): number {
   return (name.charCodeAt(0) | (name.charCodeAt(1) << 8) | (name.charCodeAt(2) << 16) | (name.charCodeAt(3) << 24)) >>> 0;
@@ -279,6 +290,31 @@ export interface ThreadRecord {
   readonly faults: number;
   /** Its registers, pc and reservation (`instret` is the machine's, in the CPU section). */
   readonly hart: CpuState;
+  /** The virtual CPU it runs on (0 in an image without an RSEQ block). */
+  readonly cpu?: number;
+  /** Its `rseq` registration, or null (none in an image without an RSEQ block). */
+  readonly rseq?: RseqRecord | null;
+  /** Its pending restart events (`RseqEvent` bits). */
+  readonly rseqEvent?: number;
+  /** Its aborted critical sections. */
+  readonly rseqAborts?: number;
+}
+
+/**
+ * A thread's `rseq` registration as the THRD section's RSEQ block holds it.
+ *
+ * @example
+ * ```ts
+ * for (const t of image.threads?.threads ?? []) if (t.rseq) console.log(t.tid, t.rseq.address);
+ * ```
+ */
+export interface RseqRecord {
+  /** Address of its `struct rseq`. */
+  readonly address: number;
+  /** `rseq_len` it registered with. */
+  readonly length: number;
+  /** The signature it registered with. */
+  readonly signature: number;
 }
 
 /**
@@ -311,6 +347,10 @@ export interface ThreadsState {
   readonly leaderExitStatus: number;
   /** The live threads, in round-robin order. */
   readonly threads: readonly ThreadRecord[];
+  /** Virtual CPUs (1 in an image without an RSEQ block, from before version 3). */
+  readonly cpus?: number;
+  /** Critical sections aborted so far, every thread. */
+  readonly rseqAborts?: number;
 }
 
 /**

@@ -13,6 +13,8 @@ import { MAX_QUOTA } from '../memory/physical-memory.js';
 import { PAGE_SHIFT, PAGE_SIZE, Prot } from '../memory/page.js';
 import { quote } from '../quote.js';
 import { ByteReader } from './byte-codec.js';
+import { MAX_CPUS } from '../machine/validate.js';
+import { RSEQ_ORIG_SIZE } from '../syscalls/rseq-abi.js';
 import { crc32 } from './crc32.js';
 import { decodeLayout, layoutProt, reservedBytes } from './layout-reader.js';
 import {
@@ -24,6 +26,7 @@ import {
   OLDEST_IMAGE_VERSION,
   PAGE_RECORD_SIZE,
   PageState,
+  RSEQ_BLOCK_TAG,
   RUN_SHIFT,
   SECTION_HEADER_SIZE,
   SectionTag,
@@ -385,8 +388,49 @@ function decodeThreads(r: ByteReader, cpu: CpuState, meta: MachineMeta): Threads
     if (sorted.some((v, i) => v !== i)) r.fail(`the waiters on futex ${key.split('/')[0]} have queue positions ${positions.join(', ')}, not 0..${positions.length - 1}`, countAt);
   }
   if (count > 0 && !tids.has(currentTid)) r.fail(`the current thread ${currentTid} is not among the threads`, currentAt);
+  // Version 3 ends the section with the RSEQ block; version 2 has none (one CPU, nothing registered).
+  if (r.remaining === 0) return { timeSlice, nextTid, currentTid, sliceLeft, yieldRequested, idleNs, switches, leaderTid, leaderExitStatus, threads };
+  const rseq = decodeRseqBlock(r, threads);
   r.expectEnd('THRD');
-  return { timeSlice, nextTid, currentTid, sliceLeft, yieldRequested, idleNs, switches, leaderTid, leaderExitStatus, threads };
+  return { timeSlice, nextTid, currentTid, sliceLeft, yieldRequested, idleNs, switches, leaderTid, leaderExitStatus, threads: rseq.threads, cpus: rseq.cpus, rseqAborts: rseq.aborts };
+}
+
+/** Bytes of one thread's entry in the RSEQ block. */
+const RSEQ_ENTRY_SIZE = 4 * 6 + 8;
+
+/**
+ * Decodes the RSEQ block at the end of a version-3 THRD section: the
+ * virtual CPU count (1..{@link MAX_CPUS}), the abort count, and per thread
+ * (in the records' order) its CPU (below the count), registration
+ * (32-aligned, length at least 32), pending events and aborts.
+ */
+function decodeRseqBlock(r: ByteReader, records: ThreadRecord[]): { cpus: number; aborts: number; threads: ThreadRecord[] } {
+  const tagAt = r.offset;
+  const tag = r.u32('RSEQ block tag');
+  if (tag !== RSEQ_BLOCK_TAG) r.fail(`${hex32(tag)} where the RSEQ block or the end of THRD belongs`, tagAt);
+  const cpusAt = r.offset;
+  const cpus = r.u32('virtual CPU count');
+  if (cpus < 1 || cpus > MAX_CPUS) r.fail(`virtual CPU count ${cpus} is not 1..${MAX_CPUS}`, cpusAt);
+  const aborts = r.u64('rseq abort count');
+  if (records.length * RSEQ_ENTRY_SIZE > r.remaining) r.fail(`${records.length} RSEQ entries need ${records.length * RSEQ_ENTRY_SIZE} bytes, ${r.remaining} are left`, r.offset);
+  const threads = records.map((t) => {
+    const at = r.offset;
+    const cpu = r.u32(`thread ${t.tid} CPU`);
+    if (cpu >= cpus) r.fail(`thread ${t.tid} is on CPU ${cpu}, but there are ${cpus}`, at);
+    const registered = r.flag(`thread ${t.tid} rseq flag`);
+    const address = r.u32(`thread ${t.tid} rseq address`);
+    const length = r.u32(`thread ${t.tid} rseq length`);
+    const signature = r.u32(`thread ${t.tid} rseq signature`);
+    if (registered && (address % RSEQ_ORIG_SIZE !== 0 || length < RSEQ_ORIG_SIZE || address + length > 2 ** 32)) {
+      r.fail(`thread ${t.tid} registered rseq at ${hex32(address)} with length ${length} (needs 32-alignment, at least 32 bytes, below 2^32)`, at);
+    }
+    const eventAt = r.offset;
+    const rseqEvent = r.u32(`thread ${t.tid} rseq events`);
+    if (rseqEvent > 31) r.fail(`thread ${t.tid} has rseq event bits ${hex32(rseqEvent)} (known: 0x1f)`, eventAt);
+    const rseqAborts = r.u64(`thread ${t.tid} rseq aborts`);
+    return { ...t, cpu, rseq: registered ? { address, length, signature } : null, rseqEvent, rseqAborts };
+  });
+  return { cpus, aborts, threads };
 }
 
 /**

@@ -3,6 +3,7 @@
  * docs/checkpoint-format.md for the bytes).
  */
 
+import { RSEQ_BLOCK_TAG } from './image-format.js';
 import { FaultlineError } from '../errors.js';
 import type { ExtableEntry } from '../loader/program.js';
 import { PAGE_SIZE } from '../memory/page.js';
@@ -246,6 +247,20 @@ function encodeThreads(state: ThreadsState): Uint8Array {
     w.u32(t.hart.reservationValid ? 1 : 0);
     w.u32(t.hart.reservationAddress);
     w.u32(t.hart.reservationValue);
+  }
+  // Version 3: the RSEQ block (docs/checkpoint-format.md).
+  w.u32(RSEQ_BLOCK_TAG);
+  w.u32(state.cpus ?? 1);
+  w.u64(state.rseqAborts ?? 0);
+  for (const t of state.threads) {
+    const reg = t.rseq ?? null;
+    w.u32(t.cpu ?? 0);
+    w.u32(reg === null ? 0 : 1);
+    w.u32(reg === null ? 0 : reg.address);
+    w.u32(reg === null ? 0 : reg.length);
+    w.u32(reg === null ? 0 : reg.signature);
+    w.u32(t.rseqEvent ?? 0);
+    w.u64(t.rseqAborts ?? 0);
   }
   return w.finish();
 }

@@ -61,4 +61,14 @@ export interface MachineEvents {
    * @param status - the status it ended with
    */
   threadExit: (tid: number, status: number) => void;
+  /**
+   * A thread inside a restartable sequence's critical section was moved to
+   * its abort handler, `rseq_cs` cleared (docs/rseq.md).
+   *
+   * @param tid - the thread
+   * @param from - the pc it was at, inside the section
+   * @param to - the section's `abort_ip`, where it goes on
+   * @param why - {@link RseqEvent} bits: what happened since it last ran
+   */
+  rseqAbort: (tid: number, from: number, to: number, why: number) => void;
 }

@@ -5,6 +5,7 @@
  * in guest-frame.ts; one call's nested run is in guest-handler-call.ts.
  */
 
+import { RseqEvent } from '../threads/rseq-registration.js';
 import { FaultlineError, hex32 } from '../errors.js';
 import type { FaultHandler } from '../fault/fault-chain.js';
 import type { Fault } from '../fault/fault.js';
@@ -243,6 +244,9 @@ export class GuestHandlerRegistry {
     if (!this.mapTrampoline()) {
       throw new HandlerError(`${name}: the return trampoline page at ${hex32(TRAMPOLINE_ADDRESS)} was replaced by a guest mapping`, name, fault.snapshot());
     }
+    const t = this.machine.currentThread;
+    // Guest code ran for this fault: a critical section restarts (docs/rseq.md).
+    if (t.rseq !== null) t.rseqEvent |= RseqEvent.Fault;
     return this.calls.call(fn, name, fault, this.limit);
   }
 }

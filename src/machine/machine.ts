@@ -10,6 +10,7 @@ import { UserContext } from '../fault/user-context.js';
 import { AddressSpace } from '../memory/address-space.js';
 import { DEFAULT_QUOTA, PhysicalMemory } from '../memory/physical-memory.js';
 import { validateLoadArguments, validateMachineOptions, validateRunOptions } from './validate.js';
+import { RseqEvent } from '../threads/rseq-registration.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
 import type { Program } from '../loader/program.js';
 import { LinuxMemory } from '../syscalls/linux-memory.js';
@@ -97,6 +98,12 @@ export interface MachineOptions {
   readonly mounts?: readonly MachineMount[];
   /** The guest's working directory: an absolute path to a directory (default `/`). */
   readonly cwd?: string;
+  /**
+   * Virtual CPUs (default 1, at most 512): the `cpu_id` restartable
+   * sequences see (docs/rseq.md). Thread `tid` starts on CPU
+   * `(tid - 1) mod cpus`; {@link Machine.migrate} moves it.
+   */
+  readonly cpus?: number;
 }
 
 /**
@@ -231,6 +238,8 @@ export class Machine {
   /** `timeoutMs` of the current {@link Machine.runAsync} (Infinity: none). @internal */
   asyncTimeoutMs = Infinity;
   private isRunning = false;
+  /** Critical sections aborted so far, every thread. @internal */
+  rseqAbortCount = 0;
 
   /**
    * Creates a machine with an empty address space and no program; call
@@ -250,6 +259,7 @@ export class Machine {
     this.stderr = options.stderr ?? discard;
     this.livelockLimit = options.livelockLimit ?? DEFAULT_LIVELOCK_LIMIT;
     this.scheduler = new Scheduler(this.cpu, this.addressSpace, options.timeSlice ?? DEFAULT_TIME_SLICE, this.livelockLimit);
+    this.scheduler.cpus = options.cpus ?? 1;
     this.scheduler.switchTo(this.scheduler.create());
     this.runLoop = new RunLoop(this, this.scheduler);
     this.guestHandlers = new GuestHandlerRegistry(this);
@@ -508,7 +518,10 @@ export class Machine {
    * ```
    */
   pause(tid: number): void {
-    this.liveThread('pause', tid).paused = true;
+    const t = this.liveThread('pause', tid);
+    t.paused = true;
+    // A pause preempts it: a critical section it is in restarts (docs/rseq.md).
+    if (t.rseq !== null) t.rseqEvent |= RseqEvent.Preempt;
   }
 
   /**
@@ -526,6 +539,78 @@ export class Machine {
     const t = this.scheduler.threads.find((x) => x.tid === tid && !x.exited);
     if (t === undefined) throw new UsageError(`Machine.${fn}: no live thread ${describeValue(tid)} (threads: ${this.scheduler.threads.filter((x) => !x.exited).map((x) => x.tid).join(', ') || 'none'})`);
     return t;
+  }
+
+  /**
+   * Virtual CPUs the threads are placed on (docs/rseq.md; the `cpus`
+   * option, default 1).
+   *
+   * @example
+   * ```ts
+   * const perCpu = new Array(machine.cpus).fill(0);
+   * ```
+   */
+  get cpus(): number {
+    return this.scheduler.cpus;
+  }
+
+  /**
+   * Restartable-sequence critical sections aborted so far, in every
+   * thread (each thread's own count is {@link GuestThread.rseqAborts}).
+   *
+   * @example
+   * ```ts
+   * machine.run();
+   * console.log(`${machine.rseqAborts} aborts`);
+   * ```
+   */
+  get rseqAborts(): number {
+    return this.rseqAbortCount;
+  }
+
+  /**
+   * Preempts thread `tid` as a slice end would, without switching: if it
+   * registered `rseq` and is inside a critical section, it goes to the
+   * section's `abort_ip` before it runs again (docs/rseq.md). Between runs,
+   * or from a handler. Throws UsageError for a tid that is not a live thread.
+   *
+   * @param tid - the thread's id
+   * @example
+   * ```ts
+   * machine.run({ maxInstructions: 5 });   // stop anywhere
+   * machine.preempt(machine.currentThread.tid);
+   * machine.run();                        // an interrupted section restarts
+   * ```
+   */
+  preempt(tid: number): void {
+    const t = this.liveThread('preempt', tid);
+    if (t.rseq !== null) t.rseqEvent |= RseqEvent.Preempt;
+  }
+
+  /**
+   * Moves thread `tid` to virtual CPU `cpu` (0 ≤ cpu < {@link cpus}): from
+   * the next time it runs, its `cpu_id` says so, and a critical section it
+   * was in restarts, as after Linux's migration (docs/rseq.md). Moving it
+   * to the CPU it is on does nothing. Throws UsageError for a tid that is
+   * not a live thread or a CPU out of range.
+   *
+   * @param tid - the thread's id
+   * @param cpu - the virtual CPU it moves to
+   * @example
+   * ```ts
+   * const machine = new Machine({ cpus: 4 });
+   * // ...
+   * machine.migrate(2, 3);
+   * ```
+   */
+  migrate(tid: number, cpu: number): void {
+    const t = this.liveThread('migrate', tid);
+    if (!Number.isSafeInteger(cpu) || cpu < 0 || cpu >= this.scheduler.cpus) {
+      throw new UsageError(`Machine.migrate: cpu must be a whole number from 0 to ${this.scheduler.cpus - 1} (cpus), got ${describeValue(cpu)}`);
+    }
+    if (t.cpu === cpu) return;
+    t.cpu = cpu;
+    if (t.rseq !== null) t.rseqEvent |= RseqEvent.Migrate;
   }
 
   /**

@@ -12,6 +12,8 @@ import { Errno } from '../syscalls/errno.js';
 import { Syscall } from '../syscalls/numbers.js';
 import { NO_RESULT, endWait, expireWaits, isThreadCall, threadCall, type ThreadCallHost } from '../syscalls/thread-calls.js';
 import { Wait, type GuestThread } from '../threads/guest-thread.js';
+import { RseqEvent, rseqResume } from '../threads/rseq-registration.js';
+import { rseqCall } from '../syscalls/rseq-call.js';
 import type { Scheduler } from '../threads/scheduler.js';
 import type { Machine } from './machine.js';
 import { signalForCause, type RunResult } from './run-result.js';
@@ -103,6 +105,8 @@ export class RunLoop implements ThreadCallHost {
       }
       let t = s.current!;
       if (!t.runnable || s.sliceLeft <= 0 || s.yieldRequested) {
+        // Blocked or paused is preempted, even when no other thread takes the hart.
+        if (t.rseq !== null && !t.runnable) t.rseqEvent |= RseqEvent.Preempt;
         if (s.timedWaiters > 0) expireWaits(this, s.now());
         if (this.waitingOnInput > 0) this.unblockReadyInput();
         const next = s.pickNext();
@@ -124,8 +128,10 @@ export class RunLoop implements ThreadCallHost {
         this.result = { kind: 'limit' };
         return Step.Done;
       }
+      // Linux's resume step for a registered thread that was preempted (docs/rseq.md).
+      if (t.rseqEvent !== 0) rseqResume(m, t);
       // A thread that runs alone is not stopped at slice ends that would give it the hart back.
-      const alone = this.waitingOnFault === 0 && s.runsAlone(t);
+      const alone = this.waitingOnFault === 0 && this.waitingOnInput === 0 && s.runsAlone(t);
       const slice = alone || left < s.sliceLeft ? left : s.sliceLeft;
       const before = cpu.instret;
       const why = cpu.run(slice < MAX_BUDGET ? slice : MAX_BUDGET);
@@ -243,6 +249,7 @@ export class RunLoop implements ThreadCallHost {
   /** `t`'s fault waits for `walk`'s promise: block it, and note when the promise settles. */
   private block(t: GuestThread, walk: PendingWalk, inSyscall: boolean): void {
     t.wait = Wait.Fault;
+    if (t.rseq !== null) t.rseqEvent |= RseqEvent.Fault;
     t.walk = walk;
     t.walkInSyscall = inSyscall;
     t.walkSettled = false;
@@ -442,6 +449,7 @@ export class RunLoop implements ThreadCallHost {
     else if (isIoCall(nr)) value = ioCall(this, t, nr, args, t.syscall, nested);
     else if (isTimeCall(nr)) value = timeCall(m, t, nr, args, t.syscall, nested);
     else if (isPathCall(nr)) value = pathCall(m, t, nr, args, t.syscall);
+    else if (nr === Syscall.Rseq) value = rseqCall(this.addressSpace, t, args, t.syscall);
     else value = performSyscall(m, nr, args, t.syscall);
     if (value === BLOCKED || value === RESTART) {
       if (nested) {

@@ -87,6 +87,17 @@ export function validateMachineOptions(options: unknown): asserts options is Mac
   if (limit !== undefined && (!Number.isSafeInteger(limit) || (limit as number) < 1)) {
     throw new UsageError(`${fn}: livelockLimit must be a positive integer, got ${describeValue(limit)}`);
   }
+  validateCpus(fn, 'cpus', options['cpus']);
+}
+
+/** The most virtual CPUs a machine may have (Linux's default `NR_CPUS` on riscv). */
+export const MAX_CPUS = 512;
+
+/** Throws UsageError unless `value` is undefined or a whole number of virtual CPUs in 1..{@link MAX_CPUS}. */
+export function validateCpus(fn: string, name: string, value: unknown): void {
+  if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > MAX_CPUS)) {
+    throw new UsageError(`${fn}: ${name} must be a whole number of virtual CPUs from 1 to ${MAX_CPUS}, got ${describeValue(value)}`);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { LinuxMemory } from './linux-memory.js';
 import { Errno } from './errno.js';
 import { Syscall } from './numbers.js';
 import type { SyscallRanges } from './syscall-ranges.js';
+import { describeRseq } from './rseq-call.js';
 import { CloneFlag, FutexOp, TIMESPEC64_SIZE, futexCommand } from './thread-abi.js';
 import type { HandleSpace } from '../handles/handle-space.js';
 import { describeIoCall, expandIoCall } from './io-calls.js';
@@ -41,6 +42,9 @@ export function describeSyscall(nr: number, x: Int32Array, ranges: SyscallRanges
       return;
     case Syscall.Exit:
       if (clearChildTid !== 0) ranges.add(clearChildTid, 4, Access.Write);
+      return;
+    case Syscall.Rseq:
+      describeRseq(x, ranges);
       return;
     default:
       describeIoCall(nr, x, ranges, handles);

@@ -35,6 +35,8 @@ export const Syscall = {
   Mprotect: 226,
   /** 220: `clone(flags, stack, parent_tid, tls, child_tid)`: threads only. */
   Clone: 220,
+  /** 293: `rseq(rseq, rseq_len, flags, sig)`: restartable sequences (docs/rseq.md). */
+  Rseq: 293,
   /** 422: `futex_time64(uaddr, op, val, timeout, uaddr2, val3)`. */
   Futex: 422,
   /** 17: `getcwd(buf, size)`. */

@@ -5,6 +5,7 @@ import type { PendingWalk } from '../fault/fault-chain.js';
 import { UserContext } from '../fault/user-context.js';
 import { LivelockTracker } from '../machine/livelock.js';
 import { SyscallRanges } from '../syscalls/syscall-ranges.js';
+import type { RseqRegistration } from './rseq-registration.js';
 
 /**
  * What a guest thread is doing, as a monitor sees it (docs/design.md §10).
@@ -120,6 +121,17 @@ export class GuestThread {
   retired = 0;
   /** Faults this thread took. */
   faults = 0;
+  /**
+   * The virtual CPU it runs on (docs/rseq.md): `cpu_id` of its `struct
+   * rseq`. Placed at creation as `(tid - 1) mod cpus`; {@link Machine.migrate} moves it.
+   */
+  cpu = 0;
+  /** Its `rseq` registration, or null (docs/rseq.md). */
+  rseq: RseqRegistration | null = null;
+  /** Pending {@link RseqEvent} bits: the resume step runs before it executes again (0: none). @internal */
+  rseqEvent = 0;
+  /** Critical sections of this thread that were aborted. */
+  rseqAborts = 0;
 
   /**
    * @param tid - its thread id

@@ -2,6 +2,7 @@ import type { Cpu } from '../cpu/cpu.js';
 import type { AddressSpace } from '../memory/address-space.js';
 import { FutexTable } from './futex-table.js';
 import { GuestThread, Wait } from './guest-thread.js';
+import { RseqEvent } from './rseq-registration.js';
 
 /**
  * Default time slice, in retired instructions.
@@ -54,6 +55,8 @@ export class Scheduler {
   idleNs = 0;
   /** Switches between threads so far. */
   switches = 0;
+  /** Virtual CPUs threads are placed on (docs/rseq.md); at least 1. */
+  cpus = 1;
   private nextTid = GUEST_PID;
   /** Index of {@link current} in {@link threads} (where round-robin goes on from). */
   private cursor = -1;
@@ -86,6 +89,7 @@ export class Scheduler {
    */
   create(): GuestThread {
     const t = new GuestThread(this.nextTid++, this.cpu, this.livelockLimit);
+    t.cpu = (t.tid - 1) % this.cpus;
     this.threads.push(t);
     if (this.leader === null) this.leader = t;
     return t;
@@ -114,7 +118,11 @@ export class Scheduler {
     if (from === t) return;
     this.cursor = this.threads.indexOf(t);
     const instret = cpu.instret;
-    if (from !== null) from.hart.save(cpu);
+    if (from !== null) {
+      from.hart.save(cpu);
+      // Leaving the hart preempts it: a critical section restarts (docs/rseq.md).
+      if (from.rseq !== null) from.rseqEvent |= RseqEvent.Preempt;
+    }
     t.hart.load(cpu);
     cpu.instret = instret;
     cpu.fault = t.fault;

@@ -9,6 +9,7 @@ import { FaultlineError } from '../errors.js';
 import type { Machine } from '../machine/machine.js';
 import { futexKey } from './futex-table.js';
 import { Wait, type GuestThread } from './guest-thread.js';
+import { RseqEvent, RseqRegistration } from './rseq-registration.js';
 
 /**
  * Everything about `machine`'s threads a restore needs to continue with
@@ -54,6 +55,10 @@ export function captureThreads(machine: Machine): ThreadsState {
       clearChildTid: t.clearChildTid,
       retired: t.retired,
       faults: t.faults,
+      cpu: t.cpu,
+      rseq: t.rseq === null ? null : { address: t.rseq.address, length: t.rseq.length, signature: t.rseq.signature },
+      rseqEvent: t.rseqEvent,
+      rseqAborts: t.rseqAborts,
       hart: {
         regs: t.hart.regs,
         pc: t.hart.pc,
@@ -75,6 +80,8 @@ export function captureThreads(machine: Machine): ThreadsState {
     leaderTid: s.leader!.tid,
     leaderExitStatus: s.leader!.exitStatus,
     threads,
+    cpus: s.cpus,
+    rseqAborts: machine.rseqAbortCount,
   };
 }
 
@@ -95,6 +102,8 @@ export function restoreThreads(machine: Machine, state: ThreadsState): void {
   const s = machine.scheduler;
   const first = s.current!;
   s.threads.length = 0;
+  s.cpus = state.cpus ?? 1;
+  machine.rseqAbortCount = state.rseqAborts ?? 0;
   let current: GuestThread | null = null;
   const waiters: Array<[GuestThread, number]> = [];
   for (const record of state.threads) {
@@ -112,6 +121,13 @@ export function restoreThreads(machine: Machine, state: ThreadsState): void {
     }
     // A thread blocked in a read or write stands at its ecall: it runs the call again (and blocks again if it must).
     if (record.blocked === 'io') t.ioProgress = record.ioProgress ?? 0;
+    t.cpu = record.cpu ?? 0;
+    t.rseqAborts = record.rseqAborts ?? 0;
+    if (record.rseq !== undefined && record.rseq !== null) {
+      t.rseq = new RseqRegistration(record.rseq.address, record.rseq.length, record.rseq.signature);
+      // A restored thread resumes as after a preemption: a section it was in restarts (docs/rseq.md).
+      t.rseqEvent = (record.rseqEvent ?? 0) | RseqEvent.Restore;
+    }
     if (record.waiting) {
       t.wait = Wait.Futex;
       t.futexKey = futexKey(record.futexAddress, record.futexShared);

@@ -81,7 +81,7 @@ describe('corrupted image chains are refused with a clear error', () => {
     const view = new DataView(bytes.buffer);
     view.setUint32(HeaderField.version, IMAGE_VERSION + 1, true);
     view.setUint32(HeaderField.crc, crc32(bytes, 0, 0, HeaderField.crc), true);
-    expect(() => restoreCheckpoint(newMachine(), [{ name: 'v3.ckpt', bytes }])).toThrow('v3.ckpt: offset 0x00000008: format version 3, this faultline reads versions 1 to 2');
+    expect(() => restoreCheckpoint(newMachine(), [{ name: 'next.ckpt', bytes }])).toThrow(`next.ckpt: offset 0x00000008: format version ${IMAGE_VERSION + 1}, this faultline reads versions 1 to ${IMAGE_VERSION}`);
   });
 
   it('random bytes give a clear error, never a crash', () => {
