@@ -82,7 +82,8 @@ export function runUnderQemuWithStdin(path: string, args: readonly string[], cwd
       hung = true;
       child.kill('SIGKILL');
     }, hangLimitMs);
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    // stdout is 'pipe' above, so it is never null
+    (child.stdout as NodeJS.ReadableStream).on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
