@@ -15,15 +15,17 @@
 /*
  * The conversion under strtol and friends: skips spaces, reads a sign,
  * the base prefix (0x for 16 or 0, 0 for 0) and digits. Returns the
- * magnitude clamped to `limit` (errno ERANGE when clamped), *neg the sign;
- * *end the first unread character (s itself when there were no digits).
+ * magnitude, or `limit` with *over set (and errno ERANGE) when it exceeds
+ * limit; *neg is the sign; *end the first unread character (s itself
+ * when there were no digits).
  */
-static unsigned long long parse(const char *s, char **end, int base, unsigned long long limit, int *neg)
+static unsigned long long parse(const char *s, char **end, int base, unsigned long long limit, int *neg, int *over)
 {
     const char *p = s;
     while (isspace((unsigned char)*p))
         p++;
     *neg = 0;
+    *over = 0;
     if (*p == '+' || *p == '-')
         *neg = *p++ == '-';
     if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2])) {
@@ -39,7 +41,7 @@ static unsigned long long parse(const char *s, char **end, int base, unsigned lo
         return 0;
     }
     unsigned long long v = 0;
-    int any = 0, over = 0;
+    int any = 0;
     for (;; p++) {
         int c = (unsigned char)*p, d;
         if (isdigit(c))
@@ -52,13 +54,13 @@ static unsigned long long parse(const char *s, char **end, int base, unsigned lo
             break;
         any = 1;
         if (v > (limit - (unsigned)d) / (unsigned)base)
-            over = 1;
+            *over = 1;
         else
             v = v * (unsigned)base + (unsigned)d;
     }
     if (end != NULL)
         *end = (char *)(any ? p : s);
-    if (over) {
+    if (*over) {
         errno = ERANGE;
         return limit;
     }
@@ -67,8 +69,8 @@ static unsigned long long parse(const char *s, char **end, int base, unsigned lo
 
 long long strtoll(const char *s, char **end, int base)
 {
-    int neg;
-    unsigned long long v = parse(s, end, base, (unsigned long long)LLONG_MAX + 1, &neg);
+    int neg, over;
+    unsigned long long v = parse(s, end, base, (unsigned long long)LLONG_MAX + 1, &neg, &over);
     if (!neg && v > (unsigned long long)LLONG_MAX) {
         errno = ERANGE;
         return LLONG_MAX;
@@ -76,17 +78,18 @@ long long strtoll(const char *s, char **end, int base)
     return neg ? (long long)(0 - v) : (long long)v;
 }
 
+/* Out of range, either sign: ULLONG_MAX (C11 7.22.1.4). */
 unsigned long long strtoull(const char *s, char **end, int base)
 {
-    int neg;
-    unsigned long long v = parse(s, end, base, ULLONG_MAX, &neg);
-    return neg ? 0 - v : v;
+    int neg, over;
+    unsigned long long v = parse(s, end, base, ULLONG_MAX, &neg, &over);
+    return neg && !over ? 0 - v : v;
 }
 
 long strtol(const char *s, char **end, int base)
 {
-    int neg;
-    unsigned long long v = parse(s, end, base, (unsigned long long)LONG_MAX + 1, &neg);
+    int neg, over;
+    unsigned long long v = parse(s, end, base, (unsigned long long)LONG_MAX + 1, &neg, &over);
     if (!neg && v > (unsigned long long)LONG_MAX) {
         errno = ERANGE;
         return LONG_MAX;
@@ -96,9 +99,9 @@ long strtol(const char *s, char **end, int base)
 
 unsigned long strtoul(const char *s, char **end, int base)
 {
-    int neg;
-    unsigned long long v = parse(s, end, base, ULONG_MAX, &neg);
-    return neg ? 0 - (unsigned long)v : (unsigned long)v;
+    int neg, over;
+    unsigned long long v = parse(s, end, base, ULONG_MAX, &neg, &over);
+    return neg && !over ? 0 - (unsigned long)v : (unsigned long)v;
 }
 
 int atoi(const char *s) { return (int)strtol(s, NULL, 10); }
