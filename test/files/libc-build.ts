@@ -28,6 +28,9 @@ export const PICOLIBC_GLUE = join(INCLUDE_DIR, 'picolibc', 'faultline-picolibc.c
 export const PICOLIBC_SCRIPT = join(INCLUDE_DIR, 'picolibc', 'faultline.ld');
 /** Debian's picolibc for the cross compiler (its specs file). */
 export const PICOLIBC_SPECS = '/usr/lib/picolibc/riscv64-unknown-elf/picolibc.specs';
+/** A program of what picolibc programs need from the glue, and its expected stdout + "[exit N]". */
+export const PICOLIBC_BASICS = fileURLToPath(new URL('./picolibc-basics.c', import.meta.url));
+export const PICOLIBC_BASICS_EXPECTED = fileURLToPath(new URL('./picolibc-basics.expected', import.meta.url));
 /** The Debian package that provides picolibc, named when it is missing. */
 export const PICOLIBC_PACKAGE = 'picolibc-riscv64-unknown-elf';
 
