@@ -2,7 +2,8 @@
  * The C library's string, conversion, character-class, sorting, error-text
  * and allocation functions against the host's C library: libc-functions.c
  * is built for the guest (run under qemu-riscv32) and with the host's
- * `gcc`, and both print the same lines.
+ * `gcc`, and both print the same lines; so does `faultline run` of the
+ * guest build (the program needs only memory and stdout).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { faultline } from '../helpers/cli.js';
 import { GCC, QEMU, describeWithTools } from '../helpers/toolchain.js';
 import { STDIN_FIXTURE } from './corpus.js';
 import { buildWithLibc, runUnderQemuWithStdin } from './libc-build.js';
@@ -45,5 +47,11 @@ describeWithTools([GCC, QEMU, HOST_CC], "the C library's functions against the h
     const wanted = hostOutput.split('\n');
     expect(got.length).toBe(wanted.length);
     for (let i = 0; i < wanted.length; i++) expect(got[i], `line ${i + 1}`).toBe(wanted[i]);
+  });
+
+  it('prints the same under faultline run', () => {
+    const r = faultline(['run', join(dir, 'guest')], dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(hostOutput);
   });
 });
