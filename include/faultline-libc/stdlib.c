@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../faultline-rt/print.h"
 #include "libc-private.h"
@@ -193,6 +194,59 @@ char *getenv(const char *name)
         if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
             return *e + len + 1;
     return NULL;
+}
+
+/* ---- getopt ---------------------------------------------------------- */
+
+char *optarg;
+int optind = 1, opterr = 1, optopt;
+/* Where getopt is inside a group of letters ("-abc"): 0 at a new word. */
+static int optpos;
+
+int getopt(int argc, char *const argv[], const char *options)
+{
+    int quiet = options[0] == ':';
+    optarg = NULL;
+    if (optind == 0) { /* glibc's way to start over */
+        optind = 1;
+        optpos = 0;
+    }
+    if (optpos == 0) {
+        if (optind >= argc || argv[optind] == NULL || argv[optind][0] != '-' || argv[optind][1] == '\0')
+            return -1;
+        if (strcmp(argv[optind], "--") == 0) {
+            optind++;
+            return -1;
+        }
+        optpos = 1;
+    }
+    const char *word = argv[optind];
+    int c = (unsigned char)word[optpos++];
+    const char *spec = c == ':' ? NULL : strchr(options + quiet, c);
+    if (word[optpos] == '\0') { /* the group ends here */
+        optind++;
+        optpos = 0;
+    }
+    optopt = c;
+    if (spec == NULL) {
+        if (opterr && !quiet)
+            fprintf(stderr, "%s: invalid option -- '%c'\n", argv[0], c);
+        return '?';
+    }
+    if (spec[1] == ':') {
+        if (optpos != 0) { /* the rest of this word: "-ofile" */
+            optarg = (char *)word + optpos;
+            optind++;
+            optpos = 0;
+        } else if (optind < argc) { /* the next word: "-o file" */
+            optarg = argv[optind++];
+        } else {
+            if (opterr && !quiet)
+                fprintf(stderr, "%s: option requires an argument -- '%c'\n", argv[0], c);
+            return quiet ? ':' : '?';
+        }
+    }
+    return c;
 }
 
 /* ---- ending ---------------------------------------------------------- */

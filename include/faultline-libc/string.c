@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "libc-private.h"
 
@@ -148,6 +149,21 @@ char *strndup(const char *s, size_t n)
 char *strdup(const char *s)
 {
     return copy_string(s, strlen(s));
+}
+
+int strncasecmp(const char *a, const char *b, size_t n)
+{
+    for (; n > 0; n--, a++, b++) {
+        int x = tolower((unsigned char)*a), y = tolower((unsigned char)*b);
+        if (x != y || x == 0)
+            return x - y;
+    }
+    return 0;
+}
+
+int strcasecmp(const char *a, const char *b)
+{
+    return strncasecmp(a, b, (size_t)-1);
 }
 
 /* Linux's (glibc's) texts for the errors a file program meets. */

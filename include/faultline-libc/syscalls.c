@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -387,4 +388,32 @@ pid_t getpid(void)
 void _exit(int status)
 {
     sys_exit_group(status);
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* rv32's call 222 is mmap2: the offset goes in 4096-byte units, so the
+ * library checks its alignment (as musl does) and divides. */
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)
+{
+    if ((offset & 4095) != 0 || offset < 0 || (offset >> 12) > 0x7fffffff) {
+        errno = EINVAL;
+        return MAP_FAILED;
+    }
+    long r = sys_mmap((long)addr, len, prot, flags, fd, (long)(offset >> 12));
+    if (sys_failed(r)) {
+        __libc_ret(r); /* sets errno */
+        return MAP_FAILED;
+    }
+    return (void *)r;
+}
+
+int munmap(void *addr, size_t len)
+{
+    return (int)__libc_ret(sys_munmap((long)addr, len));
+}
+
+int mprotect(void *addr, size_t len, int prot)
+{
+    return (int)__libc_ret(sys_mprotect((long)addr, len, prot));
 }

@@ -50,6 +50,18 @@ int isatty(int fd);
 pid_t getpid(void);
 /* Sleeps `seconds` (clock_nanosleep on CLOCK_MONOTONIC); returns 0. */
 unsigned int sleep(unsigned int seconds);
+/*
+ * POSIX getopt: the next option letter of argv that `options` lists
+ * ("ab:" — b takes an argument), '?' for an unknown one or a missing
+ * argument (with a message on stderr unless opterr is 0 or options starts
+ * with ':', which makes a missing argument ':'), -1 at the first
+ * non-option or after "--". optarg is the argument, optind the next index
+ * (set it to 0 or 1 to parse another vector). argv is never reordered.
+ */
+int getopt(int argc, char *const argv[], const char *options);
+extern char *optarg;
+extern int optind, opterr, optopt;
+
 /* Ends the process at once (exit_group): no atexit handlers, no flush. */
 __attribute__((noreturn)) void _exit(int status);
 

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* truncating on purpose is what strncpy/strncat are tested for */
 #pragma GCC diagnostic ignored "-Wstringop-truncation"
@@ -212,6 +215,52 @@ static void allocation(void)
     free(NULL);
 }
 
+/* Options before operands only: glibc's getopt would reorder the rest. */
+static void options(void)
+{
+    static const char *vectors[][8] = {
+        { "prog", "-a", "-b", "value", "file", NULL },
+        { "prog", "-ab", "-cvalue", "--", "-a", NULL },
+        { "prog", "-x", "-a", NULL },
+        { "prog", "-a", "-c", NULL },
+        { "prog", "-a", "-", NULL },
+        { "prog", NULL },
+    };
+    opterr = 0;
+    for (unsigned v = 0; v < sizeof vectors / sizeof vectors[0]; v++) {
+        int argc = 0;
+        while (vectors[v][argc] != NULL)
+            argc++;
+        char *args[8]; /* writable: glibc's getopt may reorder it */
+        memcpy(args, vectors[v], sizeof args);
+        optind = 0;
+        printf("getopt %u:", v);
+        int c;
+        while ((c = getopt(argc, args, "ab:c:")) != -1)
+            printf(" %c%s%s", c, optarg ? "=" : "", optarg ? optarg : "");
+        printf(" | optind %d\n", optind);
+    }
+}
+
+static void misc(void)
+{
+    printf("strcasecmp %d %d %d strncasecmp %d\n", sign(strcasecmp("Hello", "hELLO")), sign(strcasecmp("a", "B")),
+           sign(strcasecmp("abc", "AB")), sign(strncasecmp("abcX", "ABCy", 3)));
+    unsigned char *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("mmap %s", m == MAP_FAILED ? "failed" : "ok");
+    if (m != MAP_FAILED) {
+        m[0] = 1;
+        m[8191] = 2;
+        printf(" %d %d", m[0], m[8191]);
+        int p = mprotect(m, 4096, PROT_READ);
+        int u = munmap(m, 8192);
+        printf(" mprotect %d munmap %d", p, u);
+    }
+    errno = 0;
+    void *bad = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 1);
+    printf(" misaligned offset %s %s\n", bad == MAP_FAILED ? "MAP_FAILED" : "mapped", errno == EINVAL ? "EINVAL" : "?");
+}
+
 int main(void)
 {
     conversions();
@@ -220,5 +269,7 @@ int main(void)
     sorting();
     errors();
     allocation();
+    options();
+    misc();
     return 0;
 }
