@@ -7,9 +7,10 @@
  * fully buffered; reading stdin first flushes stdout. exit() and returning
  * from main flush every stream.
  *
- * printf and friends: %d %i %u %x %X %o %c %s %p %% (and %n is refused),
- * the flags '-', '+', ' ', '#', '0', a width and a precision (digits or
- * '*'), and the length modifiers hh, h, l, ll, z, j, t. No floating point.
+ * printf and friends: %d %i %u %x %X %o %c %s %p %%, the flags '-', '+',
+ * ' ', '#', '0', a width and a precision (digits or '*'), and the length
+ * modifiers hh, h, l, ll, z, j, t, as C11 specifies. No floating point and
+ * no %n: an unknown conversion is printed as written.
  */
 #ifndef FAULTLINE_LIBC_STDIO_H
 #define FAULTLINE_LIBC_STDIO_H
