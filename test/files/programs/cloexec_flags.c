@@ -17,7 +17,7 @@ int main(int argc, char **argv)
     /* a duplicate never inherits the flag */
     int d = dup(ce);
     SHOW(fcntl(d, F_GETFD));
-    int d3 = dup3(plain, 30, O_CLOEXEC);
+    int d3 = dup3(plain, 230, O_CLOEXEC);
     SHOW(fcntl(d3, F_GETFD));
     int fd = fcntl(plain, F_DUPFD_CLOEXEC, 0);
     SHOW(fcntl(fd, F_GETFD));

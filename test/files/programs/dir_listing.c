@@ -1,6 +1,7 @@
 /* getdents64 through opendir/readdir, and raw: names sorted, types, "." and "..". */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include "check.h"
 

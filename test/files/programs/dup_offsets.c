@@ -14,7 +14,7 @@ int main(int argc, char **argv)
     dump("dup reads", b, 4);
     SHOW(lseek(a, 0, SEEK_CUR));
 
-    int c = dup3(a, 20, O_CLOEXEC);
+    int c = dup3(a, 220, O_CLOEXEC);
     SHOW(c);
     dump("dup3 reads", c, 3);
     SHOW(lseek(b, 0, SEEK_CUR));
@@ -23,8 +23,8 @@ int main(int argc, char **argv)
 
     SHOW(dup2(a, a));
     SHOW(dup3(a, a, 0));
-    SHOW(dup3(a, 21, 12345));
-    SHOW(dup2(99, 22));
+    SHOW(dup3(a, 221, 12345));
+    SHOW(dup2(99, 222));
     SHOW(dup(99));
 
     /* dup2 onto an open descriptor closes it first */
@@ -45,15 +45,18 @@ int main(int argc, char **argv)
     SHOW(lseek(b, 0, SEEK_SET));
     dump("after close", c, 32);
 
-    /* F_DUPFD picks the lowest free number at or above the argument */
-    int d = fcntl(b, F_DUPFD, 10);
-    SHOW(d);
-    SHOW(fcntl(b, F_DUPFD_CLOEXEC, 10));
-    SHOW(fcntl(11, F_GETFD));
+    /* F_DUPFD picks the lowest free number at or above the argument (high
+     * numbers: qemu-user shares the host's descriptor table with the guest) */
+    int d = fcntl(b, F_DUPFD, 200);
+    printf("F_DUPFD 200 gives 200: %d\n", d == 200);
+    int e = fcntl(b, F_DUPFD_CLOEXEC, 200);
+    printf("F_DUPFD_CLOEXEC 200 gives 201: %d\n", e == 201);
+    SHOW(fcntl(d, F_GETFD));
+    SHOW(fcntl(e, F_GETFD));
     close(b);
     close(c);
     close(d);
-    close(11);
+    close(e);
     close(solo);
     close(other);
 
