@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -378,6 +379,11 @@ ssize_t getrandom(void *buf, size_t len, unsigned int flags)
 int uname(struct utsname *u)
 {
     return (int)__libc_ret(sys_call3(SYS_uname, (long)u, 0, 0));
+}
+
+int sched_yield(void)
+{
+    return (int)sys_sched_yield();
 }
 
 pid_t getpid(void)
