@@ -297,11 +297,18 @@ void __libc_unlock_file(FILE *f);
 /* Non-zero once a stream has had a write error (stdio.c). */
 int __libc_error_unlocked(FILE *f);
 
+/* A buffer for one call on an unbuffered stream (stdio.c). */
+void __libc_call_buffer(FILE *f, unsigned char *tmp, size_t size);
+void __libc_call_flush(FILE *f);
+
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
+    unsigned char tmp[512];
     __libc_lock_file(f);
+    __libc_call_buffer(f, tmp, sizeof tmp);
     struct sink s = { f, NULL, 0, 0 };
     size_t n = format_to(&s, fmt, ap);
+    __libc_call_flush(f);
     int failed = __libc_error_unlocked(f);
     __libc_unlock_file(f);
     return failed ? -1 : as_int(n);

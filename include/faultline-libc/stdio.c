@@ -27,6 +27,7 @@
 #define F_ERR 8
 #define F_OWNBUF 16 /* buf was malloc'd here */
 #define F_STATIC 32 /* stdin/stdout/stderr: never freed */
+#define F_CALLBUF 64 /* an unbuffered stream with a buffer for one call */
 
 enum direction { DIR_NONE, DIR_READ, DIR_WRITE };
 
@@ -66,6 +67,38 @@ static mutex_t all_lock = MUTEX_INITIALIZER;
 void __libc_lock_file(FILE *f) { mutex_lock(&f->lock); }
 void __libc_unlock_file(FILE *f) { mutex_unlock(&f->lock); }
 int __libc_error_unlocked(FILE *f) { return (f->flags & F_ERR) != 0; }
+
+/*
+ * An unbuffered stream (stderr) gets `tmp` as a buffer for the length of
+ * one call (printf and friends), so the call's text goes out in one write
+ * and messages of different threads do not tear. The caller holds f's
+ * lock from __libc_call_buffer() to __libc_call_flush().
+ */
+void __libc_call_buffer(FILE *f, unsigned char *tmp, size_t size)
+{
+    if (f->buffering == _IONBF && f->buf == NULL) {
+        f->buf = tmp;
+        f->size = size;
+        f->buffering = _IOFBF;
+        f->flags |= F_CALLBUF;
+    }
+}
+
+/* Defined below: flushes and settles f. */
+static int settle(FILE *f);
+
+/* Ends what __libc_call_buffer() began: writes the call's text, makes f
+ * unbuffered again. */
+void __libc_call_flush(FILE *f)
+{
+    if (f->flags & F_CALLBUF) {
+        settle(f);
+        f->buf = NULL;
+        f->size = 0;
+        f->buffering = _IONBF;
+        f->flags &= ~F_CALLBUF;
+    }
+}
 
 /* Writes all n bytes to f's descriptor; 0, or EOF with F_ERR set. */
 static int write_all(FILE *f, const unsigned char *p, size_t n)
