@@ -29,9 +29,6 @@ struct sink {
     size_t count; /* characters produced so far (all of them, stored or not) */
 };
 
-/* Writes n bytes to f's buffer (the caller holds f's lock); 0 or EOF. */
-int __libc_put_unlocked(FILE *f, const char *p, size_t n);
-
 static void out(struct sink *s, const char *p, size_t n)
 {
     if (s->f != NULL) {
@@ -290,16 +287,6 @@ int sprintf(char *buf, const char *fmt, ...)
     va_end(ap);
     return n;
 }
-
-/* Locks and unlocks a stream (stdio.c). */
-void __libc_lock_file(FILE *f);
-void __libc_unlock_file(FILE *f);
-/* Non-zero once a stream has had a write error (stdio.c). */
-int __libc_error_unlocked(FILE *f);
-
-/* A buffer for one call on an unbuffered stream (stdio.c). */
-void __libc_call_buffer(FILE *f, unsigned char *tmp, size_t size);
-void __libc_call_flush(FILE *f);
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {

@@ -8,6 +8,7 @@
 
 #include "../faultline-rt/syscall.h"
 #include <errno.h>
+#include <stdio.h>
 
 /* Linux asm-generic numbers (rv32: time64 and 64-bit-offset variants). */
 #define SYS_getcwd 17
@@ -61,7 +62,20 @@ struct __libc_kts {
     int64_t nsec;
 };
 
+/* ---- what stdio.c gives the printf engine (format.c) and exit() ---- */
+
 /* Flushes every open stream (exit() calls it). */
 void __libc_flush_all(void);
+/* Locks and unlocks a stream. */
+void __libc_lock_file(FILE *f);
+void __libc_unlock_file(FILE *f);
+/* Appends n bytes to f's output; 0 or EOF. Caller holds f's lock. */
+int __libc_put_unlocked(FILE *f, const char *p, size_t n);
+/* Non-zero once f has had an error. Caller holds f's lock. */
+int __libc_error_unlocked(FILE *f);
+/* Gives an unbuffered stream `tmp` as its buffer until __libc_call_flush(),
+ * so one printf is one write. Caller holds f's lock throughout. */
+void __libc_call_buffer(FILE *f, unsigned char *tmp, size_t size);
+void __libc_call_flush(FILE *f);
 
 #endif /* FAULTLINE_LIBC_PRIVATE_H */
