@@ -1,7 +1,8 @@
 import { Machine } from '../src/machine/machine.js';
 import { MAX_CPUS } from '../src/machine/validate.js';
 import { exitStatusOf } from '../src/machine/run-result.js';
-import { hex32 } from '../src/errors.js';
+import { FaultlineError, hex32 } from '../src/errors.js';
+import type { GuestIo } from './guest-io.js';
 import { MAX_QUOTA } from '../src/memory/physical-memory.js';
 import { PAGE_SIZE } from '../src/memory/page.js';
 import type { CliState } from './cli-state.js';
@@ -10,27 +11,47 @@ import { printError, writeAllSync } from './output.js';
 import type { LoopOutcome } from './run-loop.js';
 import { CommandLineError } from './usage-error.js';
 
+/** Machine settings from the command line. */
+export interface CliMachineOptions {
+  readonly memoryQuota?: number | undefined;
+  readonly timeSlice?: number | undefined;
+  readonly cpus?: number | undefined;
+  readonly io?: GuestIo | undefined;
+}
+
 /**
  * A machine whose guest stdout/stderr go to this process's, counting the
  * bytes in `cli` (checkpoints record the counts, so a restore knows what
- * was printed), with `timeSlice` instructions per thread slice.
+ * was printed), with `timeSlice` instructions per thread slice, `cpus`
+ * virtual CPUs, and the guest's mounts, stdin, clocks and seed from `io`.
  *
  * @throws CommandLineError naming --memory-quota when the quota is not a positive multiple of a page up to 1.5 GiB,
  *   --time-slice when it is 0, or --cpus outside 1..512.
  */
-export function cliMachine(cli: CliState, memoryQuota: number | undefined, timeSlice?: number, cpus?: number): Machine {
+export function cliMachine(cli: CliState, options: CliMachineOptions): Machine {
+  const { memoryQuota, timeSlice, cpus, io } = options;
   if (memoryQuota !== undefined && (memoryQuota === 0 || memoryQuota % PAGE_SIZE !== 0 || memoryQuota > MAX_QUOTA)) {
     throw new CommandLineError(`--memory-quota: must be a positive multiple of ${PAGE_SIZE} bytes up to ${MAX_QUOTA} (1.5G), got ${memoryQuota}`);
   }
   if (timeSlice !== undefined && timeSlice < 1) throw new CommandLineError(`--time-slice: must be at least 1 instruction, got ${timeSlice}`);
   if (cpus !== undefined && (cpus < 1 || cpus > MAX_CPUS)) throw new CommandLineError(`--cpus: must be from 1 to ${MAX_CPUS} virtual CPUs, got ${cpus}`);
-  return new Machine({
+  const machine = new Machine({
     memoryQuota,
     ...(timeSlice === undefined ? {} : { timeSlice }),
     ...(cpus === undefined ? {} : { cpus }),
+    ...(io === undefined ? {} : { stdin: io.stdin, hostTime: io.hostTime, ...(io.seed === undefined ? {} : { seed: io.seed }) }),
     stdout: (bytes) => { cli.stdoutBytes += bytes.length; writeAllSync(1, bytes); },
     stderr: (bytes) => { cli.stderrBytes += bytes.length; writeAllSync(2, bytes); },
   });
+  for (const mount of io?.mounts ?? []) {
+    try {
+      machine.fileSystem.mount(mount.guestPath, mount.directory, { readOnly: mount.readOnly ?? false });
+    } catch (err) {
+      if (!(err instanceof FaultlineError)) throw err;
+      throw new CommandLineError(`--mount ${mount.text}: ${err.message.replace(/^[\w.]+: /, '')}`);
+    }
+  }
+  return machine;
 }
 
 /**

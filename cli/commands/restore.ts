@@ -93,7 +93,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   let refresh = (): void => {};
   const cp = checkpointing ? checkpoint({ contributors: [cliContributor(cli, () => refresh())] }) : null;
   const writer = cp === null ? null : await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
-  const machine = cliMachine(cli, image.meta.memoryQuota);
+  const machine = cliMachine(cli, { memoryQuota: image.meta.memoryQuota });
   restoreCheckpoint(machine, source.chain, { lazy: values.lazy === true, ignoreUnclaimedState: true });
   const plugins = installCliPlugins(machine, cli, true);
   refresh = plugins.refresh;

@@ -8,6 +8,7 @@ import { ImageWriter } from '../checkpoint-dir.js';
 import { DEFAULT_FULL_EVERY, cliContributor, newCliState } from '../cli-state.js';
 import { installCliPlugins, parseRange } from '../cli-plugins.js';
 import { runLoop } from '../run-loop.js';
+import { GUEST_IO_OPTIONS, guestIo, guestIoHelp } from '../guest-io.js';
 
 
 /** Help text of `faultline run`. */
@@ -46,7 +47,7 @@ Options:
   --checkpoint-full-every K
                          start a new chain with a full image every K images,
                          deleting the run's older ones (default ${DEFAULT_FULL_EVERY})
-  -h, --help             show this help
+${guestIoHelp(false)}  -h, --help             show this help
 `;
 
 /** `faultline run`: returns the process exit status. */
@@ -63,6 +64,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'dirty-log': { type: 'boolean' },
     'checkpoint-dir': { type: 'string' },
     'checkpoint-full-every': { type: 'string' },
+    ...GUEST_IO_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -93,9 +95,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   let refresh = (): void => {};
   const cp = dir === undefined ? null : checkpoint({ contributors: [cliContributor(cli, () => refresh())] });
   const writer = dir === undefined || cp === null ? null : await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
-  const machine = cliMachine(cli, memoryQuota, timeSlice, cpus);
+  const io = guestIo(values);
+  const machine = cliMachine(cli, { memoryQuota, timeSlice, cpus, io });
   try {
-    machine.load(program, { argv: [path, ...guestArgs] });
+    machine.load(program, { argv: [path, ...guestArgs], envp: io.envp });
   } catch (err) {
     if (!(err instanceof QuotaExceededError) || memoryQuota === undefined) throw err;
     throw new CommandLineError(`--memory-quota ${values['memory-quota']}: too small to load ${path} and its 8 MiB stack (${err.message.replace(/^\w+: /, '')})`);
