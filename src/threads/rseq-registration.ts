@@ -264,10 +264,8 @@ function frameOf(m: Machine, t: GuestThread, at: number, access: number, what: s
       throw new HandlerError(`fault handler '${by}' returned a promise for the rseq area of thread ${t.tid} (${fault.describe()}); these accesses are served synchronously`, by, fault.snapshot());
     }
     cpu.pc = pc; // the kernel's access does not move the thread
-    if (status !== FaultStatus.Fixed) {
-      m.events.emit('unresolved', fault, status === FaultStatus.Fail ? m.chain.decidedBy!.name : null);
-      kill(m, t, at, `cannot ${access === Access.Write ? 'write' : 'read'} ${what} at ${hex32(at)}`);
-    }
+    // Unresolved: the run's end reports it ('unresolved' once, from the machine).
+    if (status !== FaultStatus.Fixed) kill(m, t, at, `cannot ${access === Access.Write ? 'write' : 'read'} ${what} at ${hex32(at)}`);
     const by = m.chain.decidedBy!.name;
     t.livelock.fixed(fault, by, pc, cpu.instret);
     m.events.emit('fixed', fault, by);

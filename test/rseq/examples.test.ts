@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseElf } from '../../src/loader/elf-reader.js';
 import { Machine } from '../../src/machine/machine.js';
 import { CollectedOutput } from '../../src/machine/output.js';
