@@ -14,6 +14,8 @@ export interface ChainState {
   readonly chainId: string;
   sequence: number;
   imageId: number;
+  /** The file system's generation when the previous image was taken (its tree increment starts there). */
+  treeGeneration: number;
   /** Per dataspace id: 1 where the page had contents at the previous image. */
   data: Map<number, Uint8Array>;
 }

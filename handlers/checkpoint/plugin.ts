@@ -120,10 +120,11 @@ export class CheckpointPlugin implements Checkpointer {
       if (!(state instanceof Uint8Array)) throw new UsageError(`${this.name}: contributor '${name}' saveState() returned ${typeof state}, not a Uint8Array`);
       plugins.set(name, state);
     }
-    const bytes = writeImage(machine, { incremental: prev !== null, chainId, sequence, imageId, parentId: prev?.imageId ?? 0 }, layout, plugins, pages);
+    const treeGeneration = machine.fileSystem.generation;
+    const bytes = writeImage(machine, { incremental: prev !== null, chainId, sequence, imageId, parentId: prev?.imageId ?? 0 }, layout, plugins, pages, prev?.treeGeneration ?? 0);
     const data = new Map<number, Uint8Array>();
     for (const [id, ds] of dataspaces) data.set(id, dataBits(ds));
-    this.chain = { chainId, sequence, imageId, data };
+    this.chain = { chainId, sequence, imageId, treeGeneration, data };
     return bytes;
   }
 

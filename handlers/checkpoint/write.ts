@@ -1,18 +1,20 @@
 /**
  * Write: one image of the machine as it is now — identity, hart, threads, layout,
- * guest handlers, exception table, plugin state and the selected pages —
+ * guest handlers, exception table, capability space, plugin state and the selected pages —
  * encoded by the plugin kit's encodeImage.
  */
 
 import type { LayoutState, Machine } from '../../src/index.js';
+import { captureHandleSpace, captureTree } from '../../src/index.js';
 import { captureThreads, encodeImage, type ImageIdentity, type ImagePageSource } from '../../src/plugin-kit.js';
 
 /**
  * Encodes `machine` (a program loaded) as an image with `identity`, its
  * captured `layout`, contributors' state and the `pages` chosen by
- * capture. Never changes the machine.
+ * capture, with the handle space and the file tree (what changed since
+ * file-system generation `treeSince`; 0: all of it). Never changes the machine.
  */
-export function writeImage(machine: Machine, identity: ImageIdentity, layout: LayoutState, plugins: ReadonlyMap<string, Uint8Array>, pages: ImagePageSource): Uint8Array {
+export function writeImage(machine: Machine, identity: ImageIdentity, layout: LayoutState, plugins: ReadonlyMap<string, Uint8Array>, pages: ImagePageSource, treeSince: number): Uint8Array {
   const cpu = machine.cpu;
   return encodeImage({
     identity,
@@ -29,6 +31,7 @@ export function writeImage(machine: Machine, identity: ImageIdentity, layout: La
     layout,
     guestHandlers: { functions: machine.guestHandlers.list().map((g) => g.fn), instructionLimit: machine.guestHandlers.instructionLimit },
     exceptionTable: machine.exceptionTable === null ? null : machine.exceptionTable.entries(),
+    capabilities: { handles: captureHandleSpace(machine), tree: captureTree(machine.fileSystem, treeSince) },
     plugins,
     pages,
   });

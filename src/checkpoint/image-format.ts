@@ -112,6 +112,10 @@ export const SectionTag = {
   GuestHandlers: tag('GHND'),
   /** The exception table. */
   ExceptionTable: tag('XTBL'),
+  /** The handle space: handles, open files, pipes, services, cwd, PRNG (since version 3). */
+  Handles: tag('HNDL'),
+  /** The in-memory file system tree and the mount table (since version 3; incremental in incremental images). */
+  FileTree: tag('FSYS'),
   /** One plugin's state (repeats). */
   Plugin: tag('PLUG'),
   /** Page records: dataspace, page, CRC. */
@@ -520,8 +524,29 @@ export interface MachineSections {
   readonly guestHandlers: GuestHandlersState;
   /** The XTBL section: the exception table, or null when the machine had none. */
   readonly exceptionTable: readonly ExtableEntry[] | null;
+  /** The HNDL and FSYS sections: the capability space; null in an image before version 3. */
+  readonly capabilities: CapabilityState | null;
   /** The PLUG sections: state contributed by plugins, by name, in writing order. */
   readonly plugins: ReadonlyMap<string, Uint8Array>;
+}
+
+/**
+ * The capability space in an image (docs/checkpoint-format.md, HNDL and
+ * FSYS): both payloads have their own layout, magic and CRC, checked when
+ * a restore applies them (src/handles/handle-space-image.ts,
+ * src/fs/tree-image.ts).
+ *
+ * @example
+ * ```ts
+ * const caps = image.capabilities;
+ * if (caps !== null) console.log(caps.handles.length, caps.tree.length);
+ * ```
+ */
+export interface CapabilityState {
+  /** The handle space, whole in every image (captureHandleSpace). */
+  readonly handles: Uint8Array;
+  /** The file tree: whole in a full image, the changes since the parent in an incremental one (captureTree). */
+  readonly tree: Uint8Array;
 }
 
 /**

@@ -76,6 +76,8 @@ const ORDER = [
   SectionTag.Layout,
   SectionTag.GuestHandlers,
   SectionTag.ExceptionTable,
+  SectionTag.Handles,
+  SectionTag.FileTree,
   SectionTag.Plugin,
   SectionTag.PageIndex,
   SectionTag.PageData,
@@ -113,6 +115,8 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
   let layout: LayoutState | undefined;
   let guestHandlers: GuestHandlersState | undefined;
   let extable: readonly ExtableEntry[] | null = null;
+  let handles: Uint8Array | null = null;
+  let tree: Uint8Array | null = null;
   const plugins = new Map<string, Uint8Array>();
   let pages: PageIndex | undefined;
   let stage = 0;
@@ -131,6 +135,8 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
     }
     // THRD is there from version 2 on; a version-1 image goes from CPU to LAYT.
     if (ORDER[stage] === SectionTag.Threads && header.version < 2) stage++;
+    // HNDL and FSYS are there from version 3 on.
+    if (ORDER[stage] === SectionTag.Handles && header.version < 3) stage += 2;
     const expected = ORDER[stage]!;
     if (tag !== expected && !(expected === SectionTag.Plugin && tag === SectionTag.PageIndex)) {
       const wanted = expected === SectionTag.Plugin ? "'PLUG' or 'PIDX'" : `'${tagName(expected)}'`;
@@ -154,6 +160,8 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
       case SectionTag.Layout: layout = decodeLayout(p, meta!); break;
       case SectionTag.GuestHandlers: guestHandlers = decodeGuestHandlers(p, layout!, meta!); break;
       case SectionTag.ExceptionTable: extable = decodeExtable(p); break;
+      case SectionTag.Handles: handles = decodeLengthPrefixed(p, 'handle space'); break;
+      case SectionTag.FileTree: tree = decodeLengthPrefixed(p, 'file tree'); break;
       case SectionTag.Plugin: {
         const pluginName = p.string('plugin name');
         if (plugins.has(pluginName)) p.fail(`plugin state ${quote(pluginName)} appears twice`, start);
@@ -182,7 +190,7 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
         if (at !== header.totalSize) new ByteReader(bytes, name, at, at).fail(`image ends at ${at}, its header says ${header.totalSize} bytes`);
         return {
           name, bytes, header, meta: meta!, cpu: cpu!, threads, layout: layout!, guestHandlers: guestHandlers!,
-          exceptionTable: extable, plugins, pages: pages!, pagesVerified: options.verifyPages ?? true, sections,
+          exceptionTable: extable, capabilities: handles === null || tree === null ? null : { handles, tree }, plugins, pages: pages!, pagesVerified: options.verifyPages ?? true, sections,
         };
       }
       default:
@@ -190,6 +198,16 @@ export function decodeImage(bytes: Uint8Array, name: string, options: DecodeOpti
     }
     at = end;
   }
+}
+
+/** A payload's exact bytes after their u32 length (copied: restore keeps them after the image is gone). */
+function decodeLengthPrefixed(p: ByteReader, what: string): Uint8Array {
+  const at = p.offset;
+  const size = p.u32(`${what} length`);
+  if (size > p.remaining) p.fail(`the ${what} claims ${size} bytes, ${p.remaining} are left in its section`, at);
+  const bytes = p.raw(size, what).slice();
+  if (p.remaining >= 4) p.fail(`${p.remaining} bytes follow the ${what}`, p.offset);
+  return bytes;
 }
 
 /**

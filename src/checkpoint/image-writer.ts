@@ -116,6 +116,12 @@ export function encodeImage(contents: ImageContents): Uint8Array {
     [SectionTag.GuestHandlers, encodeGuestHandlers(contents.guestHandlers)],
     [SectionTag.ExceptionTable, encodeExtable(contents.exceptionTable)],
   ];
+  if (contents.capabilities !== null) {
+    if (contents.threads === null) throw new FaultlineError('encodeImage: an image with a capability space needs its threads (version 3)');
+    small.push([SectionTag.Handles, lengthPrefixed(contents.capabilities.handles)], [SectionTag.FileTree, lengthPrefixed(contents.capabilities.tree)]);
+  } else if (contents.threads !== null) {
+    throw new FaultlineError('encodeImage: a version-3 image needs the capability space (capabilities is null)');
+  }
   for (const [name, state] of contents.plugins) {
     const w = new ByteWriter();
     w.string(name);
@@ -180,6 +186,14 @@ export function encodeImage(contents: ImageContents): Uint8Array {
   view.setUint32(HeaderField.totalSize + 4, Math.floor(total / 2 ** 32), true);
   view.setUint32(HeaderField.crc, crc32(out, 0, 0, HeaderField.crc), true);
   return out;
+}
+
+/** `bytes` after their length (a section payload's length is a multiple of 4, so the exact length goes inside). */
+function lengthPrefixed(bytes: Uint8Array): Uint8Array {
+  const w = new ByteWriter();
+  w.u32(bytes.length);
+  w.raw(bytes);
+  return w.finish();
 }
 
 function padded(n: number): number {

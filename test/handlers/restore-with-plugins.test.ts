@@ -242,6 +242,7 @@ describe('what an image claims is checked before anything is built', () => {
       layout: { dataspaces: claimed, maps: [{ id: 1000, size: GiB4, name: 'root', regions: [] }], protection: [], brkBase: 0, currentBrk: 0, brkSet: false, mmapTop: GiB4 },
       guestHandlers: { functions: [], instructionLimit: 1000 },
       exceptionTable: null,
+      capabilities: null,
       plugins: new Map(),
       pages: { count: 0, ids: new Uint32Array(0), pages: new Uint32Array(0), frames: new Int32Array(0), memory: new Uint8Array(0) },
     });
