@@ -19,6 +19,14 @@
  * library's stdio replaces it, and rt_exit()/print_flush(), which the
  * startup and thread_exit() call, are exit() and fflush(stdout) here.
  */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+/* The library's headers above give the runtime's types (faultline-rt/types.h),
+ * which would otherwise be defined twice (a C99 -pedantic warning). */
+#define FAULTLINE_RT_TYPES_H
 #include "faultline-rt/crt0.c"
 #include "faultline-rt/string.c"
 #include "faultline-rt/thread.c"
