@@ -93,6 +93,8 @@ export interface GuestIo {
   readonly stdin: InputSource;
   readonly hostTime: boolean;
   readonly seed: number | undefined;
+  /** Skips `bytes` of a `--stdin` file (a restore continues where the guest had read to); nothing for process stdin. */
+  skipInput(bytes: number): void;
   close(): void;
 }
 
@@ -120,12 +122,48 @@ export function guestIo(values: GuestIoValues): GuestIo {
   }
   const envp = (values.env ?? []).map(parseEnv);
   const seed = values.seed === undefined ? undefined : parseCount('seed', values.seed);
-  let stdin: InputSource, close = (): void => {};
+  let stdin: InputSource, close = (): void => {}, skipInput = (_bytes: number): void => {};
   if (values.stdin === undefined) stdin = descriptorInput(0, 'stdin');
   else {
     const file = fileInput(values.stdin);
     stdin = file.source;
     close = file.close;
+    skipInput = file.skip;
   }
-  return { mounts, envp, stdin, hostTime: values['host-time'] === true, seed, close };
+  return { mounts, envp, stdin, hostTime: values['host-time'] === true, seed, skipInput, close };
+}
+
+/**
+ * Parses `--relink OLD=NEW` values into the map a restore takes.
+ *
+ * @throws CommandLineError naming --relink and the value when it has no `=` or an empty side, or OLD repeats
+ */
+export function parseRelinks(texts: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const text of texts) {
+    const eq = text.indexOf('=');
+    if (eq <= 0 || eq === text.length - 1) throw new CommandLineError(`--relink ${text}: expected OLD=NEW`);
+    const from = text.slice(0, eq);
+    if (map.has(from)) throw new CommandLineError(`--relink ${text}: ${from} is relinked twice`);
+    map.set(from, text.slice(eq + 1));
+  }
+  return map;
+}
+
+/**
+ * The host directory for a mount an image recorded with `label` (the host
+ * path it had), or the one `relink` gives for it.
+ *
+ * @throws CliFileError naming the path (and the relink) when it is not a usable directory
+ */
+export function hostDirectoryFor(label: string, relink: ReadonlyMap<string, string>): HostDirectory {
+  const path = relink.get(label) ?? label;
+  const what = path === label ? `mounted directory ${label}` : `mounted directory ${label} (relinked to ${path})`;
+  try {
+    if (!statSync(path).isDirectory()) throw new CliFileError(`restore: ${what} is not a directory (give --relink ${label}=NEWDIR)`);
+    return new HostDirectory(path);
+  } catch (err) {
+    if (err instanceof CliFileError) throw err;
+    throw new CliFileError(`${describeFileError(`restore: ${what}`, err)} (give --relink ${label}=NEWDIR)`);
+  }
 }

@@ -54,12 +54,20 @@ export function descriptorInput(fd: number, label: string): () => Uint8Array | n
  *
  * @throws CliFileError naming `--stdin` and the path when it cannot be opened
  */
-export function fileInput(path: string): { readonly source: () => Uint8Array | null; close(): void } {
+export function fileInput(path: string): { readonly source: () => Uint8Array | null; skip(bytes: number): void; close(): void } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (err) {
     throw new CliFileError(describeFileError(`--stdin ${path}`, err));
   }
-  return { source: descriptorInput(fd, `--stdin ${path}`), close: () => closeSync(fd) };
+  const skip = (bytes: number): void => {
+    const scratch = new Uint8Array(Math.min(bytes, CHUNK));
+    for (let left = bytes; left > 0;) {
+      const n = readSync(fd, scratch, 0, Math.min(left, scratch.length), null);
+      if (n === 0) return;
+      left -= n;
+    }
+  };
+  return { source: descriptorInput(fd, `--stdin ${path}`), skip, close: () => closeSync(fd) };
 }

@@ -9,6 +9,7 @@ import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
 import { runLoop } from '../run-loop.js';
 import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
+import { guestIo, guestIoHelp, hostDirectoryFor, parseRelinks } from '../guest-io.js';
 
 /** Help text of `faultline restore`. */
 export const RESTORE_HELP = `Usage: faultline restore DIR|IMAGE [options]
@@ -43,7 +44,13 @@ Options:
   --checkpoint-dir DIR   write further images into DIR (it must hold no
                          images yet) instead of the chain's directory
   --no-checkpoint        do not write further images
-  -h, --help             show this help
+  --relink OLD=NEW       re-create an external object elsewhere: a mounted
+                         host directory recorded as OLD (its path) is
+                         mounted from NEW; a handle on mounted file OLD
+                         (guest path) opens NEW instead, unchecked; a
+                         service session OLD opens through provider NEW.
+                         May be given several times
+${guestIoHelp(true)}  -h, --help             show this help
 `;
 
 /** `faultline restore`: returns the process exit status. */
@@ -58,6 +65,9 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     'checkpoint-every': { type: 'string' },
     'checkpoint-dir': { type: 'string' },
     'no-checkpoint': { type: 'boolean' },
+    relink: { type: 'string', multiple: true },
+    stdin: { type: 'string' },
+    'host-time': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -93,8 +103,17 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   let refresh = (): void => {};
   const cp = checkpointing ? checkpoint({ contributors: [cliContributor(cli, () => refresh())] }) : null;
   const writer = cp === null ? null : await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
-  const machine = cliMachine(cli, { memoryQuota: image.meta.memoryQuota });
-  restoreCheckpoint(machine, source.chain, { lazy: values.lazy === true, ignoreUnclaimedState: true });
+  const relink = parseRelinks(values.relink ?? []);
+  const io = guestIo({ stdin: values.stdin, 'host-time': values['host-time'] });
+  const machine = cliMachine(cli, { memoryQuota: image.meta.memoryQuota, io });
+  restoreCheckpoint(machine, source.chain, {
+    lazy: values.lazy === true,
+    ignoreUnclaimedState: true,
+    relink,
+    mountedDirectory: (mount) => hostDirectoryFor(mount.label, relink),
+  });
+  // Input from a file goes on where the checkpointed guest had pulled it to.
+  io.skipInput(machine.handles.stdin.consumed + machine.handles.stdin.pending.length);
   const plugins = installCliPlugins(machine, cli, true);
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);

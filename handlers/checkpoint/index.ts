@@ -18,7 +18,7 @@
  * The image format is in src/checkpoint/ and docs/checkpoint-format.md.
  */
 
-import type { DecodedImage, Plugin, RestorePlan } from '../../src/index.js';
+import type { DecodedImage, MountedDirectory, Plugin, RestorePlan } from '../../src/index.js';
 import type { LazyRestore } from './lazy-restore.js';
 import { CheckpointPlugin } from './plugin.js';
 
@@ -222,6 +222,19 @@ export interface RestoreOptions {
   readonly contributors?: readonly CheckpointContributor[];
   /** Skip plugin state no contributor claims (default false: refuse it). */
   readonly ignoreUnclaimedState?: boolean;
+  /**
+   * The host directory to mount where the image recorded a mount (its
+   * guest path, read-only flag and the label of the directory it had,
+   * by default the host path). Without it, an image holding mounts is
+   * refused. `faultline/node` gives `new HostDirectory(path)`.
+   */
+  readonly mountedDirectory?: (mount: { readonly guestPath: string; readonly readOnly: boolean; readonly label: string }) => MountedDirectory | undefined;
+  /**
+   * Relinks external objects the images refer to (docs/handles.md): a
+   * mounted file's guest path or a service name, old → new. A relinked
+   * mounted file is not compared with the identity it had.
+   */
+  readonly relink?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
 }
 
 /**

@@ -5,7 +5,7 @@
  * (lazy-restore.ts: pages on first touch), and hand plugin state back.
  */
 
-import { UsageError, type DecodedImage, type Machine } from '../../src/index.js';
+import { FormatError, UsageError, applyTreeImage, restoreHandleSpace, type DecodedImage, type Machine, type RestorePlan } from '../../src/index.js';
 import { beginRestore, decodeImage, planRestore, recordReservedBytes, restoreMachine } from '../../src/plugin-kit.js';
 import type { CheckpointContributor, ImageInput, RestoreOptions, RestoredCheckpoint } from './index.js';
 import { LazyRestorer } from './lazy-restore.js';
@@ -49,6 +49,8 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
       throw new UsageError(`restore: ${last.name} holds state of plugin '${name}' and no contributor of that name was given (pass it in contributors, or ignoreUnclaimedState)`);
     }
   }
+  // The capability space first: it checks every external object (mounted directories and files, services) before it changes anything.
+  restoreCapabilities(machine, plan, options);
   let restorer: LazyRestorer | null = null;
   // Plugins installed before (demand paging) step aside and take over the rebuilt state after.
   const end = beginRestore(machine);
@@ -65,6 +67,32 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
   }
   for (const [name, state] of last.plugins) claim.get(name)?.restoreState(state);
   return { image: last, plan, lazy: restorer };
+}
+
+/**
+ * Rebuilds the file tree (the full image's tree and every increment's
+ * changes) and the handle space of the last image, mounting what
+ * `options.mountedDirectory` gives for each recorded mount. Images from
+ * before version 3 hold none: the machine keeps its own stdio.
+ *
+ * @throws FormatError or UsageError naming the image and the handle, mount or object that cannot be re-created
+ */
+function restoreCapabilities(machine: Machine, plan: RestorePlan, options: RestoreOptions): void {
+  const last = plan.last;
+  if (last.capabilities === null) return;
+  const trees = plan.images.map((image) => {
+    if (image.capabilities === null) throw new FormatError(`${image.name}: holds no file tree, but ${last.name} of the same chain does`);
+    return image.capabilities.tree;
+  });
+  const mountedDirectory = options.mountedDirectory;
+  try {
+    applyTreeImage(machine.fileSystem, trees, mountedDirectory === undefined ? {} : { mountedDirectory });
+    restoreHandleSpace(machine, last.capabilities.handles, options.relink === undefined ? {} : { relink: options.relink });
+  } catch (err) {
+    if (err instanceof FormatError) throw new FormatError(`restore: ${last.name}: ${err.message}`);
+    if (err instanceof UsageError) throw new UsageError(`restore: ${last.name}: ${err.message}`);
+    throw err;
+  }
 }
 
 /**
