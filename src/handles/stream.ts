@@ -11,6 +11,11 @@ import { BLOCKED, ObjectKind, type HandleObject, type OpenFile } from './open-fi
  * What an {@link InputSource} returns when it has nothing yet but will
  * later (an asynchronous source): the reading thread waits, others run,
  * and under `runAsync()` the machine awaits the source's `ready()`.
+ *
+ * @example
+ * ```ts
+ * const source = Object.assign(() => (queue.shift() ?? WOULD_BLOCK), { ready: () => arrival });
+ * ```
  */
 export const WOULD_BLOCK: unique symbol = Symbol('would block');
 
@@ -33,7 +38,14 @@ export interface InputSource {
   ready?: () => Promise<void>;
 }
 
-/** What the `stdin` machine option accepts: bytes, text (UTF-8) or a source. */
+/**
+ * What the `stdin` machine option accepts: bytes, text (UTF-8) or a source.
+ *
+ * @example
+ * ```ts
+ * const stdin: StdinOption = 'one line\n';
+ * ```
+ */
 export type StdinOption = Uint8Array | string | InputSource;
 
 /**
