@@ -216,9 +216,9 @@ export class OutputStream implements HandleObject {
     return -Errno.EBADF;
   }
 
-  /** Hands the bytes to the sink (a copy it may keep). */
+  /** Hands the bytes to the sink (the system call copied them out of guest memory: the sink may keep them). */
   write(_file: OpenFile, src: Uint8Array): number {
-    if (src.length > 0) this.sink(src.slice());
+    if (src.length > 0) this.sink(src);
     return src.length;
   }
 
