@@ -63,18 +63,19 @@ export type StdinOption = Uint8Array | string | InputSource;
 export function inputFromAsyncIterable(chunks: AsyncIterable<Uint8Array | string>): InputSource {
   const queue: Uint8Array[] = [];
   let ended = false;
-  let wake: (() => void) | null = null;
+  let waiters: Array<() => void> = [];
+  const wake = (): void => { const w = waiters; waiters = []; for (const f of w) f(); };
   let started = false;
   const encoder = new TextEncoder();
   const pump = async (): Promise<void> => {
     try {
       for await (const c of chunks) {
         queue.push(typeof c === 'string' ? encoder.encode(c) : new Uint8Array(c));
-        wake?.();
+        wake();
       }
     } finally {
       ended = true;
-      wake?.();
+      wake();
     }
   };
   const source = (() => {
@@ -84,7 +85,7 @@ export function inputFromAsyncIterable(chunks: AsyncIterable<Uint8Array | string
   }) as InputSource;
   source.ready = () => new Promise<void>((resolve) => {
     if (queue.length > 0 || ended) { resolve(); return; }
-    wake = () => { wake = null; resolve(); };
+    waiters.push(resolve);
   });
   return source;
 }
