@@ -5,14 +5,14 @@
  * the final tree must agree. Symlink targets stay relative and never climb
  * with `..`, so nothing can reach outside the temporary directory.
  */
-import { closeSync, constants, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hostErrno } from '../../node/index.js';
 import { FileSystem, type FsNode } from '../../src/index.js';
-import { applyOp, type FsOp, modelOpsOver, pathArb } from './fs-ops.js';
+import { applyOp, type FsOp, modelOpsOver, openFlagsArb, pathArb, statCode } from './fs-ops.js';
 
 /**
  * Paths with the endings whose rules differ: a trailing `/`, `/.`, and
@@ -26,6 +26,8 @@ const endedPathArb = fc
 const opArb: fc.Arbitrary<FsOp> = fc.oneof(
   { arbitrary: modelOpsOver(endedPathArb), weight: 8 },
   { arbitrary: fc.record({ op: fc.constant('symlink' as const), path: pathArb, target: fc.constantFrom('a', 'b/a', 'a/b/', 'b') }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('openFlags' as const), path: endedPathArb, flags: openFlagsArb }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('stat' as const), path: endedPathArb, follow: fc.boolean() }), weight: 1 },
 );
 
 /** Runs `f` as one host system call: its result, or the negative errno it failed with. */
@@ -68,6 +70,20 @@ function applyHost(root: string, op: FsOp): number {
       return call(() => (renameSync(p, root + op.to), 0));
     case 'symlink':
       return call(() => (symlinkSync(op.target, p), 0));
+    case 'openFlags': {
+      const f = op.flags;
+      let flags = f.write ? constants.O_WRONLY : constants.O_RDONLY;
+      if (f.create) flags |= constants.O_CREAT | (f.exclusive ? constants.O_EXCL : 0);
+      if (f.truncate) flags |= constants.O_TRUNC;
+      if (f.noFollow) flags |= constants.O_NOFOLLOW;
+      if (f.directory) flags |= constants.O_DIRECTORY;
+      return withFd(flags, () => 0);
+    }
+    case 'stat':
+      return call(() => {
+        const st = op.follow ? statSync(p) : lstatSync(p);
+        return statCode(st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'file', st.size, st.nlink);
+      });
     default:
       throw new Error(`no host form for ${op.op}`);
   }
@@ -109,7 +125,7 @@ function memoryDump(fs: FileSystem, dirPath = ''): string[] {
 }
 
 describe('the in-memory tree against the Linux kernel', () => {
-  it('random mkdir/create/write/truncate/unlink/rmdir/rename/symlink sequences give the results and tree Linux gives', () => {
+  it('random mkdir, open (every flag mix), write, truncate, stat, unlink, rmdir, rename and symlink sequences give the results and tree Linux gives', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 5, maxLength: 40 }), (ops) => {
         const root = mkdtempSync(join(tmpdir(), 'faultline-linux-'));
@@ -124,7 +140,7 @@ describe('the in-memory tree against the Linux kernel', () => {
           rmSync(root, { recursive: true, force: true });
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });
