@@ -548,7 +548,9 @@ export class FileSystem {
     expectPathCall('symlinkAt', path, options.at);
     const p = this.resolveParent(path, options);
     if (typeof p === 'number') return p;
-    if (p.last !== 'normal' || p.trailingSlash) return -Errno.EEXIST;
+    if (p.last !== 'normal') return -Errno.EEXIST;
+    // `name/` for a non-directory: -EEXIST when the entry exists, else -ENOENT (filename_create).
+    if (p.trailingSlash) return typeof this.lookup(p.dir, p.name) === 'number' ? -Errno.ENOENT : -Errno.EEXIST;
     const made = this.symlink(p.dir, p.name, target);
     return typeof made === 'number' ? made : 0;
   }

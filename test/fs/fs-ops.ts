@@ -22,6 +22,7 @@ export type FsOp =
   | { readonly op: 'symlink'; readonly path: string; readonly target: string }
   | { readonly op: 'openFlags'; readonly path: string; readonly flags: OpenFlagSet }
   | { readonly op: 'stat'; readonly path: string; readonly follow: boolean }
+  | { readonly op: 'readlink'; readonly path: string }
   | { readonly op: 'writeOpen'; readonly pick: number; readonly offset: number; readonly data: Uint8Array };
 
 /** The open(2) flags the file system takes part in. */
@@ -134,6 +135,10 @@ export function applyOp(fs: FileSystem, op: FsOp, open: FsNode[]): number {
     case 'stat': {
       const st = fs.statAt(op.path, { follow: op.follow });
       return typeof st === 'number' ? st : statCode(st.kind, st.size, st.nlink);
+    }
+    case 'readlink': {
+      const text = fs.readlinkAt(op.path);
+      return typeof text === 'number' ? text : text.length;
     }
     case 'rename2':
       return fs.renameAt(op.path, op.to, { flags: op.flags });

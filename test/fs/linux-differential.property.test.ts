@@ -25,7 +25,8 @@ const endedPathArb = fc
 
 const opArb: fc.Arbitrary<FsOp> = fc.oneof(
   { arbitrary: modelOpsOver(endedPathArb), weight: 8 },
-  { arbitrary: fc.record({ op: fc.constant('symlink' as const), path: pathArb, target: fc.constantFrom('a', 'b/a', 'a/b/', 'b') }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('symlink' as const), path: endedPathArb, target: fc.constantFrom('a', 'b/a', 'a/b/', 'b') }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('readlink' as const), path: endedPathArb }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('openFlags' as const), path: endedPathArb, flags: openFlagsArb }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant('stat' as const), path: endedPathArb, follow: fc.boolean() }), weight: 1 },
 );
@@ -79,6 +80,8 @@ function applyHost(root: string, op: FsOp): number {
       if (f.directory) flags |= constants.O_DIRECTORY;
       return withFd(flags, () => 0);
     }
+    case 'readlink':
+      return call(() => readlinkSync(p).length);
     case 'stat':
       return call(() => {
         const st = op.follow ? statSync(p) : lstatSync(p);
