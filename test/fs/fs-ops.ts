@@ -23,6 +23,9 @@ export type FsOp =
   | { readonly op: 'openFlags'; readonly path: string; readonly flags: OpenFlagSet }
   | { readonly op: 'stat'; readonly path: string; readonly follow: boolean }
   | { readonly op: 'readlink'; readonly path: string }
+  | { readonly op: 'openRW'; readonly path: string }
+  | { readonly op: 'readOpen'; readonly pick: number; readonly offset: number; readonly length: number }
+  | { readonly op: 'list'; readonly path: string }
   | { readonly op: 'writeOpen'; readonly pick: number; readonly offset: number; readonly data: Uint8Array };
 
 /** The open(2) flags the file system takes part in. */
@@ -135,6 +138,24 @@ export function applyOp(fs: FileSystem, op: FsOp, open: FsNode[]): number {
     case 'stat': {
       const st = fs.statAt(op.path, { follow: op.follow });
       return typeof st === 'number' ? st : statCode(st.kind, st.size, st.nlink);
+    }
+    case 'openRW': {
+      const n = fs.openAt(op.path, { write: true });
+      if (typeof n === 'number') return n;
+      open.push(n);
+      return 0;
+    }
+    case 'readOpen': {
+      if (open.length === 0) return -Errno.EBADF;
+      const buf = new Uint8Array(op.length);
+      const n = fs.read(open[op.pick % open.length]!, op.offset, buf);
+      return n < 0 ? n : n * 1000 + (buf.subarray(0, n).reduce((a, b) => (a * 31 + b) % 997, 0));
+    }
+    case 'list': {
+      const dir = fs.resolve(op.path);
+      if (typeof dir === 'number') return dir;
+      const list = fs.listDirectory(dir);
+      return typeof list === 'number' ? list : list.length - 2;
     }
     case 'readlink': {
       const text = fs.readlinkAt(op.path);
