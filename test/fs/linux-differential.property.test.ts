@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hostErrno } from '../../node/index.js';
+import { HostDirectory, hostErrno } from '../../node/index.js';
 import { Errno, FileSystem, type FsNode } from '../../src/index.js';
 import { applyOp, type FsOp, modelOpsOver, openFlagsArb, pathArb, statCode } from './fs-ops.js';
 
@@ -162,29 +162,50 @@ function memoryDump(fs: FileSystem, dirPath = ''): string[] {
   return out.sort();
 }
 
-describe('the in-memory tree against the Linux kernel', () => {
-  it('random mkdir, open (every flag mix), read and write through open files, truncate, stat, list, unlink (also while open), rmdir, rename and symlink sequences give the results and tree Linux gives', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 5, maxLength: 40 }), (ops) => {
-        const root = mkdtempSync(join(tmpdir(), 'faultline-linux-'));
+/** `op` with its paths moved under `/m`. */
+function under(op: FsOp): FsOp {
+  if (!('path' in op)) return op;
+  return op.op === 'rename' ? { ...op, path: `/m${op.path}`, to: `/m${op.to}` } : { ...op, path: `/m${op.path}` };
+}
+
+/**
+ * Runs random sequences on Linux directly and on the guest side: the
+ * in-memory tree (`mounted` false) or a HostDirectory mounted at `/m`.
+ */
+function differential(mounted: boolean, numRuns: number): void {
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 5, maxLength: 40 }), (ops) => {
+      const root = mkdtempSync(join(tmpdir(), 'faultline-linux-'));
+      const guestHost = mounted ? mkdtempSync(join(tmpdir(), 'faultline-mnt-')) : null;
+      try {
+        const fs = new FileSystem();
+        if (guestHost !== null) fs.mount('/m', new HostDirectory(guestHost));
+        const fds: number[] = [];
+        const nodes: FsNode[] = [];
         try {
-          const fs = new FileSystem();
-          const fds: number[] = [];
-          const nodes: FsNode[] = [];
-          try {
-            for (const op of ops) {
-              const linux = applyHost(root, op, fds);
-              expect(applyOp(fs, op, nodes), JSON.stringify({ ...op, data: undefined })).toBe(linux);
-            }
-            expect(memoryDump(fs)).toEqual(hostDump(root));
-          } finally {
-            for (const fd of fds) closeSync(fd);
+          for (const op of ops) {
+            const linux = applyHost(root, op, fds);
+            expect(applyOp(fs, mounted ? under(op) : op, nodes), JSON.stringify({ ...op, data: undefined })).toBe(linux);
           }
+          const guest = mounted ? memoryDump(fs, '/m').map((line) => line.slice(2)) : memoryDump(fs);
+          expect(guest).toEqual(hostDump(root));
         } finally {
-          rmSync(root, { recursive: true, force: true });
+          for (const fd of fds) closeSync(fd);
+          for (const n of nodes) fs.release(n);
         }
-      }),
-      { numRuns: 500 },
-    );
-  });
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+        if (guestHost !== null) rmSync(guestHost, { recursive: true, force: true });
+      }
+    }),
+    { numRuns },
+  );
+}
+
+const WHAT =
+  'random mkdir, open (every flag mix), read and write through open files, truncate, stat, list, unlink (also while open), rmdir, rename and symlink sequences give the results and tree Linux gives';
+
+describe('the file system against the Linux kernel', () => {
+  it(`in memory: ${WHAT}`, () => differential(false, 500));
+  it(`under a mount: ${WHAT}`, () => differential(true, 200));
 });
