@@ -223,7 +223,10 @@ export class HostDirectory implements MountedDirectory {
   readdir(path: string): string[] | number {
     const full = this.full(path);
     if (typeof full === 'number') return full;
-    return guard(() => readdirSync(full));
+    const real = guard(() => realpathSync(full));
+    if (typeof real === 'number') return real;
+    if (!this.inside(real)) return -Errno.EACCES;
+    return guard(() => readdirSync(real));
   }
 
   readlink(path: string): string | number {

@@ -368,7 +368,7 @@ export class FileSystem {
    *
    * @param path - absolute, or relative to `options.at`
    * @param options - the open flags that concern the file system
-   * @returns the retained node, or `-ENOENT`, `-ENOTDIR`, `-ELOOP` (too many links, or a final symlink with `follow: false`),
+   * @returns the retained node, or `-EINVAL` (`create` with `directory`), `-ENOENT`, `-ENOTDIR`, `-ELOOP` (too many links, or a final symlink with `follow: false`),
    *   `-ENAMETOOLONG`, `-EEXIST` (`create.exclusive` over an entry), `-EISDIR` (writing or creating a directory, a path
    *   ending in `/` with `create`), `-EROFS`, `-ENOSPC`, `-EACCES` (host permission or confinement)
    * @example
@@ -382,16 +382,21 @@ export class FileSystem {
   }
 
   private openWith(walker: PathWalker, at: FsNode, path: string, o: OpenOptions): FsNode | number {
+    // O_CREAT|O_DIRECTORY is -EINVAL since Linux 6.4 (build_open_flags).
+    if (o.create !== undefined && o.directory === true) return -Errno.EINVAL;
     const follow = o.follow ?? true;
     if (o.create === undefined) {
       const node = walker.resolve(at, path, follow);
       if (typeof node === 'number') return node;
-      if (node.kind === 'symlink') return -Errno.ELOOP;
+      // A final symlink not followed: O_DIRECTORY's -ENOTDIR comes before may_open's -ELOOP.
+      if (node.kind === 'symlink') return o.directory === true ? -Errno.ENOTDIR : -Errno.ELOOP;
       return this.finishOpen(node, o);
     }
     const p = walker.resolveParent(at, path);
     if (typeof p === 'number') return p;
-    if (p.last !== 'normal' || p.trailingSlash) return -Errno.EISDIR;
+    // `.`, `..` or `/` name an existing directory: O_EXCL's -EEXIST, else -EISDIR; `name/` is -EISDIR.
+    if (p.last !== 'normal') return o.create.exclusive === true ? -Errno.EEXIST : -Errno.EISDIR;
+    if (p.trailingSlash) return -Errno.EISDIR;
     const existing = this.lookup(p.dir, p.name);
     if (typeof existing === 'number') {
       if (existing !== -Errno.ENOENT) return existing;
@@ -543,7 +548,9 @@ export class FileSystem {
     expectPathCall('symlinkAt', path, options.at);
     const p = this.resolveParent(path, options);
     if (typeof p === 'number') return p;
-    if (p.last !== 'normal' || p.trailingSlash) return -Errno.EEXIST;
+    if (p.last !== 'normal') return -Errno.EEXIST;
+    // `name/` for a non-directory: -EEXIST when the entry exists, else -ENOENT (filename_create).
+    if (p.trailingSlash) return typeof this.lookup(p.dir, p.name) === 'number' ? -Errno.ENOENT : -Errno.EEXIST;
     const made = this.symlink(p.dir, p.name, target);
     return typeof made === 'number' ? made : 0;
   }

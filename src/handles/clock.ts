@@ -46,12 +46,22 @@ export const ClockId = {
 /**
  * The wall-clock time of virtual nanosecond 0: 2000-01-01T00:00:00Z, in
  * seconds since the Unix epoch (docs/decisions.md, "Handles").
+ *
+ * @example
+ * ```ts
+ * new Date(VIRTUAL_EPOCH_S * 1000).toISOString();   // '2000-01-01T00:00:00.000Z'
+ * ```
  */
 export const VIRTUAL_EPOCH_S = 946_684_800;
 
 /**
  * A time as Linux's `struct timespec64` holds it. Seconds stay exact as
  * a JavaScript number (nanoseconds since 1970 would not).
+ *
+ * @example
+ * ```ts
+ * const t: TimeSpec = machine.clock.read(ClockId.Monotonic, 0);
+ * ```
  */
 export interface TimeSpec {
   /** Whole seconds. */
@@ -60,7 +70,14 @@ export interface TimeSpec {
   nsec: number;
 }
 
-/** Options of a {@link GuestClock}. */
+/**
+ * Options of a {@link GuestClock}.
+ *
+ * @example
+ * ```ts
+ * const options: GuestClockOptions = { hostTime: true };
+ * ```
+ */
 export interface GuestClockOptions {
   /** Read the host's clocks instead of virtual time (default false). */
   readonly hostTime?: boolean;

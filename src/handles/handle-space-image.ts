@@ -25,15 +25,36 @@ import { PIPE_CAPACITY, PipeEnd } from './pipe.js';
 import { ServiceHandle, type ServiceOpenArgs } from './services.js';
 import { InputStream, OutputStream } from './stream.js';
 
-/** `HSPC`. */
+/**
+ * The first word of a handle-space image: `HSPC`.
+ *
+ * @example
+ * ```ts
+ * new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === HANDLE_SPACE_MAGIC;
+ * ```
+ */
 export const HANDLE_SPACE_MAGIC = 0x43505348;
-/** The layout version {@link captureHandleSpace} writes. */
+/**
+ * The layout version {@link captureHandleSpace} writes.
+ *
+ * @example
+ * ```ts
+ * new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true) === HANDLE_SPACE_VERSION;
+ * ```
+ */
 export const HANDLE_SPACE_VERSION = 1;
 
 /** Object codes in the image. */
 const enum Code { Stdin = 1, Stdout = 2, Stderr = 3, MemoryNode = 4, MountedNode = 5, Pipe = 6, Service = 7 }
 
-/** Options of {@link restoreHandleSpace}. */
+/**
+ * Options of {@link restoreHandleSpace}.
+ *
+ * @example
+ * ```ts
+ * const options: RestoreHandleSpaceOptions = { relink: { '/data/in.txt': '/data/in-v2.txt', echo: 'echo-v2' } };
+ * ```
+ */
 export interface RestoreHandleSpaceOptions {
   /**
    * Maps an old reference to a new one: a mounted file's guest path to

@@ -13,7 +13,14 @@ import { OpenFile, OpenFlag, type HandleObject } from './open-file.js';
 import { Pipe, PipeEnd } from './pipe.js';
 import { InputStream } from './stream.js';
 
-/** The process umask Linux starts `init` with. */
+/**
+ * The process umask Linux starts `init` with.
+ *
+ * @example
+ * ```ts
+ * new Machine({ umask: DEFAULT_UMASK | 0o070 });   // also no group rights
+ * ```
+ */
 export const DEFAULT_UMASK = 0o022;
 
 /**

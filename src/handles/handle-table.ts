@@ -6,7 +6,14 @@
 import { Errno } from '../syscalls/errno.js';
 import type { OpenFile } from './open-file.js';
 
-/** Slots of a handle table unless the machine says otherwise (Linux's default RLIMIT_NOFILE). */
+/**
+ * Slots of a handle table unless the machine says otherwise (Linux's default RLIMIT_NOFILE).
+ *
+ * @example
+ * ```ts
+ * const roomy = new Machine({ handleLimit: DEFAULT_HANDLE_LIMIT * 4 });
+ * ```
+ */
 export const DEFAULT_HANDLE_LIMIT = 1024;
 
 /**

@@ -8,9 +8,23 @@
 import { Errno } from '../syscalls/errno.js';
 import { BLOCKED, ObjectKind, type HandleObject, type OpenFile } from './open-file.js';
 
-/** Bytes a pipe holds (Linux's default pipe size: 16 pages). */
+/**
+ * Bytes a pipe holds (Linux's default pipe size: 16 pages).
+ *
+ * @example
+ * ```ts
+ * // fcntl(fd, F_GETPIPE_SZ) in the guest returns PIPE_CAPACITY
+ * ```
+ */
 export const PIPE_CAPACITY = 65536;
-/** Writes up to this size are atomic (Linux's PIPE_BUF). */
+/**
+ * Writes up to this size are atomic (Linux's PIPE_BUF).
+ *
+ * @example
+ * ```ts
+ * const atomic = (length: number): boolean => length <= PIPE_BUF;
+ * ```
+ */
 export const PIPE_BUF = 4096;
 
 /**

@@ -7,7 +7,14 @@
 import { UsageError } from '../errors.js';
 import { describeValue } from '../fault/describe-value.js';
 
-/** Words of generator state. */
+/**
+ * Words of generator state.
+ *
+ * @example
+ * ```ts
+ * machine.random.state().length === RANDOM_STATE_WORDS;   // true
+ * ```
+ */
 export const RANDOM_STATE_WORDS = 4;
 
 /** Rotates the 32-bit `x` left by `k`. */

@@ -13,7 +13,14 @@ import { Errno } from '../syscalls/errno.js';
 import { BLOCKED, ObjectKind, type HandleObject, type OpenFile } from './open-file.js';
 import { WOULD_BLOCK } from './stream.js';
 
-/** The directory whose entries are services. */
+/**
+ * The directory whose entries are services.
+ *
+ * @example
+ * ```ts
+ * const path = `${SERVICE_PREFIX}kv/users`;   // opens service 'kv' with path 'users'
+ * ```
+ */
 export const SERVICE_PREFIX = '/dev/service/';
 
 /**
@@ -41,12 +48,12 @@ export interface ServiceOpenArgs {
  *
  * @example
  * ```ts
+ * const pending: Uint8Array[] = [];
  * const echo: ServiceSession = {
- *   pending: [] as Uint8Array[],
- *   read() { return this.pending.shift() ?? WOULD_BLOCK; },
- *   write(bytes) { this.pending.push(bytes); return bytes.length; },
- *   close() {},
- * } as ServiceSession & { pending: Uint8Array[] };
+ *   read: () => pending.shift() ?? WOULD_BLOCK,
+ *   write: (bytes) => { pending.push(bytes); return bytes.length; },
+ *   close: () => {},
+ * };
  * ```
  */
 export interface ServiceSession {

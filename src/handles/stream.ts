@@ -11,6 +11,11 @@ import { BLOCKED, ObjectKind, type HandleObject, type OpenFile } from './open-fi
  * What an {@link InputSource} returns when it has nothing yet but will
  * later (an asynchronous source): the reading thread waits, others run,
  * and under `runAsync()` the machine awaits the source's `ready()`.
+ *
+ * @example
+ * ```ts
+ * const source = Object.assign(() => (queue.shift() ?? WOULD_BLOCK), { ready: () => arrival });
+ * ```
  */
 export const WOULD_BLOCK: unique symbol = Symbol('would block');
 
@@ -33,7 +38,14 @@ export interface InputSource {
   ready?: () => Promise<void>;
 }
 
-/** What the `stdin` machine option accepts: bytes, text (UTF-8) or a source. */
+/**
+ * What the `stdin` machine option accepts: bytes, text (UTF-8) or a source.
+ *
+ * @example
+ * ```ts
+ * const stdin: StdinOption = 'one line\n';
+ * ```
+ */
 export type StdinOption = Uint8Array | string | InputSource;
 
 /**
@@ -51,18 +63,19 @@ export type StdinOption = Uint8Array | string | InputSource;
 export function inputFromAsyncIterable(chunks: AsyncIterable<Uint8Array | string>): InputSource {
   const queue: Uint8Array[] = [];
   let ended = false;
-  let wake: (() => void) | null = null;
+  let waiters: Array<() => void> = [];
+  const wake = (): void => { const w = waiters; waiters = []; for (const f of w) f(); };
   let started = false;
   const encoder = new TextEncoder();
   const pump = async (): Promise<void> => {
     try {
       for await (const c of chunks) {
         queue.push(typeof c === 'string' ? encoder.encode(c) : new Uint8Array(c));
-        wake?.();
+        wake();
       }
     } finally {
       ended = true;
-      wake?.();
+      wake();
     }
   };
   const source = (() => {
@@ -72,7 +85,7 @@ export function inputFromAsyncIterable(chunks: AsyncIterable<Uint8Array | string
   }) as InputSource;
   source.ready = () => new Promise<void>((resolve) => {
     if (queue.length > 0 || ended) { resolve(); return; }
-    wake = () => { wake = null; resolve(); };
+    waiters.push(resolve);
   });
   return source;
 }
@@ -204,9 +217,9 @@ export class OutputStream implements HandleObject {
     return -Errno.EBADF;
   }
 
-  /** Hands the bytes to the sink (a copy it may keep). */
+  /** Hands the bytes to the sink (the system call copied them out of guest memory: the sink may keep them). */
   write(_file: OpenFile, src: Uint8Array): number {
-    if (src.length > 0) this.sink(src.slice());
+    if (src.length > 0) this.sink(src);
     return src.length;
   }
 

@@ -293,8 +293,9 @@ function writeCall(host: IoCallHost, t: GuestThread, fd: number, buf: number, co
   const obj = file.object;
   let done = t.ioProgress;
   while (done < src.length) {
-    const append = (file.flags & OpenFlag.Append) !== 0 && at === null;
-    const offset = at !== null ? at + done : append ? obj.size() : file.offset;
+    // O_APPEND writes at the end, also for pwrite64 (Linux's documented behaviour).
+    const append = (file.flags & OpenFlag.Append) !== 0 && obj.seekable;
+    const offset = append ? obj.size() : at !== null ? at + done : file.offset;
     const r = obj.write(file, src.subarray(done), offset);
     if (r === BLOCKED) {
       t.ioProgress = done;

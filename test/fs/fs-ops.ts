@@ -20,7 +20,41 @@ export type FsOp =
   | { readonly op: 'open'; readonly path: string }
   | { readonly op: 'close'; readonly pick: number }
   | { readonly op: 'symlink'; readonly path: string; readonly target: string }
+  | { readonly op: 'openFlags'; readonly path: string; readonly flags: OpenFlagSet }
+  | { readonly op: 'stat'; readonly path: string; readonly follow: boolean }
+  | { readonly op: 'readlink'; readonly path: string }
+  | { readonly op: 'openRW'; readonly path: string }
+  | { readonly op: 'readOpen'; readonly pick: number; readonly offset: number; readonly length: number }
+  | { readonly op: 'list'; readonly path: string }
   | { readonly op: 'writeOpen'; readonly pick: number; readonly offset: number; readonly data: Uint8Array };
+
+/** The open(2) flags the file system takes part in. */
+export interface OpenFlagSet {
+  readonly write: boolean;
+  readonly create: boolean;
+  readonly exclusive: boolean;
+  readonly truncate: boolean;
+  readonly noFollow: boolean;
+  readonly directory: boolean;
+}
+
+/** Any combination of {@link OpenFlagSet}. */
+export const openFlagsArb: fc.Arbitrary<OpenFlagSet> = fc.record({
+  write: fc.boolean(),
+  create: fc.boolean(),
+  exclusive: fc.boolean(),
+  truncate: fc.boolean(),
+  noFollow: fc.boolean(),
+  directory: fc.boolean(),
+});
+
+/**
+ * What `stat` says, as one number to compare: a directory 1,000,000 + nlink,
+ * a symlink 2,000,000 + size, a file its size.
+ */
+export function statCode(kind: string, size: number, nlink: number): number {
+  return kind === 'directory' ? 1_000_000 + nlink : kind === 'symlink' ? 2_000_000 + size : size;
+}
 
 const name = fc.constantFrom('a', 'b');
 /** Paths of depth 1 to 3 over three names. */
@@ -88,6 +122,45 @@ export function applyOp(fs: FileSystem, op: FsOp, open: FsNode[]): number {
       return fs.unlinkAt(op.path, { directory: true });
     case 'rename':
       return fs.renameAt(op.path, op.to);
+    case 'openFlags': {
+      const f = op.flags;
+      const n = fs.openAt(op.path, {
+        write: f.write,
+        create: f.create ? { mode: 0o644, exclusive: f.exclusive } : undefined,
+        truncate: f.truncate,
+        follow: !f.noFollow,
+        directory: f.directory,
+      });
+      if (typeof n === 'number') return n;
+      fs.release(n);
+      return 0;
+    }
+    case 'stat': {
+      const st = fs.statAt(op.path, { follow: op.follow });
+      return typeof st === 'number' ? st : statCode(st.kind, st.size, st.nlink);
+    }
+    case 'openRW': {
+      const n = fs.openAt(op.path, { write: true });
+      if (typeof n === 'number') return n;
+      open.push(n);
+      return 0;
+    }
+    case 'readOpen': {
+      if (open.length === 0) return -Errno.EBADF;
+      const buf = new Uint8Array(op.length);
+      const n = fs.read(open[op.pick % open.length]!, op.offset, buf);
+      return n < 0 ? n : n * 1000 + (buf.subarray(0, n).reduce((a, b) => (a * 31 + b) % 997, 0));
+    }
+    case 'list': {
+      const dir = fs.resolve(op.path);
+      if (typeof dir === 'number') return dir;
+      const list = fs.listDirectory(dir);
+      return typeof list === 'number' ? list : list.length - 2;
+    }
+    case 'readlink': {
+      const text = fs.readlinkAt(op.path);
+      return typeof text === 'number' ? text : text.length;
+    }
     case 'rename2':
       return fs.renameAt(op.path, op.to, { flags: op.flags });
     case 'symlink':

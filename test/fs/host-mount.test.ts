@@ -215,6 +215,8 @@ describe('mounted host directories', () => {
     expect(dir.open('link-out', { write: false })).toBe(-Errno.ELOOP);
     expect(dir.open('abs-dir/secret.txt', { write: true })).toBe(-Errno.EACCES);
     expect(dir.mkdir('abs-dir/x', 0o755)).toBe(-Errno.EACCES);
+    expect(dir.readdir('abs-dir')).toBe(-Errno.EACCES);
+    expect(dir.readdir('sub')).toEqual(['f.txt']);
     outsideUntouched();
   });
 

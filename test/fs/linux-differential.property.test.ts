@@ -5,14 +5,14 @@
  * the final tree must agree. Symlink targets stay relative and never climb
  * with `..`, so nothing can reach outside the temporary directory.
  */
-import { closeSync, constants, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, readFileSync, readlinkSync, renameSync, rmdirSync, rmSync, statSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hostErrno } from '../../node/index.js';
-import { FileSystem, type FsNode } from '../../src/index.js';
-import { applyOp, type FsOp, modelOpsOver, pathArb } from './fs-ops.js';
+import { HostDirectory, hostErrno } from '../../node/index.js';
+import { Errno, FileSystem, type FsNode } from '../../src/index.js';
+import { applyOp, type FsOp, modelOpsOver, openFlagsArb, pathArb, statCode } from './fs-ops.js';
 
 /**
  * Paths with the endings whose rules differ: a trailing `/`, `/.`, and
@@ -25,7 +25,15 @@ const endedPathArb = fc
 
 const opArb: fc.Arbitrary<FsOp> = fc.oneof(
   { arbitrary: modelOpsOver(endedPathArb), weight: 8 },
-  { arbitrary: fc.record({ op: fc.constant('symlink' as const), path: pathArb, target: fc.constantFrom('a', 'b/a', 'a/b/', 'b') }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('symlink' as const), path: endedPathArb, target: fc.constantFrom('a', 'b/a', 'a/b/', 'b') }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('readlink' as const), path: endedPathArb }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('list' as const), path: endedPathArb }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('openRW' as const), path: pathArb }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('close' as const), pick: fc.nat() }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('writeOpen' as const), pick: fc.nat(), offset: fc.nat({ max: 9000 }), data: fc.uint8Array({ maxLength: 20 }) }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('readOpen' as const), pick: fc.nat(), offset: fc.nat({ max: 9000 }), length: fc.nat({ max: 64 }) }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('openFlags' as const), path: endedPathArb, flags: openFlagsArb }), weight: 2 },
+  { arbitrary: fc.record({ op: fc.constant('stat' as const), path: endedPathArb, follow: fc.boolean() }), weight: 1 },
 );
 
 /** Runs `f` as one host system call: its result, or the negative errno it failed with. */
@@ -37,9 +45,31 @@ function call(f: () => number): number {
   }
 }
 
-/** Applies `op` to the host directory `root` with node:fs. */
-function applyHost(root: string, op: FsOp): number {
-  if (!('path' in op)) throw new Error(`no host form for ${op.op}`);
+/** Applies `op` to the host directory `root` with node:fs; `fds` are the descriptors opened so far. */
+function applyHost(root: string, op: FsOp, fds: number[]): number {
+  switch (op.op) {
+    case 'close': {
+      if (fds.length === 0) return -Errno.EBADF;
+      const [fd] = fds.splice(op.pick % fds.length, 1);
+      closeSync(fd!);
+      return 0;
+    }
+    case 'writeOpen': {
+      if (fds.length === 0) return -Errno.EBADF;
+      const fd = fds[op.pick % fds.length]!;
+      return call(() => (op.data.length === 0 ? 0 : writeSync(fd, op.data, 0, op.data.length, op.offset)));
+    }
+    case 'readOpen': {
+      if (fds.length === 0) return -Errno.EBADF;
+      const fd = fds[op.pick % fds.length]!;
+      const buf = new Uint8Array(op.length);
+      const n = call(() => readSync(fd, buf, 0, op.length, op.offset));
+      return n < 0 ? n : n * 1000 + buf.subarray(0, n).reduce((a, b) => (a * 31 + b) % 997, 0);
+    }
+    default:
+      break;
+  }
+  if (!('path' in op)) throw new Error(`no host form for ${(op as FsOp).op}`);
   // Concatenated, not joined: path.join would normalize away the endings under test.
   const p = root + op.path;
   const withFd = (flags: number, f: (fd: number) => number): number => {
@@ -68,6 +98,30 @@ function applyHost(root: string, op: FsOp): number {
       return call(() => (renameSync(p, root + op.to), 0));
     case 'symlink':
       return call(() => (symlinkSync(op.target, p), 0));
+    case 'openFlags': {
+      const f = op.flags;
+      let flags = f.write ? constants.O_WRONLY : constants.O_RDONLY;
+      if (f.create) flags |= constants.O_CREAT | (f.exclusive ? constants.O_EXCL : 0);
+      if (f.truncate) flags |= constants.O_TRUNC;
+      if (f.noFollow) flags |= constants.O_NOFOLLOW;
+      if (f.directory) flags |= constants.O_DIRECTORY;
+      return withFd(flags, () => 0);
+    }
+    case 'readlink':
+      return call(() => readlinkSync(p).length);
+    case 'list':
+      return call(() => readdirSync(p).length);
+    case 'openRW': {
+      const fd = call(() => openSync(p, constants.O_RDWR));
+      if (fd < 0) return fd;
+      fds.push(fd);
+      return 0;
+    }
+    case 'stat':
+      return call(() => {
+        const st = op.follow ? statSync(p) : lstatSync(p);
+        return statCode(st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'file', st.size, st.nlink);
+      });
     default:
       throw new Error(`no host form for ${op.op}`);
   }
@@ -108,23 +162,50 @@ function memoryDump(fs: FileSystem, dirPath = ''): string[] {
   return out.sort();
 }
 
-describe('the in-memory tree against the Linux kernel', () => {
-  it('random mkdir/create/write/truncate/unlink/rmdir/rename/symlink sequences give the results and tree Linux gives', () => {
-    fc.assert(
-      fc.property(fc.array(opArb, { minLength: 5, maxLength: 40 }), (ops) => {
-        const root = mkdtempSync(join(tmpdir(), 'faultline-linux-'));
+/** `op` with its paths moved under `/m`. */
+function under(op: FsOp): FsOp {
+  if (!('path' in op)) return op;
+  return op.op === 'rename' ? { ...op, path: `/m${op.path}`, to: `/m${op.to}` } : { ...op, path: `/m${op.path}` };
+}
+
+/**
+ * Runs random sequences on Linux directly and on the guest side: the
+ * in-memory tree (`mounted` false) or a HostDirectory mounted at `/m`.
+ */
+function differential(mounted: boolean, numRuns: number): void {
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 5, maxLength: 40 }), (ops) => {
+      const root = mkdtempSync(join(tmpdir(), 'faultline-linux-'));
+      const guestHost = mounted ? mkdtempSync(join(tmpdir(), 'faultline-mnt-')) : null;
+      try {
+        const fs = new FileSystem();
+        if (guestHost !== null) fs.mount('/m', new HostDirectory(guestHost));
+        const fds: number[] = [];
+        const nodes: FsNode[] = [];
         try {
-          const fs = new FileSystem();
           for (const op of ops) {
-            const linux = applyHost(root, op);
-            expect(applyOp(fs, op, []), JSON.stringify({ ...op, data: undefined })).toBe(linux);
+            const linux = applyHost(root, op, fds);
+            expect(applyOp(fs, mounted ? under(op) : op, nodes), JSON.stringify({ ...op, data: undefined })).toBe(linux);
           }
-          expect(memoryDump(fs)).toEqual(hostDump(root));
+          const guest = mounted ? memoryDump(fs, '/m').map((line) => line.slice(2)) : memoryDump(fs);
+          expect(guest).toEqual(hostDump(root));
         } finally {
-          rmSync(root, { recursive: true, force: true });
+          for (const fd of fds) closeSync(fd);
+          for (const n of nodes) fs.release(n);
         }
-      }),
-      { numRuns: 300 },
-    );
-  });
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+        if (guestHost !== null) rmSync(guestHost, { recursive: true, force: true });
+      }
+    }),
+    { numRuns },
+  );
+}
+
+const WHAT =
+  'random mkdir, open (every flag mix), read and write through open files, truncate, stat, list, unlink (also while open), rmdir, rename and symlink sequences give the results and tree Linux gives';
+
+describe('the file system against the Linux kernel', () => {
+  it(`in memory: ${WHAT}`, () => differential(false, 500));
+  it(`under a mount: ${WHAT}`, () => differential(true, 200));
 });

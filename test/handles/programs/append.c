@@ -14,6 +14,8 @@ int main(int argc, char **argv)
     f_lseek(fd, 0, SEEK_SET);
     f_write(fd, "second\n", 7);
     f_show("offset after append", f_lseek(fd, 0, SEEK_CUR));
+    f_show("pwrite with append", f_pwrite(fd, "[p]", 3, 1));
+    f_show("offset after pwrite", f_lseek(fd, 0, SEEK_CUR));
     f_show("setfl", f_fcntl(fd, F_SETFL, 0));
     f_lseek(fd, 0, SEEK_SET);
     f_write(fd, "FIRST", 5);
