@@ -84,6 +84,7 @@ export function reportOutcome(machine: Machine, cli: CliState, outcome: LoopOutc
     }
   }
   if (result.kind === 'deadlock') printError(`faultline: ${result.message}`);
+  if (result.kind === 'signal') printError(`faultline: ${result.message}`);
   if (result.kind === 'paused') throw new Error('reportOutcome: the command line pauses no thread');
   return exitStatusOf(result);
 }

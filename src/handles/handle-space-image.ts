@@ -235,7 +235,8 @@ function nodeName(n: NodeRecord): string {
  * tree image applied: in-memory nodes keep their inode numbers and retain
  * counts). Everything is checked first — the layout, that each in-memory
  * node exists, that each mounted file exists with the recorded identity
- * (size, modification time, content hash) unless relinked, that a
+ * (size and content hash; the modification time is reported, not
+ * required: a copy elsewhere keeps the bytes, not the time) unless relinked, that a
  * provider exists for each service — and the first problem is thrown as
  * a FormatError naming the handle number and the object (`handle 5:
  * mounted file /data/in.txt changed (size 120 → 80)`), with nothing
@@ -330,10 +331,11 @@ export function restoreHandleSpace(machine: Machine, bytes: Uint8Array, options:
     if (!n.directory && target === undefined) {
       const id = fs.identity(node);
       if (typeof id === 'number') throw new FormatError(`${who}: ${nodeName(n)} cannot be read (errno ${-id})`);
+      // Same size and contents is the same file, whatever its time says (a copy on another machine, a touch).
       const changes: string[] = [];
       if (id.size !== n.size) changes.push(`size ${n.size} → ${id.size}`);
-      if (id.mtimeNs !== n.mtimeNs) changes.push(`modification time ${n.mtimeNs} → ${id.mtimeNs} ns`);
       if ((id.contentHash >>> 0) !== n.hash) changes.push('contents');
+      if (changes.length > 0 && id.mtimeNs !== n.mtimeNs) changes.push(`modification time ${n.mtimeNs} → ${id.mtimeNs} ns`);
       if (changes.length > 0) throw new FormatError(`${who}: ${nodeName(n)} changed (${changes.join(', ')})`);
     }
     return node;
