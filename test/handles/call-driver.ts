@@ -20,7 +20,15 @@ export class CallDriver {
   /** The last run's result (a `limit` after a call that completed). */
   last: RunResult | null = null;
 
-  constructor(options: MachineOptions = {}) {
+  /**
+   * A new machine with the row of `ecall`s loaded, or `restored`: a
+   * machine restored from a checkpoint of a driver's machine.
+   */
+  constructor(options: MachineOptions = {}, restored?: Machine) {
+    if (restored !== undefined) {
+      this.machine = restored;
+      return;
+    }
     this.machine = new Machine({ memoryQuota: 64 << 20, ...options });
     this.machine.load(programFromWords([ECALL, ECALL, ECALL, ECALL], new Uint8Array(DATA_SIZE)));
   }
