@@ -1237,7 +1237,12 @@ export class FileSystem {
     if (typeof st === 'number') throw new UsageError(`${where}: host directory ${quote(directory.label)} cannot be read (errno ${-st})`);
     if (st.kind !== 'directory') throw new UsageError(`${where}: host ${quote(directory.label)} is not a directory`);
     const normal = `/${parts.join('/')}`;
-    const mount = new Mount(normal, directory, options.readOnly ?? false, MEMORY_DEV + 1 + this.mountTable.length, dir);
+    const point = dir;
+    const pathNow = (): string => {
+      const now = this.pathOf(point);
+      return typeof now === 'string' ? now : normal;
+    };
+    const mount = new Mount(pathNow, directory, options.readOnly ?? false, MEMORY_DEV + 1 + this.mountTable.length, dir);
     mount.root = new HostNode(mount.allocIno(), 'directory', mount, '', st.hostIno);
     this.hostInodes.set(mount.root.ino, mount.root);
     mount.nodes.set('', mount.root);
