@@ -31,7 +31,6 @@ import {
   type BigIntStats,
   statSync,
   symlinkSync,
-
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -244,9 +243,9 @@ export class HostDirectory implements MountedDirectory {
     let flags = (options.write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW | constants.O_NONBLOCK;
     if (options.create !== undefined) flags |= constants.O_CREAT | constants.O_EXCL;
     const fd = guard(() => openSync(full, flags, options.create?.mode ?? 0));
-    if (typeof fd === 'number' && fd < 0) return fd;
+    if (fd < 0) return fd;
     const file = new OpenHostFile(fd, options.write);
-    const where = this.realPathOf(fd as number, full);
+    const where = this.realPathOf(fd, full);
     if (typeof where === 'number' || !this.inside(where)) {
       file.close();
       // A file created outside by a racing rename is removed again.
@@ -313,6 +312,3 @@ export class HostDirectory implements MountedDirectory {
     return r;
   }
 }
-
-
-

@@ -121,6 +121,7 @@ export {
   RenameFlags,
   DEFAULT_FS_QUOTA,
   DEFAULT_MAX_FILE_SIZE,
+  DEFAULT_MAX_NODES,
   MEMORY_DEV,
   type FileSystemOptions,
   type DirEntry,

@@ -53,6 +53,18 @@ export const DEFAULT_FS_QUOTA = 64 * 1024 * 1024;
  */
 export const DEFAULT_MAX_FILE_SIZE = 2 ** 40;
 /**
+ * Default most in-memory nodes (files, directories, symlinks, the root
+ * included); creating past it gives `-ENOSPC`, as a file system out of
+ * inodes does.
+ *
+ * @example
+ * ```ts
+ * new FileSystem().maxNodes === DEFAULT_MAX_NODES; // true
+ * ```
+ */
+export const DEFAULT_MAX_NODES = 262_144;
+
+/**
  * Device number of the in-memory tree; mounts get 2, 3, …
  *
  * @example
@@ -80,6 +92,8 @@ export interface FileSystemOptions {
   readonly quota?: number;
   /** Largest file size; writes and truncates past it give `-EFBIG` (default {@link DEFAULT_MAX_FILE_SIZE}). */
   readonly maxFileSize?: number;
+  /** Most in-memory nodes; creating past it gives `-ENOSPC` (default {@link DEFAULT_MAX_NODES}). */
+  readonly maxNodes?: number;
 }
 
 /**
@@ -234,6 +248,8 @@ export class FileSystem {
   private readonly clock: () => number;
   /** Largest file size in bytes. */
   readonly maxFileSize: number;
+  /** Most in-memory nodes. */
+  readonly maxNodes: number;
 
   /**
    * Creates a file system holding an empty root directory (inode 1, mode 0o755).
@@ -244,9 +260,11 @@ export class FileSystem {
   constructor(options: FileSystemOptions = {}) {
     const quota = options.quota ?? DEFAULT_FS_QUOTA;
     const maxFileSize = options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-    for (const [name, v] of [['quota', quota], ['maxFileSize', maxFileSize]] as const) {
+    const maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
+    for (const [name, v] of [['quota', quota], ['maxFileSize', maxFileSize], ['maxNodes', maxNodes]] as const) {
       if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`FileSystem: ${name} ${String(v)} is not a non-negative safe integer`);
     }
+    this.maxNodes = maxNodes;
     this.quota = { used: 0, limit: quota };
     this.maxFileSize = maxFileSize;
     this.clock = options.clock ?? (() => 0);
@@ -671,6 +689,10 @@ export class FileSystem {
     const bad = this.checkNew(dir, name);
     if (bad !== 0) return bad;
     if (dir instanceof MemoryDirectory) {
+      // A link's text counts against the content quota.
+      const bytes = utf8Length(target);
+      if (this.quota.used + bytes > this.quota.limit) return -Errno.ENOSPC;
+      this.quota.used += bytes;
       const node = new MemorySymlink(this.nextIno++, this.now(), ++this.gen, target);
       this.link(dir, name, node);
       return node;
@@ -1237,7 +1259,12 @@ export class FileSystem {
     if (typeof st === 'number') throw new UsageError(`${where}: host directory ${quote(directory.label)} cannot be read (errno ${-st})`);
     if (st.kind !== 'directory') throw new UsageError(`${where}: host ${quote(directory.label)} is not a directory`);
     const normal = `/${parts.join('/')}`;
-    const mount = new Mount(normal, directory, options.readOnly ?? false, MEMORY_DEV + 1 + this.mountTable.length, dir);
+    const point = dir;
+    const pathNow = (): string => {
+      const now = this.pathOf(point);
+      return typeof now === 'string' ? now : normal;
+    };
+    const mount = new Mount(pathNow, directory, options.readOnly ?? false, MEMORY_DEV + 1 + this.mountTable.length, dir);
     mount.root = new HostNode(mount.allocIno(), 'directory', mount, '', st.hostIno);
     this.hostInodes.set(mount.root.ino, mount.root);
     mount.nodes.set('', mount.root);
@@ -1266,6 +1293,7 @@ export class FileSystem {
     if (existing !== -Errno.ENOENT) return existing;
     if (this.isReadOnly(dir)) return -Errno.EROFS;
     if (dir instanceof MemoryDirectory && !dir.linked) return -Errno.ENOENT;
+    if (dir instanceof MemoryDirectory && this.inodes.size >= this.maxNodes) return -Errno.ENOSPC;
     if (dir instanceof HostNode && dir.unlinked) return -Errno.ENOENT;
     return 0;
   }
@@ -1316,6 +1344,7 @@ export class FileSystem {
     if (node.linked || node.openCount > 0) return;
     this.inodes.delete(node.ino);
     if (node instanceof MemoryFile) node.contents.clear();
+    if (node instanceof MemorySymlink) this.quota.used -= utf8Length(node.target);
     this.deletions.push({ ino: node.ino, createdAt: node.createdAt, deletedAt: ++this.gen });
   }
 

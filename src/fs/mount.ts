@@ -53,8 +53,8 @@ export class Mount implements MountInfo {
   private nextLocal = 1;
 
   constructor(
-    /** Absolute guest path of the mount point. */
-    readonly guestPath: string,
+    /** Gives the mount point's current guest path (a rename of an ancestor moves it). */
+    private readonly where: () => string,
     /** The mounted host directory. */
     readonly directory: MountedDirectory,
     /** Whether changes are refused. */
@@ -72,6 +72,11 @@ export class Mount implements MountInfo {
    */
   allocIno(): number {
     return this.dev * 2 ** 32 + this.nextLocal++;
+  }
+
+  /** Absolute guest path of the mount point, as it is now. */
+  get guestPath(): string {
+    return this.where();
   }
 
   /** The mounted directory's label. */

@@ -235,6 +235,7 @@ export function applyTreeImage(fs: FileSystem, images: readonly Uint8Array[], op
     state = applyDecoded(state, image, `tree image ${k}`);
   });
   const last = decoded[decoded.length - 1]!;
+  if (state.size > fs.maxNodes) throw new FormatError(`tree image ${images.length - 1}: offset 0x00000000: the tree holds ${state.size} nodes, more than the limit ${fs.maxNodes}`);
   checkTree(state, last, fs.maxFileSize, `tree image ${images.length - 1}`);
   const directories = last.mounts.map((m) => {
     const dir = options.mountedDirectory?.(m);
@@ -441,7 +442,10 @@ function build(fs: FileSystem, state: Map<number, NodeRecord>, last: DecodedTree
       contents.size = rec.size;
       node = new MemoryFile(rec.ino, rec.mode, 0, rec.createdAt, contents);
     } else if (rec.kind === 'directory') node = new MemoryDirectory(rec.ino, rec.mode, 0, rec.createdAt, null);
-    else node = new MemorySymlink(rec.ino, 0, rec.createdAt, rec.target);
+    else {
+      node = new MemorySymlink(rec.ino, 0, rec.createdAt, rec.target);
+      fs.quota.used += utf8Length(rec.target);
+    }
     node.mode = rec.mode;
     node.linked = rec.linked;
     node.openCount = rec.openCount;

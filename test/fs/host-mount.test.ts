@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostDirectory } from '../../node/index.js';
-import { crc32, Errno, FileSystem, type FsNode, type HostFile, type HostOpenOptions, type MountedDirectory } from '../../src/index.js';
+import { applyTreeImage, captureTree, crc32, Errno, FileSystem, type FsNode, type HostFile, type HostOpenOptions, type MountedDirectory } from '../../src/index.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -257,6 +257,18 @@ describe('mounted host directories', () => {
     const rest = fs.listDirectory(dir, afterA);
     if (typeof rest === 'number') throw new Error(String(rest));
     expect(rest.map((e) => e.name)).toEqual(['f.txt', '0-new']);
+  });
+
+  it('moves a mount with its mount point when an ancestor is renamed, and images record the new path', () => {
+    const fs = new FileSystem();
+    fs.mount('/a/mnt', new HostDirectory(root));
+    expect(fs.renameAt('/a', '/b')).toBe(0);
+    expect(fs.mounts[0]!.guestPath).toBe('/b/mnt');
+    expect(fs.pathOf(node(fs.resolve('/b/mnt/sub')))).toBe('/b/mnt/sub');
+    const restored = new FileSystem();
+    applyTreeImage(restored, [captureTree(fs, 0)], { mountedDirectory: () => new HostDirectory(root) });
+    expect(restored.mounts.map((m) => m.guestPath)).toEqual(['/b/mnt']);
+    expect(typeof restored.resolve('/b/mnt/inside.txt')).not.toBe('number');
   });
 
   it('refuses bad mounts with a message naming the path', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hostErrno } from '../../node/index.js';
-import { Errno, FileSystem, type FsNode, RenameFlags } from '../../src/index.js';
+import { applyTreeImage, captureTree, Errno, FileSystem, type FsNode, RenameFlags } from '../../src/index.js';
 
 function node(r: FsNode | number): FsNode {
   if (typeof r === 'number') throw new Error(`expected a node, got errno ${r}`);
@@ -84,6 +84,21 @@ describe('Linux rules of the in-memory tree', () => {
     expect(fs.truncate(f, -1)).toBe(-Errno.EINVAL);
     expect(fs.read(f, -1, buf)).toBe(-Errno.EINVAL);
     expect(fs.read(fs.root, 0, buf)).toBe(-Errno.EISDIR);
+  });
+
+  it('gives ENOSPC past the node limit and charges symlink text to the quota', () => {
+    const fs = new FileSystem({ maxNodes: 3, quota: 10 });
+    expect(fs.mkdirAt('/a', 0o755)).toBe(0);
+    expect(fs.symlinkAt('0123456789', '/l')).toBe(0);
+    expect(fs.bytesUsed).toBe(10);
+    expect(fs.mkdirAt('/b', 0o755)).toBe(-Errno.ENOSPC);
+    expect(fs.openAt('/f', { create: { mode: 0o644 } })).toBe(-Errno.ENOSPC);
+    expect(fs.mkdirAt('/a', 0o755)).toBe(-Errno.EEXIST);
+    expect(fs.unlinkAt('/l')).toBe(0);
+    expect(fs.bytesUsed).toBe(0);
+    expect(fs.symlinkAt('01234567890', '/l')).toBe(-Errno.ENOSPC);
+    expect(fs.symlinkAt('x', '/l')).toBe(0);
+    expect(() => applyTreeImage(new FileSystem({ maxNodes: 2 }), [captureTree(fs, 0)])).toThrow(/holds 3 nodes, more than the limit 2/);
   });
 
   it('zeroes the tail of a chunk shrunk by truncate, so growing again reads zeros', () => {
