@@ -133,6 +133,7 @@ export function reencode(image: DecodedImage, changes: Partial<ImageContents> = 
     layout: image.layout,
     guestHandlers: image.guestHandlers,
     exceptionTable: image.exceptionTable,
+    capabilities: image.capabilities,
     plugins: image.plugins,
     pages: { count: p.ids.length, ids: p.ids, pages: p.pages, frames, memory: image.bytes },
     ...changes,
