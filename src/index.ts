@@ -107,6 +107,7 @@ export {
   type PageIndex,
   type DecodedImage,
   type MachineSections,
+  type CapabilityState,
   type SectionInfo,
 } from './checkpoint/image-format.js';
 export type { RestorePlan, PageSources } from './checkpoint/restore-plan.js';

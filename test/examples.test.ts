@@ -105,15 +105,15 @@ const EXAMPLES: readonly ExampleEntry[] = [
     name: 'checkpoint-restore',
     shows: 'full and incremental checkpoints, eager and lazy restore, a damaged image refused',
     stdout: [
-      'image 0: full, 3 pages, 13316 bytes',
-      'image 1: incremental, 2 pages, 9208 bytes',
-      'image 2: incremental, 2 pages, 9208 bytes',
+      'image 0: full, 3 pages, 13712 bytes',
+      'image 1: incremental, 2 pages, 9604 bytes',
+      'image 2: incremental, 2 pages, 9604 bytes',
       'original continues: 114 115 116 117 118',
       'restored continues: 114 115 116 117 118',
       // The counter never touches its stack, so the lazy restore copies
       // the program's and the heap's pages but not the stack's.
       'lazy restore copied 2 of 3 pages with contents before completing',
-      "refused: #1: offset 0x00000124: section 'THRD' is corrupted (CRC 0xb3c050e4, computed 0xfd8945fc)",
+      "refused: #1: offset 0x00000124: section 'THRD' is corrupted (CRC 0x9639df30, computed 0x60321759)",
     ],
   },
   {

@@ -227,8 +227,11 @@ export interface RestoreOptions {
    * guest path, read-only flag and the label of the directory it had,
    * by default the host path). Without it, an image holding mounts is
    * refused. `faultline/node` gives `new HostDirectory(path)`.
+   *
+   * @param mount - the recorded guest path, read-only flag and label
+   * @returns the directory to mount there, or undefined to refuse the restore
    */
-  readonly mountedDirectory?: (mount: { readonly guestPath: string; readonly readOnly: boolean; readonly label: string }) => MountedDirectory | undefined;
+  mountedDirectory?(mount: { readonly guestPath: string; readonly readOnly: boolean; readonly label: string }): MountedDirectory | undefined;
   /**
    * Relinks external objects the images refer to (docs/handles.md): a
    * mounted file's guest path or a service name, old → new. A relinked

@@ -5,7 +5,7 @@
  * (lazy-restore.ts: pages on first touch), and hand plugin state back.
  */
 
-import { FormatError, UsageError, applyTreeImage, restoreHandleSpace, type DecodedImage, type Machine, type RestorePlan } from '../../src/index.js';
+import { FormatError, UsageError, applyTreeImage, hex32, restoreHandleSpace, type DecodedImage, type Machine, type RestorePlan } from '../../src/index.js';
 import { beginRestore, decodeImage, planRestore, recordReservedBytes, restoreMachine } from '../../src/plugin-kit.js';
 import type { CheckpointContributor, ImageInput, RestoreOptions, RestoredCheckpoint } from './index.js';
 import { LazyRestorer } from './lazy-restore.js';
@@ -89,10 +89,31 @@ function restoreCapabilities(machine: Machine, plan: RestorePlan, options: Resto
     applyTreeImage(machine.fileSystem, trees, mountedDirectory === undefined ? {} : { mountedDirectory });
     restoreHandleSpace(machine, last.capabilities.handles, options.relink === undefined ? {} : { relink: options.relink });
   } catch (err) {
-    if (err instanceof FormatError) throw new FormatError(`restore: ${last.name}: ${err.message}`);
-    if (err instanceof UsageError) throw new UsageError(`restore: ${last.name}: ${err.message}`);
+    if (err instanceof FormatError) throw new FormatError(inImage(plan, err.message));
+    if (err instanceof UsageError) throw new UsageError(`restore: ${last.name}: ${err.message.replace(/^applyTreeImage: /, '')}`);
     throw err;
   }
+}
+
+/**
+ * A tree-image or handle-space message (`tree image K: offset 0x…: …`,
+ * `handle space: offset 0x…: …`, or one naming a handle) as an image
+ * error: the image's name and the absolute offset in it (inside the FSYS
+ * or HNDL payload; the section header when the message names none), as
+ * every other image error reads.
+ */
+/** Bytes of a section header, before its payload (docs/checkpoint-format.md). */
+const SECTION_HEADER_BYTES = 16;
+
+function inImage(plan: RestorePlan, message: string): string {
+  const m = /^(?:tree image (\d+)|handle space)(?:: offset 0x([0-9a-f]+))?: ([\s\S]*)$/.exec(message);
+  const treeIndex = m?.[1];
+  const image = treeIndex !== undefined ? plan.images[Number(treeIndex)] ?? plan.last : plan.last;
+  const tag = treeIndex !== undefined || (m === null && /^tree image/.test(message)) ? 'FSYS' : 'HNDL';
+  const section = image.sections.find((x) => x.tag === tag);
+  const payload = section === undefined ? 0 : section.offset + SECTION_HEADER_BYTES + 4;
+  const at = m?.[2] !== undefined ? payload + parseInt(m[2], 16) : section?.offset ?? 0;
+  return `${image.name}: offset ${hex32(at)}: ${tag}: ${m === null ? message : m[3]}`;
 }
 
 /**

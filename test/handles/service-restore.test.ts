@@ -54,7 +54,7 @@ describe('a service session across checkpoint and restore', () => {
   it('is refused, naming the handle and the service, where no provider of that name exists; nothing is restored', () => {
     const image = imageWithSession();
     const target = new Machine({ memoryQuota: 64 << 20 });
-    expect(() => restoreCheckpoint(target, [{ name: 'a.ckpt', bytes: image }])).toThrow(/a\.ckpt: handle 9: service echo .*no provider/);
+    expect(() => restoreCheckpoint(target, [{ name: 'a.ckpt', bytes: image }])).toThrow(/^a\.ckpt: offset 0x[0-9a-f]{8}: HNDL: handle 9: service echo .*no provider/);
     expect(target.program).toBeNull();
   });
 

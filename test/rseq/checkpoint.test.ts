@@ -12,7 +12,7 @@ import { HeaderField, SectionTag } from '../../src/checkpoint/image-format.js';
 import { decodeImage } from '../../src/plugin-kit.js';
 import { RSEQ_SIG } from '../../src/syscalls/rseq-abi.js';
 import { checkpoint, restoreCheckpoint } from '../../handlers/index.js';
-import { refreshFraming, sectionsOf } from '../checkpoint/image-surgery.js';
+import { concat, refreshFraming, sectionBytes, sectionsOf } from '../checkpoint/image-surgery.js';
 import { counterProgram, symbol } from './programs.js';
 
 const SHAPE = { threads: 3, iterations: 400, amount: 5, before: [0], after: [1], fallbackAfter: 0, slots: 4 };
@@ -71,10 +71,12 @@ describe('rseq state in checkpoints', () => {
     const v2 = new Uint8Array(bytes.length - block);
     v2.set(bytes.subarray(0, at + length - block));
     v2.set(bytes.subarray(at + length), at + length - block);
-    const v = new DataView(v2.buffer);
-    v.setUint32(at - 16 + 4, length - block, true);
-    v.setUint32(HeaderField.version, 2, true);
-    const image = refreshFraming(v2);
+    new DataView(v2.buffer).setUint32(at - 16 + 4, length - block, true);
+    // Version 2 has no capability space either: drop HNDL and FSYS.
+    const kept = sectionsOf(v2).filter((sec) => sec.tag !== SectionTag.Handles && sec.tag !== SectionTag.FileTree);
+    const v2only = concat([v2.subarray(0, 64), ...kept.map((sec) => sectionBytes(v2, sec))]);
+    new DataView(v2only.buffer).setUint32(HeaderField.version, 2, true);
+    const image = refreshFraming(v2only);
     const d = decodeImage(image, 'v2.ckpt');
     expect(d.header.version).toBe(2);
     expect(d.threads!.cpus).toBeUndefined();
