@@ -21,10 +21,10 @@ function stepwise(sliceLeft: number, timeSlice: number, ran: number): number {
 
 describe('slice accounting when a thread runs through its slice ends', () => {
   it('leaves the slice where stopping at every slice end would have', () => {
+    const s = new Machine().scheduler;
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 50 }), fc.nat(), fc.integer({ min: 0, max: 600 }), (timeSlice, start, ran) => {
-        const machine = new Machine({ timeSlice });
-        const s = machine.scheduler;
+        s.timeSlice = timeSlice;
         const sliceLeft = 1 + (start % timeSlice);
         s.sliceLeft = sliceLeft;
         s.consumeSlice(ran);
