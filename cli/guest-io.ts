@@ -13,7 +13,7 @@ import { CliFileError, describeFileError } from './files.js';
 import { descriptorInput, fileInput } from './host-input.js';
 import { CommandLineError, parseCount } from './usage-error.js';
 
-/** The options of `run` (and, for `--mount`, `--stdin`, `--host-time`, `restore`) this module reads. */
+/** The options of `run` this module reads (`restore` gives only `--stdin` and `--host-time`). */
 export interface GuestIoValues {
   readonly mount?: readonly string[] | undefined;
   readonly env?: readonly string[] | undefined;
@@ -31,17 +31,22 @@ export const GUEST_IO_OPTIONS = {
   seed: { type: 'string' },
 } as const;
 
-/** Help lines of those flags (`restore` omits --env and --seed: the image holds them). */
+/**
+ * Help lines of those flags. `restore` has only --stdin and --host-time:
+ * the image holds the mounts (relinked with --relink), the environment
+ * and the random generator's state.
+ */
 export function guestIoHelp(forRestore: boolean): string {
   const run = `  --env NAME=VALUE       put NAME=VALUE into the guest's environment (may be
                          given several times; the environment is empty otherwise)
   --seed N               seed of the guest's getrandom (default 0)
 `;
-  return `  --mount HOST:GUEST[:ro]
+  const mount = `  --mount HOST:GUEST[:ro]
                          mount host directory HOST at guest path GUEST (an
                          absolute path), read-only with :ro; the guest cannot
                          reach outside HOST; may be given several times
-  --stdin FILE           the guest's stdin reads FILE (default: this process's
+`;
+  return `${forRestore ? '' : mount}  --stdin FILE           the guest's stdin reads FILE (default: this process's
                          stdin)${forRestore ? ', from where the checkpointed guest had read to' : ''}
   --host-time            the guest's clocks read the host's time (default:
                          virtual time, from retired instructions)

@@ -20,6 +20,12 @@ import { LazyRestorer } from './lazy-restore.js';
  * first touch instead (each page's CRC is checked then; a corrupted page
  * stops the run with an error naming the image and offset).
  *
+ * The guest's handles and file system come back first; a mounted file
+ * that changed, a mounted directory or a service provider that is missing
+ * is refused naming the handle or object (`options.relink` and
+ * `options.mountedDirectory` re-create them elsewhere). Such a refusal may
+ * come after the file tree was rebuilt: try again on a new machine.
+ *
  * Host fault handlers and plugins are not in images: install them on the
  * machine before or after (the lazy restore's demand paging sits at the
  * head of the chain, guest handlers behind what is installed before).
@@ -73,7 +79,10 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
  * Rebuilds the file tree (the full image's tree and every increment's
  * changes) and the handle space of the last image, mounting what
  * `options.mountedDirectory` gives for each recorded mount. Images from
- * before version 3 hold none: the machine keeps its own stdio.
+ * before version 3 hold none: the machine keeps its own stdio. Each of
+ * the two checks all it needs before it changes anything, and both run
+ * before memory is touched; a refusal by the handle space comes after
+ * the tree was applied, so a machine a restore refused is not used again.
  *
  * @throws FormatError or UsageError naming the image and the handle, mount or object that cannot be re-created
  */
@@ -95,6 +104,9 @@ function restoreCapabilities(machine: Machine, plan: RestorePlan, options: Resto
   }
 }
 
+/** Bytes of a section header, before its payload (docs/checkpoint-format.md). */
+const SECTION_HEADER_BYTES = 16;
+
 /**
  * A tree-image or handle-space message (`tree image K: offset 0x…: …`,
  * `handle space: offset 0x…: …`, or one naming a handle) as an image
@@ -102,9 +114,6 @@ function restoreCapabilities(machine: Machine, plan: RestorePlan, options: Resto
  * or HNDL payload; the section header when the message names none), as
  * every other image error reads.
  */
-/** Bytes of a section header, before its payload (docs/checkpoint-format.md). */
-const SECTION_HEADER_BYTES = 16;
-
 function inImage(plan: RestorePlan, message: string): string {
   const m = /^(?:tree image (\d+)|handle space)(?:: offset 0x([0-9a-f]+))?: ([\s\S]*)$/.exec(message);
   const treeIndex = m?.[1];
