@@ -43,8 +43,22 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('rename' as const), from: fc.nat(NAMES.length - 1), to: fc.nat(NAMES.length - 1) }),
 );
 
-/** Performs `o` (non-blocking: pipes are made O_NONBLOCK); returns what the guest would see. */
+/**
+ * Performs `o` (non-blocking: pipes are made O_NONBLOCK); returns what the
+ * guest would see. A write to a pipe with no reader kills the process with
+ * SIGPIPE, as Linux does; from then on every call reports how the run ended.
+ */
 export function perform(d: CallDriver, o: Op): string {
+  try {
+    return performCall(d, o);
+  } catch (e) {
+    const r = d.last;
+    if (r === null || r.kind === 'limit') throw e;
+    return r.kind === 'signal' ? `signal ${r.signal}` : `ended ${r.kind}`;
+  }
+}
+
+function performCall(d: CallDriver, o: Op): string {
   switch (o.op) {
     case 'open': return `${d.call(Syscall.Openat, AT_FDCWD, d.str(P1, NAMES[o.path]!), o.flags, 0o644)}`;
     case 'dup': return `${d.call(Syscall.Dup, o.fd)}`;

@@ -47,7 +47,11 @@ describe('the capability space through checkpoint images', () => {
       for (const o of ops.slice(second)) expect(perform(copy, o)).toBe(perform(original, o));
       expect(table(copy.machine)).toEqual(table(original.machine));
       expect(describeTree(copy.machine.fileSystem)).toBe(describeTree(original.machine.fileSystem));
-    }), { numRuns: process.env['CI'] ? 150 : 40 });
+    }), {
+      numRuns: process.env['CI'] ? 150 : 40,
+      // A write with no reader kills the process (SIGPIPE) after the first image: the copy dies the same way.
+      examples: [[[{ op: 'pipe' }, { op: 'close', fd: 3 }, { op: 'write', fd: 4, n: 1, byte: 65 }, { op: 'read', fd: 4, n: 1 }, { op: 'open', path: 0, flags: 0o102 }], 1, 2, false]],
+    });
   });
 
   it('1,000 handles in random slots come back with their numbers, shared descriptions and objects', () => {
