@@ -1,0 +1,24 @@
+/**
+ * Reverse execution's contract with the stub: step back one instruction,
+ * or run backwards to the previous breakpoint or watchpoint hit.
+ */
+
+import type { GdbStub } from './gdb-stub.js';
+
+/**
+ * What the stub asks of reverse execution. `stepBack`/`continueBack`
+ * leave `stub.machine` in the state of the stop and return the stop
+ * reply's extra fields (`''`, or `watch:ADDR;`), or `'start'` when the
+ * recorded history begins there.
+ *
+ * @example
+ * ```ts
+ * const rewinder: Rewinder = { stepBack: async () => 'start', continueBack: async () => 'start' };
+ * ```
+ */
+export interface Rewinder {
+  /** Goes back one instruction (reverse-stepi). */
+  stepBack(stub: GdbStub): Promise<string>;
+  /** Goes back to the previous breakpoint or watchpoint hit (reverse-continue). */
+  continueBack(stub: GdbStub): Promise<string>;
+}
