@@ -501,6 +501,7 @@ export class GdbStub {
     this.faultSignal = 0;
     this.interrupted = false;
     this.watchpoints.clearHit();
+    this.watchpoints.resumeInstret = cpu.instret;
     cpu.breakpoints = this.breakpoints.size === 0 ? null : this.breakpoints;
     cpu.breakpointResume = cpu.instret;
     const start = cpu.instret;

@@ -9,9 +9,11 @@
  *        ours: lift the layer for that page; if the guest's mprotect or the
  *        structure still forbids it ─► put it back, Continue (the guest's
  *        handlers see the fault exactly as without the watchpoint)
+ *        an access that overlaps a watched range [start, start + length)
+ *        is a hit: the run stops before the instruction (Fixed, nothing
+ *        retired), as a RISC-V trigger does; GDB steps over it
  *        else ─► Fixed, and the run stops after this one instruction
- *                (the layer is re-armed then); an access that overlaps a
- *                watched range [start, start + length) exactly is a hit
+ *                (the layer is re-armed then)
  *
  * Only its own restriction is lifted, as the dirty log and write tracking
  * do, so the plugins and guest handlers see every fault they would see
@@ -90,6 +92,11 @@ export class Watchpoints {
   private readonly lifted: number[] = [];
   /** The hit of the last run, or null; cleared by {@link clearHit}. */
   hit: WatchHit | null = null;
+  /**
+   * The `instret` the debugger resumed at: an access there is not a hit
+   * (the stop before it was reported already), so resuming goes past it.
+   */
+  resumeInstret = -1;
   /** Faults this plugin answered (for `monitor faults`). */
   faultCount = 0;
 
@@ -195,11 +202,27 @@ export class Watchpoints {
   /** The fault path (see the file comment). */
   private onFault(fault: Fault): FaultStatus {
     if (!fault.protection || fault.access === Access.Execute) return FaultStatus.Continue;
-    const layer = this.layer!, machine = this.machine!, as = machine.addressSpace;
+    const layer = this.layer!, machine = this.machine!;
     const vaddr = fault.address >>> 0;
     const need = fault.access === Access.Write ? Prot.Write : Prot.Read;
     if ((layer.get(vaddr) & need) !== 0) return FaultStatus.Continue; // not ours
     const vpage = vaddr >>> PAGE_SHIFT;
+    const loop = machine.runLoop, cpu = machine.cpu;
+    if (this.hit === null && cpu.instret !== this.resumeInstret) {
+      const size = fault.size > 0 ? fault.size : 1;
+      for (const w of this.watches) {
+        if (vaddr >= w.end || vaddr + size <= w.start) continue;
+        if (w.kind === WatchKind.Access || (w.kind === WatchKind.Write) === (fault.access === Access.Write)) {
+          // A hit stops the run before the access, as RISC-V's triggers do
+          // (GDB steps over it with the watchpoints removed).
+          this.hit = { kind: w.kind, address: Math.max(vaddr, w.start) };
+          this.faultCount++;
+          const now = cpu.instret + loop.handlerInstructions;
+          if (loop.stopAt > now) loop.stopAt = now;
+          return FaultStatus.Fixed;
+        }
+      }
+    }
     layer.protect(vpage * PAGE_SIZE, PAGE_SIZE, ALL_RIGHTS);
     if (!this.resolvable(vaddr, need)) {
       layer.protect(vpage * PAGE_SIZE, PAGE_SIZE, this.pageProt(vpage));
@@ -207,16 +230,10 @@ export class Watchpoints {
     }
     this.lifted.push(vpage);
     this.faultCount++;
-    const size = fault.size > 0 ? fault.size : 1;
-    for (const w of this.watches) {
-      if (vaddr >= w.end || vaddr + size <= w.start) continue;
-      const matches = w.kind === WatchKind.Access || (w.kind === WatchKind.Write) === (fault.access === Access.Write);
-      if (matches && this.hit === null) this.hit = { kind: w.kind, address: Math.max(vaddr, w.start) };
-    }
-    // Stop once this instruction retired, to put the layer back.
-    const loop = machine.runLoop, next = machine.cpu.instret + 1 + loop.handlerInstructions;
+    // Not a hit (elsewhere on the page, or the access a stop was reported
+    // before): stop once this instruction retired, to put the layer back.
+    const next = cpu.instret + 1 + loop.handlerInstructions;
     if (loop.stopAt > next) loop.stopAt = next;
-    void as;
     return FaultStatus.Fixed;
   }
 
