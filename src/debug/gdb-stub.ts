@@ -500,8 +500,9 @@ export class GdbStub {
     }
     this.faultSignal = 0;
     this.interrupted = false;
+    // Resuming from a watchpoint stop goes past the access it stopped before.
+    this.watchpoints.resumeInstret = this.watchpoints.hit === null ? -1 : cpu.instret;
     this.watchpoints.clearHit();
-    this.watchpoints.resumeInstret = cpu.instret;
     cpu.breakpoints = this.breakpoints.size === 0 ? null : this.breakpoints;
     cpu.breakpointResume = cpu.instret;
     const start = cpu.instret;
