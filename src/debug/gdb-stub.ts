@@ -507,7 +507,8 @@ export class GdbStub {
     cpu.breakpointResume = cpu.instret;
     const start = cpu.instret;
     for (;;) {
-      const result = m.run({ maxInstructions: mode === 'step' ? 1 : SLICE });
+      const due = this.options.rewinder?.beforeRun?.(m) ?? SLICE;
+      const result = m.run({ maxInstructions: mode === 'step' ? 1 : Math.max(1, Math.min(SLICE, due)) });
       this.watchpoints.rearm();
       const hit = this.watchpoints.hit;
       if (hit !== null) {
@@ -528,6 +529,8 @@ export class GdbStub {
   private async reverse(step: boolean): Promise<string> {
     const r = this.options.rewinder;
     if (r === undefined) return '';
+    this.faultSignal = 0;
+    this.watchpoints.clearHit();
     const outcome = step ? await r.stepBack(this) : await r.continueBack(this);
     if (outcome === 'start') return this.stopped(`T${SIGTRAP.toString(16).padStart(2, '0')}replaylog:begin;thread:${this.threadId(this.machine.currentThread)};`);
     return this.stopped(this.stopReply(SIGTRAP, outcome));

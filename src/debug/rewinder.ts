@@ -21,4 +21,9 @@ export interface Rewinder {
   stepBack(stub: GdbStub): Promise<string>;
   /** Goes back to the previous breakpoint or watchpoint hit (reverse-continue). */
   continueBack(stub: GdbStub): Promise<string>;
+  /**
+   * Called before each forward slice of the debugged machine (to take
+   * snapshots); returns the most instructions the slice may run.
+   */
+  beforeRun?(machine: GdbStub['machine']): number;
 }

@@ -163,6 +163,11 @@ export class Watchpoints {
     return true;
   }
 
+  /** The watched ranges (kind, start, end), in the order they were added. */
+  list(): readonly { readonly kind: WatchKind; readonly start: number; readonly end: number }[] {
+    return this.watches.slice();
+  }
+
   /** Forgets the last hit. */
   clearHit(): void {
     this.hit = null;
