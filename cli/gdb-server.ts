@@ -15,7 +15,9 @@ import { checkpoint } from '../handlers/checkpoint/index.js';
 import { CommandLineError } from './usage-error.js';
 import { printError } from './output.js';
 import type { Rewinder } from '../src/debug/rewinder.js';
-import type { LoopOutcome } from './run-loop.js';
+import { runLoop, type LoopOutcome } from './run-loop.js';
+import type { CliState } from './cli-state.js';
+import { cliReverse } from './debug/rewind.js';
 
 /**
  * Parses `--gdb PORT`: a whole number 0..65535.
@@ -92,9 +94,10 @@ export async function serveGdb(machine: Machine, port: number, rewinder?: Rewind
  * @param machine - loaded (or restored), plugins installed, not running
  * @param port - TCP port on 127.0.0.1, 0 for any free one
  */
-export async function gdbSession(machine: Machine, port: number): Promise<LoopOutcome | null> {
-  const { end } = await serveGdb(machine, port);
+export async function gdbSession(machine: Machine, port: number, cli: CliState): Promise<LoopOutcome | null> {
+  const { end, machine: last } = await serveGdb(machine, port, cliReverse(machine, cli));
   if (end.kind === 'ended') return { kind: 'result', result: end.result };
   if (end.kind === 'kill') return { kind: 'result', result: { kind: 'signal', signal: 9, message: 'killed by the debugger (gdb kill)' } };
-  return null;
+  // Detached after stepping back: the machine the session ended on runs on.
+  return last === machine ? null : runLoop(last, {});
 }

@@ -124,7 +124,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
   const gdbPort = values.gdb === undefined ? undefined : parseGdbPort(values.gdb);
-  const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort);
+  const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
   const outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every } });
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
