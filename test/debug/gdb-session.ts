@@ -33,10 +33,13 @@ export const GDB = 'gdb-multiarch';
 /** Where the session programs live. */
 export const PROGRAMS_DIR = new URL('./programs', import.meta.url).pathname;
 
-/** Builds `programs/NAME.c` with symbols (-O0 -g) and the shipped runtime into `dir`. */
-export function buildDebugProgram(name: string, dir: string): string {
+/** The example guest program of docs/debugging.md. */
+export const EXAMPLE_SOURCE = new URL('../../examples/guest/debug-corrupt.c', import.meta.url).pathname;
+
+/** Builds `programs/NAME.c` (or `source`) with symbols (-O0 -g) and the shipped runtime into `dir`. */
+export function buildDebugProgram(name: string, dir: string, source = join(PROGRAMS_DIR, `${name}.c`)): string {
   const out = join(dir, name);
-  runTool(GCC, [...RV32_FLAGS, '-O0', '-g', '-I', INCLUDE_DIR, '-o', out, join(PROGRAMS_DIR, `${name}.c`), RUNTIME_SOURCE, '-lgcc']);
+  runTool(GCC, [...RV32_FLAGS, '-O0', '-g', '-I', INCLUDE_DIR, '-o', out, source, RUNTIME_SOURCE, '-lgcc']);
   chmodSync(out, 0o755);
   return out;
 }

@@ -6,12 +6,12 @@
  * addresses). Each session also checks what it is about, so that two
  * equally broken transcripts cannot pass.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { GCC, QEMU, describeWithTools, itWithTools } from '../helpers/toolchain.js';
-import { GDB, buildDebugProgram, faultlineSession, normalise, qemuSession } from './gdb-session.js';
+import { EXAMPLE_SOURCE, GDB, buildDebugProgram, faultlineSession, normalise, qemuSession } from './gdb-session.js';
 
 const TOOLS = [GCC, QEMU, GDB];
 
@@ -21,6 +21,8 @@ interface Session {
   readonly commands: readonly string[];
   /** What the faultline transcript must contain (the session's point). */
   readonly expect: readonly (string | RegExp)[];
+  /** faultline options before the ELF. */
+  readonly extra?: readonly string[];
 }
 
 const SESSIONS: readonly Session[] = [
@@ -98,6 +100,40 @@ const FAULTLINE_ONLY: readonly Session[] = [
       /exited normally/,
     ],
   },
+  {
+    title: 'watch on a demand-paged region, reverse-continue to the corrupting write, reverse-stepi',
+    program: 'debug-corrupt',
+    extra: ['--demand-paging', '0x50000000:0x10000'],
+    commands: [
+      'break checksum', 'continue', 'print table[70]', 'watch table[70]',
+      'reverse-continue', 'backtrace 1', 'reverse-continue', 'print i',
+      'delete', 'info registers pc', 'reverse-stepi', 'info registers pc', 'stepi', 'stepi', 'info registers pc',
+      'continue',
+    ],
+    expect: [
+      /\$1 = 0/,
+      /Watchpoint 2: table\[70\]\s+Old value = 0\s+New value = 4900\s+0x[0-9a-f]+ in clear \(k=6\) at .*debug-corrupt\.c:35/,
+      /Old value = 4900\s+New value = 0\s+0x[0-9a-f]+ in fill \(\)/,
+      /\$2 = 70/,
+      /exited with code 01/,
+    ],
+  },
+  {
+    title: 'monitor commands',
+    program: 'basic',
+    commands: ['break add', 'continue', 'monitor help', 'monitor chain', 'monitor maps', 'monitor timeslice 500', 'monitor timeslice', 'monitor faults', 'monitor checkpoint $DIR/images', 'monitor bogus', 'continue', 'continue'],
+    expect: [
+      /checkpoint DIR\s+write a checkpoint image into DIR/,
+      /0: gdb-watchpoints/,
+      /00010000-[0-9a-f]{8} r-xp .*\/basic/,
+      /\[stack\]/,
+      /time slice: 500 instructions\s+time slice: 500 instructions/,
+      /no faults/,
+      /wrote .*images\/gdb-\d+\.ckpt \(\d+ bytes, instruction \d+\)/,
+      /unknown monitor command "bogus"/,
+      /exited normally/,
+    ],
+  },
 ];
 
 describeWithTools(TOOLS, 'gdb-multiarch sessions: faultline --gdb equals qemu-riscv32 -g', () => {
@@ -105,7 +141,9 @@ describeWithTools(TOOLS, 'gdb-multiarch sessions: faultline --gdb equals qemu-ri
   const elves = new Map<string, string>();
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'faultline-gdb-'));
-    for (const name of new Set([...SESSIONS, ...FAULTLINE_ONLY].map((s) => s.program))) elves.set(name, buildDebugProgram(name, dir));
+    for (const name of new Set([...SESSIONS, ...FAULTLINE_ONLY].map((s) => s.program))) {
+      elves.set(name, buildDebugProgram(name, dir, name === 'debug-corrupt' ? EXAMPLE_SOURCE : undefined));
+    }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -122,9 +160,11 @@ describeWithTools(TOOLS, 'gdb-multiarch sessions: faultline --gdb equals qemu-ri
 
   for (const s of FAULTLINE_ONLY) {
     itWithTools(TOOLS, `${s.title} (${s.program}, faultline only)`, async () => {
-      const f = await faultlineSession(elves.get(s.program)!, s.commands);
+      const f = await faultlineSession(elves.get(s.program)!, s.commands.map((c) => c.replace('$DIR', dir)), s.extra);
       const fl = normalise(f.gdb);
       for (const e of s.expect) expect(fl).toMatch(e);
+      const wrote = /wrote (\S+\.ckpt)/.exec(fl);
+      if (wrote !== null) expect(statSync(wrote[1]!).size).toBeGreaterThan(4096);
     });
   }
 });
