@@ -44,10 +44,24 @@ const SIGINT = 2, SIGTRAP = 5, SIGABRT = 6;
  * ```
  */
 export type StubEnd =
-  | { readonly kind: 'detach' }
-  | { readonly kind: 'kill' }
-  | { readonly kind: 'disconnect' }
-  | { readonly kind: 'ended'; readonly result: RunResult };
+  | {
+      /** The client detached (`D`): the guest runs on without it. */
+      readonly kind: 'detach';
+    }
+  | {
+      /** The client killed the guest (`k`, `vKill`). */
+      readonly kind: 'kill';
+    }
+  | {
+      /** The connection went away (even mid-packet): a detach. */
+      readonly kind: 'disconnect';
+    }
+  | {
+      /** The guest ended (exit, signal, a fault it died of): `result` says how. */
+      readonly kind: 'ended';
+      /** The run's end, as {@link Machine.run} gives it. */
+      readonly result: RunResult;
+    };
 
 /**
  * Options of {@link GdbStub}.
@@ -58,7 +72,11 @@ export type StubEnd =
  * ```
  */
 export interface GdbStubOptions {
-  /** Sends bytes to the client. */
+  /**
+   * Sends bytes to the client.
+   *
+   * @param bytes - one reply packet, an acknowledgement or console output
+   */
   readonly send: (bytes: Uint8Array) => void;
   /** Lets the host event loop turn between slices (default: a zero timeout). */
   readonly yieldToHost?: () => Promise<void>;
@@ -108,6 +126,10 @@ export class GdbStub {
   readonly faultCounts = new Map<string, number>();
 
   /**
+   * Attaches to `machine` (between runs): installs the watchpoints' layer
+   * and handler and arms the breakpoints. Throws UsageError without a
+   * `send` function.
+   *
    * @param machine - a loaded machine, stopped at its first instruction (or a restored one)
    * @param options - the transport's send function and host services
    */
@@ -119,7 +141,12 @@ export class GdbStub {
     this.lastStop = this.stopReply(SIGTRAP, '');
   }
 
-  /** Points the stub at `machine` (after a rewind): watchpoints and counters follow it. */
+  /**
+   * Points the stub at `machine` (after a rewind): watchpoints, breakpoints
+   * and fault counters follow it.
+   *
+   * @param machine - the machine to debug from now on
+   */
   attach(machine: Machine): void {
     this.machine = machine;
     this.watchpoints.install(machine);

@@ -21,7 +21,12 @@ import type { GdbStub } from './gdb-stub.js';
  * ```
  */
 export interface MonitorHost {
-  /** Writes a checkpoint image of `stub.machine` into `dir`; returns a line saying where. */
+  /**
+   * Writes a checkpoint image of the debugged machine into `dir`; returns a line saying where.
+   *
+   * @param machine - the debugged machine, between runs
+   * @param dir - the directory the user named
+   */
   readonly checkpoint?: (machine: GdbStub['machine'], dir: string) => Promise<string>;
 }
 

@@ -24,11 +24,30 @@ export const MAX_PACKET_SIZE = 0x4000;
  * ```
  */
 export type PacketEvent =
-  | { readonly kind: 'packet'; readonly payload: Uint8Array }
-  | { readonly kind: 'interrupt' }
-  | { readonly kind: 'ack' }
-  | { readonly kind: 'nak' }
-  | { readonly kind: 'bad'; readonly reason: 'checksum' | 'oversized' };
+  | {
+      /** A packet with a good checksum. */
+      readonly kind: 'packet';
+      /** Its payload, escapes undone. */
+      readonly payload: Uint8Array;
+    }
+  | {
+      /** A lone 0x03 byte (Ctrl-C). */
+      readonly kind: 'interrupt';
+    }
+  | {
+      /** `+`: the client got our last packet. */
+      readonly kind: 'ack';
+    }
+  | {
+      /** `-`: the client wants our last packet again. */
+      readonly kind: 'nak';
+    }
+  | {
+      /** A packet that cannot be used. */
+      readonly kind: 'bad';
+      /** Why: a wrong checksum, or more than {@link MAX_PACKET_SIZE} bytes. */
+      readonly reason: 'checksum' | 'oversized';
+    };
 
 const enum State { Idle, Body, Escape, Sum1, Sum2 }
 

@@ -37,9 +37,17 @@ import { WatchKind, Watchpoints } from './watchpoints.js';
  * ```
  */
 export interface ReverseOptions {
-  /** A snapshot of `machine` now (a full checkpoint image). */
+  /**
+   * A snapshot of `machine` now (a full checkpoint image).
+   *
+   * @param machine - the debugged machine, between runs
+   */
   readonly capture: (machine: Machine) => Uint8Array;
-  /** A fresh machine in the state `bytes` captured, with the debugged machine's options and plugins. */
+  /**
+   * A fresh machine in the state `bytes` captured, with the debugged machine's options and plugins.
+   *
+   * @param bytes - what {@link ReverseOptions.capture} returned
+   */
   readonly restore: (bytes: Uint8Array) => Machine;
   /** Instructions between snapshots at first (default 1,000,000). */
   readonly interval?: number;
@@ -47,6 +55,23 @@ export interface ReverseOptions {
   readonly maxSnapshots?: number;
   /** Most bytes of snapshots kept (default 256 MiB). */
   readonly maxBytes?: number;
+}
+
+/**
+ * What {@link ReverseExecution.usage} reports.
+ *
+ * @example
+ * ```ts
+ * const { snapshots, bytes } = reverse.usage;
+ * ```
+ */
+export interface SnapshotUsage {
+  /** Snapshots held. */
+  readonly snapshots: number;
+  /** Their total size in bytes. */
+  readonly bytes: number;
+  /** Instructions between snapshots now (doubles when thinned). */
+  readonly interval: number;
 }
 
 interface Snapshot {
@@ -77,6 +102,8 @@ export class ReverseExecution implements Rewinder {
   highWater = 0;
 
   /**
+   * Throws UsageError without capture and restore functions or for a bad interval.
+   *
    * @param options - capture and restore functions and the bounds
    */
   constructor(private readonly options: ReverseOptions) {
@@ -87,8 +114,8 @@ export class ReverseExecution implements Rewinder {
     if (!Number.isSafeInteger(this.interval) || this.interval < 1) throw new UsageError(`ReverseExecution: interval must be a positive integer, got ${this.interval}`);
   }
 
-  /** Snapshots held now, and their bytes (for `monitor` and the docs' bound). */
-  get usage(): { snapshots: number; bytes: number; interval: number } {
+  /** Snapshots held now, their bytes and the current interval. */
+  get usage(): SnapshotUsage {
     return { snapshots: this.snapshots.length, bytes: this.bytes, interval: this.interval };
   }
 
@@ -144,7 +171,12 @@ export class ReverseExecution implements Rewinder {
     return m;
   }
 
-  /** {@link Rewinder.stepBack}. */
+  /**
+   * {@link Rewinder.stepBack}: the state one instruction earlier, or
+   * `'start'` where the history begins.
+   *
+   * @param stub - the session; its machine is replaced
+   */
   async stepBack(stub: GdbStub): Promise<string> {
     const now = stub.machine.cpu.instret;
     if (now > this.highWater) this.highWater = now;
@@ -155,7 +187,12 @@ export class ReverseExecution implements Rewinder {
     return '';
   }
 
-  /** {@link Rewinder.continueBack}. */
+  /**
+   * {@link Rewinder.continueBack}: back to the previous breakpoint or
+   * watchpoint hit, or to the start.
+   *
+   * @param stub - the session (its breakpoints and watchpoints); its machine is replaced
+   */
   async continueBack(stub: GdbStub): Promise<string> {
     const now = stub.machine.cpu.instret;
     if (now > this.highWater) this.highWater = now;

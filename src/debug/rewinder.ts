@@ -17,13 +17,23 @@ import type { GdbStub } from './gdb-stub.js';
  * ```
  */
 export interface Rewinder {
-  /** Goes back one instruction (reverse-stepi). */
+  /**
+   * Goes back one instruction (reverse-stepi).
+   *
+   * @param stub - the session; its machine is replaced
+   */
   stepBack(stub: GdbStub): Promise<string>;
-  /** Goes back to the previous breakpoint or watchpoint hit (reverse-continue). */
+  /**
+   * Goes back to the previous breakpoint or watchpoint hit (reverse-continue).
+   *
+   * @param stub - the session; its machine is replaced
+   */
   continueBack(stub: GdbStub): Promise<string>;
   /**
    * Called before each forward slice of the debugged machine (to take
    * snapshots); returns the most instructions the slice may run.
+   *
+   * @param machine - the debugged machine, between runs
    */
   beforeRun?(machine: GdbStub['machine']): number;
 }

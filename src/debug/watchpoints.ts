@@ -34,22 +34,45 @@ import { ALL_RIGHTS, PAGE_SHIFT, PAGE_SIZE, Prot } from '../memory/page.js';
  * ```ts
  * watchpoints.add(WatchKind.Write, 0x20000, 4);
  * ```
+ * @enum
  */
-export const enum WatchKind {
-  /** `watch`: stop after a write. */
-  Write = 2,
-  /** `rwatch`: stop after a read. */
-  Read = 3,
-  /** `awatch`: stop after a read or a write. */
-  Access = 4,
-}
+export const WatchKind = {
+  /** `watch`: stop before a write. */
+  Write: 2,
+  /** `rwatch`: stop before a read. */
+  Read: 3,
+  /** `awatch`: stop before a read or a write. */
+  Access: 4,
+} as const;
 
-/** One watched range. */
-interface Watch {
+/**
+ * One of the {@link WatchKind} values.
+ *
+ * @example
+ * ```ts
+ * const kind: WatchKind = WatchKind.Access;
+ * ```
+ */
+export type WatchKind = (typeof WatchKind)[keyof typeof WatchKind];
+
+/**
+ * One watched range, as {@link Watchpoints.list} gives it.
+ *
+ * @example
+ * ```ts
+ * const range: WatchedRange = { kind: WatchKind.Write, start: 0x20000, end: 0x20004 };
+ * ```
+ */
+export interface WatchedRange {
+  /** What it stops for. */
   readonly kind: WatchKind;
+  /** First byte. */
   readonly start: number;
+  /** The byte after the last. */
   readonly end: number;
 }
+
+type Watch = WatchedRange;
 
 /**
  * A hit: what the stop reply reports (`watch:`, `rwatch:` or `awatch:`
@@ -163,8 +186,8 @@ export class Watchpoints {
     return true;
   }
 
-  /** The watched ranges (kind, start, end), in the order they were added. */
-  list(): readonly { readonly kind: WatchKind; readonly start: number; readonly end: number }[] {
+  /** The watched ranges, in the order they were added. */
+  list(): readonly WatchedRange[] {
     return this.watches.slice();
   }
 
