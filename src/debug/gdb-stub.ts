@@ -138,7 +138,6 @@ export class GdbStub {
     this.machine = machine;
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
     this.attach(machine);
-    this.lastStop = this.stopReply(SIGTRAP, '');
   }
 
   /**
@@ -231,7 +230,7 @@ export class GdbStub {
   private async command(p: string): Promise<string | null> {
     const c = p[0];
     switch (c) {
-      case '?': return this.lastStop;
+      case '?': return this.lastStop === '' ? this.stopReply(SIGTRAP, '') : this.lastStop;
       case 'g': return this.readRegisters();
       case 'G': return this.writeRegisters(p.slice(1));
       case 'p': return this.readRegister(p.slice(1));
