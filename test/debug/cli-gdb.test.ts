@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { faultline } from '../helpers/cli.js';
 import { CLI } from '../helpers/cli.js';
 import { GCC, describeWithTools, itWithTools } from '../helpers/toolchain.js';
-import { GDB, buildDebugProgram, normalise } from './gdb-session.js';
+import { EXAMPLE_SOURCE, GDB, buildDebugProgram, normalise } from './gdb-session.js';
 
 const TOOLS = [GCC, GDB];
 
@@ -73,6 +73,13 @@ describeWithTools(TOOLS, 'faultline --gdb on the command line', () => {
     expect(r.gdb).toMatch(/\[Inferior 1 \(process <pid>\) detached\]/);
     expect(r.stdout).toBe('72\n');
     expect(r.status).toBe(0);
+  });
+
+  itWithTools(TOOLS, 'the guide\'s example prints what its header says, without the debugger', () => {
+    const example = buildDebugProgram('debug-corrupt', dir, EXAMPLE_SOURCE);
+    const r = faultline(['run', '--demand-paging', '0x50000000:0x10000', example]);
+    expect(r.stdout).toBe('checksum 323450 (expected 328314)\n');
+    expect(r.status).toBe(1);
   });
 
   itWithTools(TOOLS, 'a bad port is a usage error naming it', () => {
