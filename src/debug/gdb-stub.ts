@@ -17,6 +17,7 @@
  */
 
 import { UsageError } from '../errors.js';
+import { causeName } from '../fault/cause.js';
 import type { Machine } from '../machine/machine.js';
 import type { RunResult } from '../machine/run-result.js';
 import { GUEST_PID } from '../threads/scheduler.js';
@@ -149,7 +150,7 @@ export class GdbStub {
   attach(machine: Machine): void {
     this.machine = machine;
     this.watchpoints.install(machine);
-    machine.events.on('fault', (f) => this.count(`cause ${f.cause}`));
+    machine.events.on('fault', (f) => this.count(`${causeName(f.cause)} (cause ${f.cause})`));
     machine.events.on('fixed', (_f, by) => this.count(`fixed by ${by}`));
     machine.events.on('unresolved', (_f, by) => this.count(`unresolved${by === null ? '' : ` (failed by ${by})`}`));
     machine.cpu.breakpoints = this.breakpoints.size === 0 ? null : this.breakpoints;

@@ -36,7 +36,7 @@ export const TARGET_FILES: ReadonlyMap<string, string> = new Map([
   [
     'target.xml',
     '<?xml version="1.0"?><!DOCTYPE target SYSTEM "gdb-target.dtd">' +
-      '<target><architecture>riscv:rv32</architecture><osabi>GNU/Linux</osabi>' +
+      '<target><architecture>riscv:rv32</architecture>' +
       '<xi:include href="riscv-32bit-cpu.xml"/></target>',
   ],
   [

@@ -114,6 +114,24 @@ describe('GdbStub', () => {
     expect(await s.ask('vCont?')).toBe('vCont;c;C;s;S');
   });
 
+  it('an unresolved fault stops with its Linux signal; continuing with it ends the run, without it retries', async () => {
+    const cases: [string, string][] = [
+      ['li t0, 16\n sw t0, 0(t0)', 'T0bthread:1;'], // page fault: SIGSEGV
+      ['.word 0', 'T04thread:1;'], // illegal instruction: SIGILL
+      ['la t0, word\n addi t0, t0, 2\n amoadd.w t1, t1, (t0)', 'T07thread:1;'], // misaligned AMO: SIGBUS
+      ['ebreak', 'T05thread:1;'], // SIGTRAP
+    ];
+    for (const [code, stop] of cases) {
+      const s = session(`.text\n.globl _start\n_start:\n ${code}\n li a7, 93\n ecall\n.data\nword: .word 0, 0\n`);
+      expect(await s.ask('c')).toBe(stop);
+      const pc = s.machine.cpu.pc;
+      expect(await s.ask('c')).toBe(stop); // no signal: the instruction is retried
+      expect(s.machine.cpu.pc).toBe(pc);
+      expect(await s.ask(`C${stop.slice(1, 3)}`)).toBe(`X${stop.slice(1, 3)}`);
+      expect(s.ended()).toMatchObject({ kind: 'ended', result: { kind: 'fault', signal: parseInt(stop.slice(1, 3), 16) } });
+    }
+  });
+
   it('Ctrl-C stops a guest that spins, with SIGINT', async () => {
     const s = session(program(true));
     const reply = s.ask('vCont;c:p1.-1');
