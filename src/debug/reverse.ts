@@ -13,7 +13,9 @@
  *
  * Memory is bounded: at most `maxSnapshots` images and `maxBytes` bytes;
  * past either, every other snapshot is dropped and the interval doubles
- * (the history stays complete, a step back gets slower). The host gives
+ * (the history stays complete, a step back gets slower). Time is bounded
+ * too: the interval is at least a quarter of the image's size in bytes
+ * (a 64 MiB guest is snapshotted every 16M instructions, not every 1M). The host gives
  * the capture (machine → bytes) and the restore (bytes → a fresh machine
  * with the same options and plugins), so the core needs no checkpoint
  * code of its own.
@@ -133,6 +135,9 @@ export class ReverseExecution implements Rewinder {
       const bytes = this.options.capture(machine);
       this.snapshots.push({ instret: now, bytes });
       this.bytes += bytes.length;
+      // A big image is taken less often: copying it stays a small share of the run.
+      const floor = Math.ceil(bytes.length / 4);
+      if (this.interval < floor) this.interval = floor;
       this.thin();
       return this.interval;
     }
