@@ -57,6 +57,12 @@ export interface ReverseOptions {
   readonly maxSnapshots?: number;
   /** Most bytes of snapshots kept (default 256 MiB). */
   readonly maxBytes?: number;
+  /**
+   * Least instructions between snapshots per byte of the last image
+   * (default 0.25: a 64 MiB image is taken every 16M instructions at most
+   * once); 0 keeps the interval as given.
+   */
+  readonly intervalPerByte?: number;
 }
 
 /**
@@ -136,7 +142,7 @@ export class ReverseExecution implements Rewinder {
       this.snapshots.push({ instret: now, bytes });
       this.bytes += bytes.length;
       // A big image is taken less often: copying it stays a small share of the run.
-      const floor = Math.ceil(bytes.length / 4);
+      const floor = Math.ceil(bytes.length * (this.options.intervalPerByte ?? 0.25));
       if (this.interval < floor) this.interval = floor;
       this.thin();
       return this.interval;

@@ -37,6 +37,7 @@ function debugged(program: Program, interval: number): { stub: GdbStub; reverse:
   const cps = new WeakMap<Machine, ReturnType<typeof checkpoint>>();
   const reverse = new ReverseExecution({
     interval,
+    intervalPerByte: 0, // snapshots at the random interval, however small
     capture: (m) => {
       let cp = cps.get(m);
       if (cp === undefined) { cp = checkpoint({ incremental: false, chainId: '0123456789abcdef' }); m.use(cp); cps.set(m, cp); }
