@@ -12,7 +12,14 @@
  * skipped.
  */
 
-/** Largest payload the decoder accepts (decoded bytes); advertised as `PacketSize`. */
+/**
+ * Largest payload the decoder accepts (decoded bytes); advertised as `PacketSize`.
+ *
+ * @example
+ * ```ts
+ * if (payload.length > MAX_PACKET_SIZE) reply('E01');
+ * ```
+ */
 export const MAX_PACKET_SIZE = 0x4000;
 
 /**

@@ -272,6 +272,11 @@ export class ReverseExecution implements Rewinder {
  *
  * @param m - a machine at or before `target`
  * @param target - the instruction count to reach
+ * @example
+ * ```ts
+ * const m = restoreFromSnapshot();
+ * runExactly(m, 1_234_567);   // m.cpu.instret === 1_234_567 unless the guest ended first
+ * ```
  */
 export function runExactly(m: Machine, target: number): void {
   const cpu = m.cpu;

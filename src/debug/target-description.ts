@@ -7,7 +7,14 @@
  * `info registers` as against qemu (only the general group).
  */
 
-/** ABI names of x0..x31, in register-number order. */
+/**
+ * ABI names of x0..x31, in register-number order.
+ *
+ * @example
+ * ```ts
+ * REGISTER_NAMES[10]; // 'a0'
+ * ```
+ */
 export const REGISTER_NAMES: readonly string[] = [
   'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 'fp', 's1',
   'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
@@ -15,7 +22,14 @@ export const REGISTER_NAMES: readonly string[] = [
   't3', 't4', 't5', 't6',
 ];
 
-/** GDB's number of the pc register. */
+/**
+ * GDB's number of the pc register.
+ *
+ * @example
+ * ```ts
+ * stub.receive(encodePacket(`p${PC_REGNUM.toString(16)}`)); // read pc
+ * ```
+ */
 export const PC_REGNUM = 32;
 
 function typeOf(name: string): string {
