@@ -2,7 +2,7 @@
  * `reverse_step_ms` (docs/design.md §9): one reverse-stepi in a
  * 10⁸-instruction run, as `faultline run --gdb` does it — a full
  * in-memory snapshot every 1M instructions (thinned to the default
- * bound of 64), then a step back = restore the newest snapshot before
+ * bound of 256), then a step back = restore the newest snapshot before
  * the target into a fresh machine and re-execute to it. Samples step back
  * from random points of the run.
  *

@@ -53,7 +53,7 @@ export interface ReverseOptions {
   readonly restore: (bytes: Uint8Array) => Machine;
   /** Instructions between snapshots at first (default 1,000,000). */
   readonly interval?: number;
-  /** Most snapshots kept (default 64, at least 4). */
+  /** Most snapshots kept (default 256, at least 4). */
   readonly maxSnapshots?: number;
   /** Most bytes of snapshots kept (default 256 MiB). */
   readonly maxBytes?: number;
@@ -117,7 +117,7 @@ export class ReverseExecution implements Rewinder {
   constructor(private readonly options: ReverseOptions) {
     if (typeof options?.capture !== 'function' || typeof options.restore !== 'function') throw new UsageError('ReverseExecution: options.capture and options.restore must be functions');
     this.interval = options.interval ?? 1_000_000;
-    this.maxSnapshots = Math.max(4, options.maxSnapshots ?? 64);
+    this.maxSnapshots = Math.max(4, options.maxSnapshots ?? 256);
     this.maxBytes = options.maxBytes ?? 256 << 20;
     if (!Number.isSafeInteger(this.interval) || this.interval < 1) throw new UsageError(`ReverseExecution: interval must be a positive integer, got ${this.interval}`);
   }
