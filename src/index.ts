@@ -159,3 +159,11 @@ export type { MachineMount } from './machine/machine.js';
 export { RseqEvent, RseqRegistration } from './threads/rseq-registration.js';
 export { RSEQ_SIG, RSEQ_FLAG_UNREGISTER, RSEQ_ORIG_SIZE, RSEQ_CS_SIZE, RseqCsField, RseqField } from './syscalls/rseq-abi.js';
 export type { RseqRecord } from './checkpoint/image-format.js';
+// Debugging: the GDB remote protocol, watchpoints on the chain, reverse execution (docs/debugging.md)
+export { GdbStub, type GdbStubOptions, type StubEnd } from './debug/gdb-stub.js';
+export { PacketDecoder, encodePacket, latin1, fromLatin1, MAX_PACKET_SIZE, type PacketEvent } from './debug/packet-codec.js';
+export { Watchpoints, WatchKind, type WatchHit, type WatchedRange } from './debug/watchpoints.js';
+export { ReverseExecution, runExactly, type ReverseOptions, type SnapshotUsage } from './debug/reverse.js';
+export type { Rewinder } from './debug/rewinder.js';
+export { monitorCommand, type MonitorHost } from './debug/monitor.js';
+export { TARGET_FILES, REGISTER_NAMES, PC_REGNUM } from './debug/target-description.js';

@@ -8,6 +8,7 @@ import { installCliPlugins, parseRange, rangeText } from '../cli-plugins.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
 import { runLoop } from '../run-loop.js';
+import { gdbSession, parseGdbPort } from '../gdb-server.js';
 import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
 import { guestIo, guestIoHelp, hostDirectoryFor, parseRelinks } from '../guest-io.js';
 
@@ -50,6 +51,9 @@ Options:
                          (guest path) opens NEW instead, unchecked; a
                          service session OLD opens through provider NEW.
                          May be given several times
+  --gdb PORT             wait for a GDB client on 127.0.0.1:PORT (0: any
+                         free port, printed on stderr) and let it control
+                         the run (docs/debugging.md)
 ${guestIoHelp(true)}  -h, --help             show this help
 `;
 
@@ -68,6 +72,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     relink: { type: 'string', multiple: true },
     stdin: { type: 'string' },
     'host-time': { type: 'boolean' },
+    gdb: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -118,7 +123,9 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
-  const outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every } });
+  const gdbPort = values.gdb === undefined ? undefined : parseGdbPort(values.gdb);
+  const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
+  const outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every } });
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }

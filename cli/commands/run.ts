@@ -8,6 +8,7 @@ import { ImageWriter } from '../checkpoint-dir.js';
 import { DEFAULT_FULL_EVERY, cliContributor, newCliState } from '../cli-state.js';
 import { installCliPlugins, parseRange } from '../cli-plugins.js';
 import { runLoop } from '../run-loop.js';
+import { gdbSession, parseGdbPort } from '../gdb-server.js';
 import { GUEST_IO_OPTIONS, guestIo, guestIoHelp } from '../guest-io.js';
 
 
@@ -47,6 +48,9 @@ Options:
   --checkpoint-full-every K
                          start a new chain with a full image every K images,
                          deleting the run's older ones (default ${DEFAULT_FULL_EVERY})
+  --gdb PORT             wait for a GDB client on 127.0.0.1:PORT (0: any
+                         free port, printed on stderr) and let it control
+                         the run (docs/debugging.md)
 ${guestIoHelp(false)}  -h, --help             show this help
 `;
 
@@ -65,6 +69,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'checkpoint-dir': { type: 'string' },
     'checkpoint-full-every': { type: 'string' },
     ...GUEST_IO_OPTIONS,
+    gdb: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -107,7 +112,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
-  const outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every } });
+  const gdbPort = values.gdb === undefined ? undefined : parseGdbPort(values.gdb);
+  const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
+  const outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every } });
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }

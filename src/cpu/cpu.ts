@@ -27,6 +27,11 @@ export const StopReason = {
   Ecall: 1,
   /** An instruction faulted; `cpu.fault` describes it and no state changed. */
   Fault: 2,
+  /**
+   * `pc` is in {@link Cpu.breakpoints} (a debugger's breakpoint): the
+   * instruction there has not run. Only when breakpoints are set.
+   */
+  Breakpoint: 3,
 } as const;
 
 /**
@@ -138,6 +143,17 @@ export class Cpu {
   codeTouched = false;
   /** Whether hot blocks are compiled. */
   readonly jit: boolean;
+  /**
+   * A debugger's breakpoints (addresses), or null (the default: no cost).
+   * While set, {@link run} interprets every instruction (no compiled
+   * blocks) and stops with {@link StopReason.Breakpoint} before executing
+   * an instruction whose address is in the set — except when nothing has
+   * retired since {@link breakpointResume}, so that a thread stopped at a
+   * breakpoint can go on. See docs/debugging.md.
+   */
+  breakpoints: ReadonlySet<number> | null = null;
+  /** The `instret` at which breakpoints are not checked (the debugger's resume point; -1: none). */
+  breakpointResume = -1;
   private readonly jitThreshold: number;
   /** Compiled blocks per decoded page; dropped with the page. */
   private readonly pageBlocks = new WeakMap<Int32Array, PageBlocks>();
@@ -229,13 +245,19 @@ export class Cpu {
     let frame = 0;
     let code = EMPTY_CODE;
     let blocks = NO_BLOCKS.blocks, heat = NO_BLOCKS.heat;
-    const jit = this.jit;
+    const bps = this.breakpoints;
+    const jit = this.jit && bps === null;
     const hot = this.jitThreshold;
     const host: BlockHost = this;
     let n = budget;
     this.trapped = false;
 
     exec: while (n > 0) {
+      if (bps !== null && bps.has(pc) && this.instret + budget - n !== this.breakpointResume) {
+        this.pc = pc;
+        this.instret += budget - n;
+        return StopReason.Breakpoint;
+      }
       if ((pc & ~0xfff) !== base) {
         // Entering a code page: check execute right, find its decoded slots.
         if ((pc & 3) !== 0) {

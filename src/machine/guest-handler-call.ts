@@ -170,6 +170,11 @@ export class GuestHandlerCall {
       if (left <= 0) return Stop.Limit;
       const why = cpu.run(left < 0x4000_0000 ? left : 0x4000_0000);
       if (why === StopReason.Budget) continue;
+      if (why === StopReason.Breakpoint) {
+        // A debugger's breakpoints do not stop guest fault handlers: go on past it.
+        cpu.breakpointResume = cpu.instret;
+        continue;
+      }
       if (why === StopReason.Fault) {
         this.handlerFault(name);
         continue;

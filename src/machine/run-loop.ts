@@ -142,6 +142,11 @@ export class RunLoop implements ThreadCallHost {
         if (async && this.waitingOnFault > 0 && wallClock() - this.lastYield >= YIELD_INTERVAL_MS) return Step.Yield;
         continue;
       }
+      if (why === StopReason.Breakpoint) {
+        // A debugger's breakpoint (cpu.breakpoints): the run ends as at its limit.
+        this.result = { kind: 'limit' };
+        return Step.Done;
+      }
       if (why === StopReason.Ecall) {
         describeSyscall(cpu.x[A7]!, cpu.x, t.syscall, t.clearChildTid, m.handles);
         t.inSyscall = true;
