@@ -9,6 +9,7 @@ import { DEFAULT_FULL_EVERY, cliContributor, newCliState } from '../cli-state.js
 import { installCliPlugins, parseRange } from '../cli-plugins.js';
 import { runLoop } from '../run-loop.js';
 import { GUEST_IO_OPTIONS, guestIo, guestIoHelp } from '../guest-io.js';
+import { JSON_LOG_HELP, JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
 
 
 /** Help text of `faultline run`. */
@@ -47,12 +48,12 @@ Options:
   --checkpoint-full-every K
                          start a new chain with a full image every K images,
                          deleting the run's older ones (default ${DEFAULT_FULL_EVERY})
-${guestIoHelp(false)}  -h, --help             show this help
+${JSON_LOG_HELP}${guestIoHelp(false)}  -h, --help             show this help
 `;
 
 /** `faultline run`: returns the process exit status. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine('run', argv, {
+  const { values, positionals } = parseCommandLine('run', splitFileFlags(argv), {
     'max-instructions': { type: 'string' },
     'memory-quota': { type: 'string' },
     'time-slice': { type: 'string' },
@@ -65,6 +66,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'checkpoint-dir': { type: 'string' },
     'checkpoint-full-every': { type: 'string' },
     ...GUEST_IO_OPTIONS,
+    ...JSON_LOG_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -84,6 +86,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const fullEvery = values['checkpoint-full-every'] === undefined ? DEFAULT_FULL_EVERY : parseCount('checkpoint-full-every', values['checkpoint-full-every']);
   if (fullEvery < 1) throw new CommandLineError('--checkpoint-full-every: must be at least 1');
 
+  const json = jsonLogOptions(values);
+  if (json.statsJson && values.stats !== true) throw new CommandLineError('run: --json goes with --stats');
   const cli = newCliState(every, fullEvery, {
     demandPaging: (values['demand-paging'] ?? []).map(parseRange),
     dirtyLog: values['dirty-log'] === true,
@@ -103,11 +107,17 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (!(err instanceof QuotaExceededError) || memoryQuota === undefined) throw err;
     throw new CommandLineError(`--memory-quota ${values['memory-quota']}: too small to load ${path} and its 8 MiB stack (${err.message.replace(/^\w+: /, '')})`);
   }
-  const plugins = installCliPlugins(machine, cli, false);
+  const plugins = installCliPlugins(machine, cli, false, json.statsJson);
+  const logs = installJsonLogs(machine, path, json);
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
-  const outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every } });
+  let outcome: Awaited<ReturnType<typeof runLoop>> | null = null;
+  try {
+    outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every }, epochs: logs.epochs });
+  } finally {
+    logs.finish(outcome);
+  }
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }
