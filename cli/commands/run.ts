@@ -9,6 +9,7 @@ import { DEFAULT_FULL_EVERY, cliContributor, newCliState } from '../cli-state.js
 import { installCliPlugins, parseRange } from '../cli-plugins.js';
 import { runLoop } from '../run-loop.js';
 import { GUEST_IO_OPTIONS, guestIo, guestIoHelp } from '../guest-io.js';
+import { startProgress } from '../progress.js';
 import { JSON_LOG_HELP, JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
 
 
@@ -113,9 +114,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
   let outcome: Awaited<ReturnType<typeof runLoop>> | null = null;
+  // The run's directory starts empty: the newest image's number + 1 is the count written.
+  const stopProgress = startProgress(process.stderr, () => ({ instructions: machine.cpu.instret, faults: cli.faults, images: writer?.newest == null ? 0 : Number(/(\d+)\.ckpt$/.exec(writer.newest)?.[1] ?? -1) + 1 }));
   try {
     outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every }, epochs: logs.epochs });
   } finally {
+    stopProgress();
     logs.finish(outcome);
   }
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);

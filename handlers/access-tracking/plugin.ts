@@ -95,7 +95,11 @@ export interface AccessTrackingOptions {
 export interface RunEpochsOptions {
   /** Stop after this many instructions in all (default: until the guest exits or faults). */
   readonly maxInstructions?: number;
-  /** Called with each epoch's record as the epoch ends (the last, partial epoch too). */
+  /**
+   * Called with each epoch's record as the epoch ends (the last, partial epoch too).
+   *
+   * @param record - the epoch's record, the caller's to keep
+   */
   readonly onEpoch?: (record: EpochRecord) => void;
 }
 
