@@ -51,20 +51,72 @@ function address(offset: number): string[] {
  */
 export function programSource(ops: readonly Op[], pages: number, base?: number): string {
   const lines = ['.text', '.globl _start', '_start:', base === undefined ? 'la s1, buf' : `li s1, ${base}`];
-  ops.forEach((op, k) => {
-    switch (op.kind) {
-      case 'load': lines.push(...address(op.offset), `acc_${k}:`, `${op.insn} t2, 0(t1)`); break;
-      case 'store': lines.push(...address(op.offset), 'li t2, 0x5a', `acc_${k}:`, `${op.insn} t2, 0(t1)`); break;
-      case 'amo': lines.push(...address(op.offset), 'li t2, 1', `acc_${k}:`, `${op.insn} t3, t2, (t1)`); break;
-      case 'lrsc': lines.push(...address(op.offset), `acc_${k}:`, 'lr.w t2, (t1)', 'sc.w t3, t2, (t1)'); break;
-      case 'write': lines.push(...address(op.offset), 'li a0, 1', 'mv a1, t1', `li a2, ${op.length}`, 'li a7, 64', `acc_${k}:`, 'ecall'); break;
-      case 'getrandom': lines.push(...address(op.offset), 'mv a0, t1', `li a1, ${op.length}`, 'li a2, 0', 'li a7, 278', `acc_${k}:`, 'ecall'); break;
-      case 'nops': for (let i = 0; i < op.count; i++) lines.push('addi x0, x0, 0'); break;
-    }
-  });
+  lines.push(...emitOps(ops, 'acc'));
   lines.push('li a0, 0', 'li a7, 93', 'ecall', 'end_:');
   if (base === undefined) lines.push('.data', '.balign 4096', `buf: .space ${pages * PAGE_SIZE}`);
   return lines.join('\n') + '\n';
+}
+
+/** The lines of `ops`; the access instruction of op k has the label `<prefix>_<k>`. */
+function emitOps(ops: readonly Op[], prefix: string): string[] {
+  const lines: string[] = [];
+  ops.forEach((op, k) => {
+    const label = `${prefix}_${k}:`;
+    switch (op.kind) {
+      case 'load': lines.push(...address(op.offset), label, `${op.insn} t2, 0(t1)`); break;
+      case 'store': lines.push(...address(op.offset), 'li t2, 0x5a', label, `${op.insn} t2, 0(t1)`); break;
+      case 'amo': lines.push(...address(op.offset), 'li t2, 1', label, `${op.insn} t3, t2, (t1)`); break;
+      case 'lrsc': lines.push(...address(op.offset), label, 'lr.w t2, (t1)', 'sc.w t3, t2, (t1)'); break;
+      case 'write': lines.push(...address(op.offset), 'li a0, 1', 'mv a1, t1', `li a2, ${op.length}`, 'li a7, 64', label, 'ecall'); break;
+      case 'getrandom': lines.push(...address(op.offset), 'mv a0, t1', `li a1, ${op.length}`, 'li a2, 0', 'li a7, 278', label, 'ecall'); break;
+      case 'nops': for (let i = 0; i < op.count; i++) lines.push('addi x0, x0, 0'); break;
+    }
+  });
+  return lines;
+}
+
+/**
+ * Two threads: thread 1 runs `parent`, thread 2 (cloned) runs `child`,
+ * on the same buffer; each ends with exit (93), the last one ending the
+ * process. Labels `pa_<k>` and `ch_<k>`; the code ends at `end_`.
+ */
+export function threadProgramSource(parent: readonly Op[], child: readonly Op[], pages: number): string {
+  return [
+    '.text', '.globl _start', '_start:', 'la s1, buf',
+    'li a0, 0x50f00', 'la a1, stack2_top', 'li a2, 0', 'li a3, 0', 'li a4, 0', 'li a7, 220', 'ecall',
+    'after_clone:', 'beqz a0, child',
+    ...emitOps(parent, 'pa'), 'li a0, 0', 'li a7, 93', 'ecall',
+    'child:', ...emitOps(child, 'ch'), 'li a0, 0', 'li a7, 93', 'ecall', 'end_:',
+    '.data', '.balign 4096', `buf: .space ${pages * PAGE_SIZE}`, 'stack2: .space 64', 'stack2_top:',
+  ].join('\n') + '\n';
+}
+
+/** Which threads make each access (`${kind}:${page}` → tids) of a {@link threadProgramSource} program. */
+export function modelThreadAccesses(program: Program, parent: readonly Op[], child: readonly Op[], bufferBase: number): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  const add = (kind: string, page: number, tid: number): void => {
+    const key = `${kind}:${page}`;
+    const set = out.get(key) ?? new Set<number>();
+    set.add(tid);
+    out.set(key, set);
+  };
+  const childStart = program.symbols.get('child')!;
+  for (let pc = program.entry; pc < program.symbols.get('end_')!; pc += 4) {
+    // The prologue up to the clone's return runs in thread 1; after it, both run the beqz.
+    add('execute', pc - (pc % PAGE_SIZE), pc >= childStart ? 2 : 1);
+  }
+  const beqz = program.symbols.get('after_clone')!;
+  add('execute', beqz - (beqz % PAGE_SIZE), 2);
+  for (const [ops, prefix, tid] of [[parent, 'pa', 1], [child, 'ch', 2]] as const) {
+    ops.forEach((op, k) => {
+      if (op.kind === 'nops') return;
+      const pc = program.symbols.get(`${prefix}_${k}`)!;
+      for (const a of modelAccesses({ ...program, entry: pc, symbols: new Map([['end_', pc + 8], ['acc_0', pc]]) }, [op], bufferBase)) {
+        if (a.kind !== 'execute') add(a.kind, a.page, tid);
+      }
+    });
+  }
+  return out;
 }
 
 /** One model access: instruction index, page address, kind. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CollectedOutput, Machine } from '../../src/index.js';
 import { accessTracking, type EpochRecord } from '../../handlers/index.js';
-import { build, modelAccesses, modelEpochs, opArb, programSource, type Op } from './access-tracking-model.js';
+import { build, modelAccesses, modelEpochs, modelThreadAccesses, opArb, programSource, threadProgramSource, type Op } from './access-tracking-model.js';
 
 const PAGES = 6;
 
@@ -97,5 +97,40 @@ describe('accessTracking against a reference model', () => {
       { numRuns: 20 },
     );
   });
-});
 
+  it('threads: the sets are the union of both threads\' accesses, each first touch names a thread that made it, one fault per page and kind', () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb(PAGES), { minLength: 1, maxLength: 50 }),
+        fc.array(opArb(PAGES), { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 50, max: 2000 }),
+        (parent, child, slice, epoch) => {
+          const program = build(threadProgramSource(parent, child, PAGES));
+          const machine = new Machine({ memoryQuota: 64 << 20, stdout: new CollectedOutput().sink, timeSlice: slice });
+          machine.load(program);
+          const tracker = accessTracking({ epochInstructions: epoch });
+          machine.use(tracker);
+          const records: EpochRecord[] = [];
+          expect(tracker.runEpochs({ onEpoch: (r) => records.push(r) })).toEqual({ kind: 'exit', exitCode: 0 });
+          const model = modelThreadAccesses(program, parent, child, program.symbols.get('buf')!);
+          const seen = new Set<string>();
+          for (const r of records) {
+            const keys = r.touches.map((t) => `${t.kind}:${t.page}`);
+            // One fault per page and kind in each epoch, each a first touch by a thread that makes that access.
+            expect(new Set(keys).size).toBe(keys.length);
+            expect(r.faults).toBe(keys.length);
+            for (const t of r.touches) expect(model.get(`${t.kind}:${t.page}`)?.has(t.tid), `${t.kind} ${t.page.toString(16)} by ${t.tid}`).toBe(true);
+            expect([...r.read.map((p) => `read:${p}`), ...r.written.map((p) => `write:${p}`), ...r.executed.map((p) => `execute:${p}`)].sort()).toEqual([...keys].sort());
+            for (const k of keys) seen.add(k);
+          }
+          // Over the run: exactly the union of both threads' accesses.
+          expect([...seen].sort()).toEqual([...model.keys()].sort());
+          // An access only the child makes is the child's.
+          if ([...model.values()].some((tids) => tids.size === 1 && tids.has(2))) expect(records.some((r) => r.touches.some((t) => t.tid === 2))).toBe(true);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
