@@ -120,6 +120,20 @@ describe('JSON outputs of faultline run', () => {
   });
 });
 
+describe('JSON outputs of faultline restore', () => {
+  it('--access-log and --stats --json continue from the image', () => {
+    const images = path('restore-images');
+    expect(faultline(['run', path('p.s'), '--stats', '--max-instructions', '12000', '--checkpoint-every', '10000', '--checkpoint-dir', images]).status).toBe(124);
+    const r = faultline(['restore', images, '--no-checkpoint', '--access-log', path('ra.jsonl'), '--access-epoch', '5000', '--json']);
+    expect(r.status).toBe(0);
+    const [header, first, ...rest] = lines(path('ra.jsonl'));
+    expect(header).toMatchObject({ type: 'header', program: images, startInstret: 10_000 });
+    expect(first).toMatchObject({ type: 'epoch', epoch: 0, startInstret: 10_000, endInstret: 15_000, workingSet: 9 });
+    expect(rest.at(-1)).toMatchObject({ type: 'summary', instructions: 14_007, outcome: { kind: 'exit', exitCode: 0 } });
+    expect(JSON.parse(r.stderr.trim())).toMatchObject({ type: 'stats', instructions: 24_007, executed: 14_007 });
+  });
+});
+
 describe('faultline inspect --json', () => {
   it('prints every section, the page index and the chain as one JSON object', () => {
     const images = path('images');
