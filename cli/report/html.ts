@@ -8,6 +8,9 @@
  * Heatmap cells are SVG `rect`s carrying `data-page` (page address,
  * decimal), `data-epoch` and `data-kind` (the kinds touched, a subset of
  * "rwx" in that order), so tools and tests can read the picture back.
+ * Past {@link MAX_ROWS} touched pages a row merges several consecutive
+ * touched pages of one mapping; its cells add `data-last-page` and
+ * `data-pages` (how many touched pages it merges).
  */
 import type { AccessLog, LogMapping } from './access-log.js';
 
@@ -26,6 +29,17 @@ const hex = (n: number): string => `0x${(n >>> 0).toString(16).padStart(8, '0')}
 function mappingOf(maps: readonly LogMapping[], page: number): LogMapping | null {
   for (const m of maps) if (page >= m.start && page < m.end) return m;
   return null;
+}
+
+/** Most heatmap rows before rows merge pages. */
+export const MAX_ROWS = 2048;
+
+/** One heatmap row: touched pages `first`..`last` (`count` of them) and their kinds per epoch. */
+interface Row {
+  readonly first: number;
+  readonly last: number;
+  readonly count: number;
+  readonly kinds: Uint8Array;
 }
 
 /** One row group of the heatmap: consecutive touched pages of one mapping. */
@@ -100,7 +114,20 @@ export function reportHtml(log: AccessLog, source: string): string {
     for (const p of e.executed) cell(p)[k]! |= 4;
   });
   const rowGroups = groups(log, kinds);
-  const rowCount = kinds.size;
+  // Past MAX_ROWS touched pages, each row merges `per` consecutive touched pages of a group (kinds ORed).
+  const per = Math.max(1, Math.ceil(kinds.size / MAX_ROWS));
+  const rowsOf = (g: Group): Row[] => {
+    const out: Row[] = [];
+    for (let i = 0; i < g.pages.length; i += per) {
+      const pages = g.pages.slice(i, i + per);
+      const merged = new Uint8Array(epochs.length);
+      for (const p of pages) { const r = kinds.get(p)!; for (let k = 0; k < r.length; k++) merged[k]! |= r[k]!; }
+      out.push({ first: pages[0]!, last: pages[pages.length - 1]!, count: pages.length, kinds: merged });
+    }
+    return out;
+  };
+  const grouped = rowGroups.map((g) => ({ label: g.label, rows: rowsOf(g) }));
+  const rowCount = grouped.reduce((n, g) => n + g.rows.length, 0);
   const cw = Math.max(3, Math.min(22, Math.floor(900 / Math.max(1, epochs.length))));
   const ch = Math.max(2, Math.min(12, Math.floor(1400 / Math.max(1, rowCount))));
   const labelW = 330, headerH = 16, gap = 14;
@@ -108,16 +135,16 @@ export function reportHtml(log: AccessLog, source: string): string {
   const width = labelW + epochs.length * cw + 10;
   const parts: string[] = [];
   let y = headerH;
-  for (const g of rowGroups) {
+  for (const g of grouped) {
     parts.push(`<text x="4" y="${y + 10}" class="group">${esc(g.label)}</text>`);
     y += gap;
-    for (const page of g.pages) {
-      const row = kinds.get(page)!;
-      if (ch >= 8) parts.push(`<text x="${labelW - 6}" y="${y + ch - 2}" text-anchor="end" class="page">${hex(page)}</text>`);
-      for (let k = 0; k < row.length; k++) {
-        const bits = row[k]!;
+    for (const row of g.rows) {
+      const merged = row.count > 1 ? ` data-last-page="${row.last}" data-pages="${row.count}"` : '';
+      if (ch >= 8) parts.push(`<text x="${labelW - 6}" y="${y + ch - 2}" text-anchor="end" class="page">${hex(row.first)}${row.count > 1 ? `..${hex(row.last)} (${row.count})` : ''}</text>`);
+      for (let k = 0; k < row.kinds.length; k++) {
+        const bits = row.kinds[k]!;
         if (bits === 0) continue;
-        parts.push(`<rect x="${labelW + k * cw}" y="${y}" width="${cw - (cw > 4 ? 1 : 0)}" height="${ch - (ch > 3 ? 1 : 0)}" fill="${COLOURS[bits]}" data-page="${page}" data-epoch="${k}" data-kind="${KIND_NAMES[bits]}"></rect>`);
+        parts.push(`<rect x="${labelW + k * cw}" y="${y}" width="${cw - (cw > 4 ? 1 : 0)}" height="${ch - (ch > 3 ? 1 : 0)}" fill="${COLOURS[bits]}" data-page="${row.first}" data-epoch="${k}" data-kind="${KIND_NAMES[bits]}"${merged}></rect>`);
       }
       y += ch;
     }
@@ -150,7 +177,7 @@ td,th{border:1px solid #ddd;padding:3px 10px}th{background:#f0f0f0}.num{text-ali
 </style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="meta">Log ${esc(source)}: ${epochs.length} epochs of ${log.epochInstructions} instructions (${instructions} instructions in all), ${rowCount} pages touched; idle means untouched for ${log.idleEpochs} epochs.</p>
+<p class="meta">Log ${esc(source)}: ${epochs.length} epochs of ${log.epochInstructions} instructions (${instructions} instructions in all), ${kinds.size} pages touched${per > 1 ? ` (each row merges ${per} consecutive touched pages)` : ''}; idle means untouched for ${log.idleEpochs} epochs.</p>
 <h2>Accesses: pages × epochs</h2>
 <p>${legend}</p>
 <p id="readout">Point at a cell.</p>
@@ -166,9 +193,11 @@ ${faults}
   document.getElementById('heatmap').addEventListener('mousemove', function (ev) {
     var t = ev.target;
     if (!t || !t.getAttribute || t.getAttribute('data-page') === null) return;
-    var page = Number(t.getAttribute('data-page'));
+    var hex = function (n) { return '0x' + Number(n).toString(16).padStart(8, '0'); };
     var kinds = t.getAttribute('data-kind').split('').map(function (c) { return names[c]; }).join(', ');
-    out.textContent = 'page 0x' + page.toString(16).padStart(8, '0') + ', epoch ' + t.getAttribute('data-epoch') + ': ' + kinds;
+    var last = t.getAttribute('data-last-page');
+    var where = last === null ? 'page ' + hex(t.getAttribute('data-page')) : t.getAttribute('data-pages') + ' pages ' + hex(t.getAttribute('data-page')) + '..' + hex(last);
+    out.textContent = where + ', epoch ' + t.getAttribute('data-epoch') + ': ' + kinds;
   });
   document.body.setAttribute('data-ready', 'true');
 })();
