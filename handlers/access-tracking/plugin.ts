@@ -390,10 +390,11 @@ class AccessTrackingPlugin implements AccessTracking {
     const vpage = vaddr >>> PAGE_SHIFT;
     const own = this.layer!;
     if ((own.get(vaddr) & bit) !== 0) return FaultStatus.Continue; // not ours
-    // Someone's intent (structure, the guest's mprotect) denies it too: not ours to fix.
+    // Someone's intent (the guest's mprotect, the region rights) denies it too: not ours to fix.
+    // Regions always allow reading (a protection fault is on a mapped page), so a read needs no walk.
     const as = this.space!;
-    if (!walkRegions(as.root, vaddr, this.walk) || (this.walk.rights & bit) === 0) return FaultStatus.Continue;
     if ((as.guestProtection.get(vaddr) & bit) === 0) return FaultStatus.Continue;
+    if (bit !== AccessBits.Read && (!walkRegions(as.root, vaddr, this.walk) || (this.walk.rights & bit) === 0)) return FaultStatus.Continue;
     const kinds = this.kinds!;
     const before = kinds[vpage]!;
     const now = this.exact ? before | bit : ALL_RIGHTS;
