@@ -327,7 +327,7 @@ class AccessTrackingPlugin implements AccessTracking {
   }
 
   kindsOf(vaddr: number): number {
-    return this.kinds === null ? 0 : this.kinds[(vaddr >>> 0) >>> PAGE_SHIFT]!;
+    return this.kinds === null ? 0 : this.kinds[(vaddr >>> 0) >>> PAGE_SHIFT]! & 7;
   }
 
   current(): EpochRecord {

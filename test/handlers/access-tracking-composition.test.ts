@@ -108,11 +108,11 @@ describe('accessTracking composes', () => {
     }), { numRuns: 12 });
   });
 
-  it.each(['before', 'after'] as const)('with checkpoints: images taken at epoch ends restore into a machine tracked again (installed %s the restore)', (when) => {
+  it.each([[true, 'before'], [false, 'after']] as const)('with checkpoints (tracker first in the chain: %s): images taken at epoch ends restore into a machine tracked again (installed %s the restore)', (first, when) => {
     fc.assert(fc.property(ops, lengths, (o, l) => {
       const cp = checkpoint();
       const images: ImageInput[] = [];
-      const out = run(o, l, { atRegion: false, plugins: () => [cp] }, true, () => images.push({ name: `${images.length}.ckpt`, bytes: cp.checkpoint() }));
+      const out = run(o, l, { atRegion: false, plugins: () => [cp] }, first, () => images.push({ name: `${images.length}.ckpt`, bytes: cp.checkpoint() }));
       expectModel(out);
       if (images.length < 2) return;
       // Restore the image of the first epoch's end and run to the end, tracked: the working set is the rest of the run's.
