@@ -205,9 +205,10 @@ export interface AccessTracking extends Plugin {
  * at most one per kind in exact mode (a page read then written faults
  * twice), at most one in coarse mode.
  *
- * One tracker is installed in one machine at a time. Allocates about
- * 6 MiB of tables (kinds, last epoch and a list slot per virtual page) at
- * the first install.
+ * One tracker is installed in one machine at a time. Allocates 13 MiB
+ * of tables at the first install (per virtual page: its kinds, its last
+ * epoch, a slot in the epoch's list and in the list of pages ever
+ * touched), plus the touch log.
  *
  * @param options - epoch length, idle N, exactness, name, chain position
  * @throws UsageError for a non-positive epoch length or idle N; from `install` when installed already.
