@@ -119,7 +119,7 @@ buf: .space 4096
     expect(result.kind).toBe('fault');
     const r = tracker.endEpoch();
     expect(r.read).toEqual([]);
-    expect(r.executed.length).toBe(1);
+    expect(r.executed.length).toBe(2); // the program's page and the handlers' return trampoline
   });
 
   it('kindsOf, current(), uninstall and options', () => {
@@ -141,5 +141,54 @@ buf: .space 4096
     expect(() => accessTracking({ epochInstructions: 0 })).toThrow(/epochInstructions must be a positive integer/);
     expect(() => accessTracking({ idleEpochs: -1 })).toThrow(/idleEpochs/);
     expect(() => tracker.runEpochs()).toThrow(/install the plugin first/);
+  });
+
+  it('a guest fault handler\'s own accesses (its frame on the stack, a global) fault through the tracker and are recorded', () => {
+    const machine = machineFor(`
+  .text
+  .globl _start
+_start:
+  la a0, handler
+  li a1, 1              # at the tail: a handler that fixes every fault goes behind the tracker
+  li a7, 0x1000
+  ecall
+  li t0, 0x50000000
+  lw a0, 0(t0)          # not mapped: the guest handler maps it
+  la t1, counter
+  lw a0, 0(t1)          # 1: the handler counted one fault
+  li a7, 93
+  ecall
+handler:                # on _start's page: registering needs the page executable in every layer (see the report)
+  addi sp, sp, -16
+  sw   ra, 12(sp)
+  la   t2, counter
+  lw   t3, 0(t2)
+  addi t3, t3, 1
+  sw   t3, 0(t2)
+  li a0, 0x50000000
+  li a1, 4096
+  li a2, 3
+  li a3, 0x32
+  li a4, -1
+  li a5, 0
+  li a7, 222
+  ecall
+  lw   ra, 12(sp)
+  addi sp, sp, 16
+  li   a0, 1
+  ret
+  .data
+  .balign 4096
+counter: .word 0
+`);
+    const tracker = accessTracking();
+    machine.use(tracker);
+    expect(machine.run({ maxInstructions: 1_000_000 })).toEqual({ kind: 'exit', exitCode: 1 });
+    const r = tracker.endEpoch();
+    const stack = machine.addressSpace.mappings().find((m) => m.name === '[stack]')!;
+    expect(r.written.some((p) => p >= stack.start && p < stack.end)).toBe(true);
+    expect(r.read).toContain(0x5000_0000);
+    expect(r.executed.length).toBe(2); // the program's page and the handlers' return trampoline
+    expect(r.written.length).toBeGreaterThanOrEqual(2); // the stack and counter
   });
 });
