@@ -119,7 +119,7 @@ buf: .space 4096
     expect(result.kind).toBe('fault');
     const r = tracker.endEpoch();
     expect(r.read).toEqual([]);
-    expect(r.executed.length).toBe(2); // the program's page and the handlers' return trampoline
+    expect(r.executed.length).toBe(1);
   });
 
   it('kindsOf, current(), uninstall and options', () => {
