@@ -45,14 +45,15 @@ export interface CliPlugins {
 /**
  * Installs what `cli.config` names on `machine`, in the order `run` uses:
  * a demand-paging handler per range, the dirty log, the statistics and the
- * fault trace; counts faults into `cli.faults`. On a restored machine
+ * fault trace; counts faults into `cli.faults`. `statsJson` (`--stats
+ * --json`) prints the statistics as one JSON object instead of lines. On a restored machine
  * (`restored`) a range the image already holds as a managed region is
  * taken over (the pages attached before the image stay), and the dirty
  * set and statistics continue from the counts in `cli`.
  *
  * @throws CommandLineError when a range overlaps memory already mapped, naming --demand-paging.
  */
-export function installCliPlugins(machine: Machine, cli: CliState, restored: boolean): CliPlugins {
+export function installCliPlugins(machine: Machine, cli: CliState, restored: boolean, statsJson = false): CliPlugins {
   machine.events.on('fault', () => { cli.faults++; });
   for (const range of cli.config.demandPaging) {
     const name = `demand-paging ${hex32(range.at)}`;
@@ -81,7 +82,8 @@ export function installCliPlugins(machine: Machine, cli: CliState, restored: boo
   if (cli.config.traceFaults) traceFaults(machine, printError);
   return {
     report(executed, seconds) {
-      if (stats !== null) for (const line of [...stats.lines(machine.cpu.instret, executed, seconds), ...stats.threadLines(machine), ...stats.rseqLines(machine)]) printError(line);
+      if (stats !== null && statsJson) printError(JSON.stringify(stats.json(machine, machine.cpu.instret, executed, seconds)));
+      else if (stats !== null) for (const line of [...stats.lines(machine.cpu.instret, executed, seconds), ...stats.threadLines(machine), ...stats.rseqLines(machine)]) printError(line);
       if (log !== null) printError(`[dirty-log] ${log.dirtyCount} pages written, ${dirtyFaultsBefore + log.faults} first-write faults`);
     },
     refresh() {

@@ -42,6 +42,7 @@ export class FaultStats {
     machine.events.on('threadExit', (tid, status) => {
       const t = machine.threads.find((x) => x.tid === tid);
       if (t !== undefined) this.threads.set(tid, `${t.retired} instructions, ${t.faults} faults${rseqPart(t.rseqAborts)}, exit ${status}`);
+      if (t !== undefined) this.exited.set(tid, { tid, instructions: t.retired, faults: t.faults, rseqAborts: t.rseqAborts, state: 'exited', exitStatus: status });
     });
     machine.events.on('rseqAbort', (_tid, from) => { this.abortsAt.set(from, (this.abortsAt.get(from) ?? 0) + 1); });
   }
@@ -64,6 +65,26 @@ export class FaultStats {
 
   /** Per thread: what it did, once it exited. */
   private readonly threads = new Map<number, string>();
+
+  /** Per exited thread, as JSON (`--stats --json`). */
+  private readonly exited = new Map<number, { tid: number; instructions: number; faults: number; rseqAborts: number; state: string; exitStatus: number }>();
+
+  /**
+   * The `--stats --json` object (docs/access-tracking.md, "stats"): the
+   * same figures as {@link lines}, {@link threadLines} and {@link rseqLines}.
+   */
+  json(machine: Machine, instructions: number, executed: number, seconds: number): Record<string, unknown> {
+    const byCause = Object.fromEntries(this.byCause), byHandler = Object.fromEntries(this.byHandler);
+    const total = [...this.byCause.values()].reduce((a, b) => a + b, 0);
+    const threads = [...this.exited.values()];
+    for (const t of machine.threads) if (!this.exited.has(t.tid)) threads.push({ tid: t.tid, instructions: t.retired, faults: t.faults, rseqAborts: t.rseqAborts, state: String(t.state), exitStatus: -1 });
+    return {
+      type: 'stats', version: 1, instructions, executed, seconds, mips: executed / Math.max(seconds, 1e-9) / 1e6,
+      faults: { total, unresolved: this.unresolved, byCause, byHandler },
+      threads,
+      rseq: { aborts: machine.rseqAborts, cpus: machine.cpus, abortsAt: [...this.abortsAt].map(([pc, count]) => ({ pc, count })) },
+    };
+  }
 
   /** The counts, for an image. */
   counts(): StatsCounts {

@@ -26,6 +26,8 @@ export interface LoopOptions {
   readonly maxInstructions?: number;
   /** Write an image every `every` instructions with this writer. */
   readonly images?: { readonly writer: ImageWriter; readonly every: number } | null;
+  /** Call `end` every `every` instructions (the epochs of --access-log and --dirty-log=FILE). */
+  readonly epochs?: { readonly every: number; end(): void } | null;
 }
 
 /**
@@ -45,10 +47,16 @@ export async function runLoop(machine: Machine, options: LoopOptions): Promise<L
     const stopAt = options.maxInstructions === undefined ? Infinity : cpu.instret + options.maxInstructions;
     const images = options.images ?? null;
     let nextImageAt = images === null ? Infinity : cpu.instret + images.every;
+    const epochs = options.epochs ?? null;
+    let nextEpochAt = epochs === null ? Infinity : cpu.instret + epochs.every;
     for (;;) {
       if (caught !== null) return { kind: 'signal', signal: caught, status: SIGNALS[caught] };
-      const until = Math.min(stopAt, nextImageAt, cpu.instret + SLICE);
+      const until = Math.min(stopAt, nextImageAt, nextEpochAt, cpu.instret + SLICE);
       const result = machine.run({ maxInstructions: until - cpu.instret });
+      if (epochs !== null && cpu.instret >= nextEpochAt && result.kind === 'limit') {
+        epochs.end();
+        nextEpochAt = cpu.instret + epochs.every;
+      }
       if (result.kind !== 'limit' || cpu.instret >= stopAt) return { kind: 'result', result };
       if (images !== null && cpu.instret >= nextImageAt) {
         await images.writer.write();

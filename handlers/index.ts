@@ -13,6 +13,9 @@
  * - {@link checkpoint} and {@link restoreCheckpoint}: full and incremental
  *   checkpoints (built on the dirty log), restored eagerly or lazily (on
  *   demand paging) into a fresh machine.
+ * - {@link accessTracking}: which pages are read, written and executed
+ *   per epoch — the first touch of each page and kind faults once and is
+ *   recorded with its thread and pc; working set and idle pages.
  *
  * Install any of them with `machine.use(plugin)`; the returned handle
  * uninstalls. They compose in one chain: see the guides on demand paging,
@@ -40,3 +43,4 @@ export * from './demand-paging/index.js';
 export { dirtyLog, type DirtyLog, type DirtyLogOptions } from './dirty-log.js';
 export { writeTracking, type WriteTracking, type WriteTrackingOptions, type TrackOptions, type TrackedRegion, type WriteRecord } from './write-tracking.js';
 export { checkpoint, restoreCheckpoint, inspectImage, type Checkpointer, type CheckpointOptions, type CheckpointContributor, type TakeOptions, type ImageInput, type RestoreOptions, type RestoredCheckpoint, type LazyRestore } from './checkpoint/index.js';
+export { accessTracking, AccessBits, type AccessTracking, type AccessTrackingOptions, type RunEpochsOptions, type EpochRecord, type FirstTouch } from './access-tracking/index.js';

@@ -128,6 +128,20 @@ const EXAMPLES: readonly ExampleEntry[] = [
       'fetched 3 of 16 pages: 0x0, 0x1000, 0x2000 (each after a 2 ms delay)',
     ],
   },
+  {
+    name: 'access-tracking',
+    shows: 'access tracking by epochs: read, written and executed pages, working set and idle pages',
+    stdout: [
+      'epoch 0: 8 pages (read 0, written 7, executed 1), idle 0',
+      'epoch 1: 8 pages (read 0, written 7, executed 1), idle 0',
+      'epoch 2: 19 pages (read 5, written 13, executed 2), idle 2',
+      'epoch 3: 7 pages (read 5, written 1, executed 2), idle 8',
+      'epoch 4: 7 pages (read 5, written 1, executed 2), idle 20',
+      'epoch 5: 7 pages (read 5, written 1, executed 2), idle 20',
+      'epoch 6: 7 pages (read 5, written 1, executed 2), idle 20',
+      '7 epochs, 68 first-touch faults; exit 0',
+    ],
+  },
 ];
 
 describe('examples', () => {

@@ -4,6 +4,7 @@ import { PageState, RUN_SHIFT, type DecodedImage } from '../../src/checkpoint/im
 import { readImageFile } from '../checkpoint-dir.js';
 import { writeAllSync } from '../output.js';
 import { CommandLineError, parseCommandLine } from '../usage-error.js';
+import { imageJson } from '../json-image.js';
 
 /** Help text of `faultline inspect`. */
 export const INSPECT_HELP = `Usage: faultline inspect IMAGE
@@ -16,6 +17,9 @@ counts. Every checksum is verified; a damaged image gives one line naming
 the file and the byte offset (exit status 2).
 
 Options:
+  --json       print every section as one JSON object instead (header and
+               chain, sections, machine, cpu, threads, layout, guest
+               handlers, exception table, plugin state, page index)
   -h, --help   show this help
 `;
 
@@ -24,7 +28,7 @@ const ABI = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0',
 
 /** `faultline inspect`: returns the process exit status. */
 export async function inspectCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine('inspect', argv, { help: { type: 'boolean', short: 'h' } });
+  const { values, positionals } = parseCommandLine('inspect', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     writeAllSync(1, new TextEncoder().encode(INSPECT_HELP));
     return 0;
@@ -32,7 +36,8 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new CommandLineError('inspect: expected exactly one IMAGE (see faultline inspect --help)');
   const path = positionals[0]!;
   const image = decodeImage(await readImageFile(path), path);
-  writeAllSync(1, new TextEncoder().encode(describeImage(image).join('\n') + '\n'));
+  const text = values.json === true ? JSON.stringify(imageJson(image)) : describeImage(image).join('\n');
+  writeAllSync(1, new TextEncoder().encode(text + '\n'));
   return 0;
 }
 

@@ -9,6 +9,7 @@ import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
 import { runLoop } from '../run-loop.js';
 import { gdbSession, parseGdbPort } from '../gdb-server.js';
+import { JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
 import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
 import { guestIo, guestIoHelp, hostDirectoryFor, parseRelinks } from '../guest-io.js';
 
@@ -45,6 +46,10 @@ Options:
   --checkpoint-dir DIR   write further images into DIR (it must hold no
                          images yet) instead of the chain's directory
   --no-checkpoint        do not write further images
+  --access-log FILE, --access-epoch N, --access-idle N, --dirty-log=FILE,
+  --trace-faults=FILE, --json
+                         JSON-lines logs of the restored run, as for
+                         faultline run (not recorded in images)
   --relink OLD=NEW       re-create an external object elsewhere: a mounted
                          host directory recorded as OLD (its path) is
                          mounted from NEW; a handle on mounted file OLD
@@ -59,7 +64,7 @@ ${guestIoHelp(true)}  -h, --help             show this help
 
 /** `faultline restore`: returns the process exit status. */
 export async function restoreCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine('restore', argv, {
+  const { values, positionals } = parseCommandLine('restore', splitFileFlags(argv), {
     lazy: { type: 'boolean' },
     'max-instructions': { type: 'string' },
     'demand-paging': { type: 'string', multiple: true },
@@ -73,6 +78,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     stdin: { type: 'string' },
     'host-time': { type: 'boolean' },
     gdb: { type: 'string' },
+    ...JSON_LOG_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -119,13 +125,21 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   });
   // Input from a file goes on where the checkpointed guest had pulled it to.
   io.skipInput(machine.handles.stdin.consumed + machine.handles.stdin.pending.length);
-  const plugins = installCliPlugins(machine, cli, true);
+  const json = jsonLogOptions(values);
+  if (json.statsJson && !cli.config.stats) throw new CommandLineError('restore: --json goes with --stats');
+  const plugins = installCliPlugins(machine, cli, true, json.statsJson);
+  const logs = installJsonLogs(machine, from, json);
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
   const gdbPort = values.gdb === undefined ? undefined : parseGdbPort(values.gdb);
-  const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
-  const outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every } });
+  let outcome: Awaited<ReturnType<typeof runLoop>> | null = null;
+  try {
+    const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
+    outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every }, epochs: logs.epochs });
+  } finally {
+    logs.finish(outcome);
+  }
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }

@@ -10,6 +10,8 @@ import { installCliPlugins, parseRange } from '../cli-plugins.js';
 import { runLoop } from '../run-loop.js';
 import { gdbSession, parseGdbPort } from '../gdb-server.js';
 import { GUEST_IO_OPTIONS, guestIo, guestIoHelp } from '../guest-io.js';
+import { startProgress } from '../progress.js';
+import { JSON_LOG_HELP, JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
 
 
 /** Help text of `faultline run`. */
@@ -51,12 +53,12 @@ Options:
   --gdb PORT             wait for a GDB client on 127.0.0.1:PORT (0: any
                          free port, printed on stderr) and let it control
                          the run (docs/debugging.md)
-${guestIoHelp(false)}  -h, --help             show this help
+${JSON_LOG_HELP}${guestIoHelp(false)}  -h, --help             show this help
 `;
 
 /** `faultline run`: returns the process exit status. */
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine('run', argv, {
+  const { values, positionals } = parseCommandLine('run', splitFileFlags(argv), {
     'max-instructions': { type: 'string' },
     'memory-quota': { type: 'string' },
     'time-slice': { type: 'string' },
@@ -70,6 +72,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'checkpoint-full-every': { type: 'string' },
     ...GUEST_IO_OPTIONS,
     gdb: { type: 'string' },
+    ...JSON_LOG_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -89,6 +92,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const fullEvery = values['checkpoint-full-every'] === undefined ? DEFAULT_FULL_EVERY : parseCount('checkpoint-full-every', values['checkpoint-full-every']);
   if (fullEvery < 1) throw new CommandLineError('--checkpoint-full-every: must be at least 1');
 
+  const json = jsonLogOptions(values);
+  if (json.statsJson && values.stats !== true) throw new CommandLineError('run: --json goes with --stats');
   const cli = newCliState(every, fullEvery, {
     demandPaging: (values['demand-paging'] ?? []).map(parseRange),
     dirtyLog: values['dirty-log'] === true,
@@ -108,13 +113,22 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (!(err instanceof QuotaExceededError) || memoryQuota === undefined) throw err;
     throw new CommandLineError(`--memory-quota ${values['memory-quota']}: too small to load ${path} and its 8 MiB stack (${err.message.replace(/^\w+: /, '')})`);
   }
-  const plugins = installCliPlugins(machine, cli, false);
+  const plugins = installCliPlugins(machine, cli, false, json.statsJson);
+  const logs = installJsonLogs(machine, path, json);
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
   const gdbPort = values.gdb === undefined ? undefined : parseGdbPort(values.gdb);
-  const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
-  const outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every } });
+  let outcome: Awaited<ReturnType<typeof runLoop>> | null = null;
+  // The run's directory starts empty: the newest image's number + 1 is the count written.
+  const stopProgress = startProgress(process.stderr, () => ({ instructions: machine.cpu.instret, faults: cli.faults, images: writer?.newest == null ? 0 : Number(/(\d+)\.ckpt$/.exec(writer.newest)?.[1] ?? -1) + 1 }));
+  try {
+    const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
+    outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every }, epochs: logs.epochs });
+  } finally {
+    stopProgress();
+    logs.finish(outcome);
+  }
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }
