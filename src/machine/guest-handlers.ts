@@ -164,7 +164,8 @@ export class GuestHandlerRegistry {
     fn >>>= 0;
     if (fn === 0 || (fn & 3) !== 0) return -Errno.EINVAL;
     if (fn >>> PAGE_SHIFT === TRAMPOLINE_ADDRESS >>> PAGE_SHIFT && this.trampoline !== null) return -Errno.EINVAL;
-    const prot = this.machine.addressSpace.effectiveProt(fn);
+    // What the guest's own mappings say: a plugin's layer (access tracking) must not refuse it.
+    const prot = this.machine.addressSpace.guestProt(fn);
     if (prot < 0 || (prot & Prot.Exec) === 0) return -Errno.EINVAL;
     if (this.isRegistered(fn)) return -Errno.EEXIST;
     if (!this.mapTrampoline()) return -Errno.ENOMEM;

@@ -227,6 +227,24 @@ export class AddressSpace implements TranslationOwner {
     return prot;
   }
 
+  /**
+   * The Prot bits the guest itself sees at `vaddr`: the regions' rights and
+   * its own `mprotect` overlay, without the plugins' protection layers
+   * (which must stay invisible to it), or -1 when nothing is mapped there.
+   *
+   * @param vaddr - any address in the page
+   * @example
+   * ```ts
+   * if (as.guestProt(fn) & Prot.Exec) console.log('the guest may run code there');
+   * ```
+   */
+  guestProt(vaddr: number): number {
+    vaddr = vaddr >>> 0;
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return -1;
+    return w.rights & this.guestProtection.prot[vaddr >>> PAGE_SHIFT]!;
+  }
+
   /** Fills {@link fault}'s record once, where translation fails; returns -1. */
   private fail(
     vaddr: number,
