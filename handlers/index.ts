@@ -40,3 +40,4 @@ export * from './demand-paging/index.js';
 export { dirtyLog, type DirtyLog, type DirtyLogOptions } from './dirty-log.js';
 export { writeTracking, type WriteTracking, type WriteTrackingOptions, type TrackOptions, type TrackedRegion, type WriteRecord } from './write-tracking.js';
 export { checkpoint, restoreCheckpoint, inspectImage, type Checkpointer, type CheckpointOptions, type CheckpointContributor, type TakeOptions, type ImageInput, type RestoreOptions, type RestoredCheckpoint, type LazyRestore } from './checkpoint/index.js';
+export { migrateOut, migrateIn, memoryChannelPair, MigrationError, type MigrateOutOptions, type MigrateOutResult, type MigrationReport, type MigrationRound, type IncomingInfo, type IncomingMigration, type MigrateInOptions, type MigrationChannel, type PreCopyBounds } from './migration/index.js';
