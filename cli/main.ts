@@ -11,6 +11,8 @@ import { asmCommand } from './commands/asm.js';
 import { runCommand } from './commands/run.js';
 import { restoreCommand } from './commands/restore.js';
 import { inspectCommand } from './commands/inspect.js';
+import { migrateCommand } from './commands/migrate.js';
+import { receiveCommand } from './commands/receive.js';
 import { printError, writeAllSync } from './output.js';
 
 const HELP = `Usage: faultline <command> [options]
@@ -21,6 +23,10 @@ Commands:
   restore DIR     continue a program from the newest checkpoint image in DIR
                   (or restore IMAGE: from that image)
   inspect IMAGE   print the contents of a checkpoint image
+  migrate --to HOST:PORT PROGRAM
+                  run PROGRAM and move it, live, to a 'faultline receive'
+  receive --port N
+                  wait for a migrating guest and run it on here
 
 Run 'faultline <command> --help' for the options of a command;
 'faultline --version' prints the version.
@@ -52,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
       return restoreCommand(rest);
     case 'inspect':
       return inspectCommand(rest);
+    case 'migrate':
+      return migrateCommand(rest);
+    case 'receive':
+      return receiveCommand(rest);
     case undefined:
       writeAllSync(2, new TextEncoder().encode(HELP));
       return 2;

@@ -29,7 +29,11 @@ export interface IncomingInfo {
   readonly mode: 'pre-copy' | 'post-copy';
   /** The program's name the source reported. */
   readonly program: string;
-  /** The last image of the chain (decoded; its plugin state, quota, …). */
+  /**
+   * The image the machine is made for: the first pre-copy image (the
+   * machine is built as soon as it arrives, outside the downtime), or the
+   * final one when there was none (post-copy).
+   */
   readonly last: DecodedImage;
 }
 
@@ -112,11 +116,15 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
     const program = typeof hello['program'] === 'string' ? hello['program'] : '';
     const chain: ImageInput[] = [];
     let finalImage: ImageInput;
+    let machine: Machine | undefined;
     for (;;) {
       const frame = await link.receive(chain.length === 0 ? 'the first image' : `image ${chain.length} or the Final frame`);
       if (frame.type === FrameType.Image) {
         const name = `${link.peer} round ${chain.length}`;
-        chain.push({ name, bytes: frame.payload, decoded: decodeImage(frame.payload, name) });
+        const decoded = decodeImage(frame.payload, name);
+        chain.push({ name, bytes: frame.payload, decoded });
+        // Made now, not in the downtime: a machine takes tens of milliseconds to build.
+        machine ??= options.machine({ mode, program, last: decoded });
       } else if (frame.type === FrameType.Final) {
         const name = `${link.peer} final image`;
         const bytes = mode === 'post-copy' ? unpackSkeleton(frame.payload, link.peer) : frame.payload;
@@ -128,7 +136,7 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
     }
     const images = [...chain, finalImage];
     const last = finalImage.decoded!;
-    const machine = options.machine({ mode, program, last });
+    machine ??= options.machine({ mode, program, last });
     let restored: RestoredCheckpoint;
     let client: PageClient | null = null;
     try {

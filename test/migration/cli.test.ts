@@ -1,0 +1,66 @@
+/**
+ * `faultline migrate` and `faultline receive` over loopback: the guest's
+ * output (printed by the source until it stops, then by the destination)
+ * equals an uninterrupted run's; a destination that is not there leaves
+ * the guest running on the source.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dirtierSource } from '../../bench/programs/dirtier.js';
+import { faultline } from '../helpers/cli.js';
+import { startFaultline, waitUntil } from '../helpers/cli-process.js';
+
+let dir = '';
+let reference = '';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'faultline-migrate-'));
+  writeFileSync(join(dir, 'dirtier.s'), dirtierSource({ pages: 128, steps: 2000, spin: 150, printEvery: 50 }));
+  const r = faultline(['run', 'dirtier.s'], dir);
+  expect(r.status).toBe(0);
+  reference = r.stdout;
+  expect(reference.split('\n')).toHaveLength(41);
+});
+
+/** Starts `faultline receive --port 0` and returns it with the port it printed. */
+async function receiver(extra: string[] = []) {
+  const destination = startFaultline(['receive', '--port', '0', ...extra], dir);
+  await waitUntil('the receiver listens', () => /listening on 127\.0\.0\.1:\d+/.test(destination.stderr()), destination);
+  const port = /listening on 127\.0\.0\.1:(\d+)/.exec(destination.stderr())![1]!;
+  return { destination, port };
+}
+
+describe('faultline migrate / receive over loopback', () => {
+  it.each([[[]], [['--post-copy']]])('%j: source output + destination output = an uninterrupted run', async (mode: string[]) => {
+    const { destination, port } = await receiver();
+    const source = startFaultline(['migrate', '--to', `127.0.0.1:${port}`, 'dirtier.s', '--after', '300000', '--json', ...mode], dir);
+    const [s, d] = await Promise.all([source.end, destination.end]);
+    expect(s.status, s.stderr).toBe(0);
+    expect(d.status, d.stderr).toBe(0);
+    expect(s.stdout.length).toBeGreaterThan(0);
+    expect(s.stdout + d.stdout).toBe(reference);
+    const report = JSON.parse(s.stderr.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(report['mode']).toBe(mode.length === 0 ? 'pre-copy' : 'post-copy');
+    expect(report['downtimeMs']).toEqual(expect.any(Number));
+    expect(report['bytesSent']).toBeGreaterThan(128 * 4096);
+    if (mode.length === 0) expect((report['rounds'] as unknown[]).length).toBeGreaterThanOrEqual(1);
+    else expect(d.stderr).toMatch(/\d+ pages fetched on demand after resume/);
+  });
+
+  it('a destination nobody listens on: one line naming it, and the guest runs to its end here', async () => {
+    const { destination, port } = await receiver();
+    destination.child.kill();
+    await destination.end;
+    const r = faultline(['migrate', '--to', `127.0.0.1:${port}`, 'dirtier.s', '--after', '1000', '--timeout', '5000'], dir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(reference);
+    expect(r.stderr).toMatch(new RegExp(`^faultline: migration: peer 127\\.0\\.0\\.1:${port}: cannot connect: .*; the guest keeps running here\\n$`));
+  });
+
+  it('refuses a bad --to and a missing --port with one line', () => {
+    expect(faultline(['migrate', '--to', 'nowhere', 'dirtier.s'], dir)).toMatchObject({ status: 2, stderr: "faultline: --to: expected HOST:PORT with a port from 1 to 65535, got 'nowhere'\n" });
+    expect(faultline(['receive'], dir)).toMatchObject({ status: 2, stderr: 'faultline: receive: missing --port N (see faultline receive --help)\n' });
+  });
+});
