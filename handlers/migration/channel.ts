@@ -117,12 +117,22 @@ export class FramedLink {
     return this.channel.peer;
   }
 
-  /** Sends one frame; resolves once the transport took it. */
+  /**
+   * Sends one frame; resolves once the transport took it. A transport
+   * that takes no bytes fails the send after the timeout plus one
+   * millisecond per KiB of the frame (at least 1 MiB/s must get through).
+   */
   async send(type: FrameTypeValue, payload?: Uint8Array): Promise<void> {
-    for (const chunk of encodeFrame(type, payload)) {
-      this.bytesSent += chunk.length;
-      await this.wrap(this.channel.send(chunk), `sending a ${frameTypeName(type)} frame`);
-    }
+    const chunks = encodeFrame(type, payload);
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    const what = `the transport to take a ${frameTypeName(type)} frame of ${bytes} bytes`;
+    const sending = (async () => {
+      for (const chunk of chunks) {
+        this.bytesSent += chunk.length;
+        await this.wrap(this.channel.send(chunk), `sending a ${frameTypeName(type)} frame`);
+      }
+    })();
+    await this.withTimeout(sending, this.timeoutMs + bytes / 1024, what);
   }
 
   /**
@@ -171,7 +181,7 @@ export class FramedLink {
   private withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     if (!Number.isFinite(ms)) return promise;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new MigrationError(`migration: peer ${this.peer}: timed out after ${ms} ms waiting for ${what}`)), ms);
+      const timer = setTimeout(() => reject(new MigrationError(`migration: peer ${this.peer}: timed out after ${Math.round(ms)} ms waiting for ${what}`)), ms);
       promise.then(
         (v) => { clearTimeout(timer); resolve(v); },
         (e: unknown) => { clearTimeout(timer); reject(e as Error); },

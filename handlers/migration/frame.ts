@@ -2,13 +2,14 @@
  * Frames of the migration protocol (docs/migration.md): every message
  * between source and destination is one frame
  *
- *   offset 0  u32  length L of what follows (type, payload, CRC)
- *          4  u8   type ({@link FrameType})
- *          5  ...  payload (L - 5 bytes)
- *      L - 1  u32  CRC-32 of type and payload
+ *   offset 0   u32  length P of the payload
+ *          4   u8   type ({@link FrameType}), then 3 zero bytes
+ *          8   u32  CRC-32 of bytes 0..7 (a damaged length is caught before it is believed)
+ *         12   ...  payload (P bytes)
+ *     12 + P   u32  CRC-32 of the payload
  *
  * (little-endian). A transport carries bytes only; {@link FrameDecoder}
- * cuts them back into frames and checks each CRC, so a frame damaged on
+ * cuts them back into frames and checks both CRCs, so a frame damaged on
  * the way is refused naming its type and offset in the stream.
  */
 
@@ -51,8 +52,8 @@ export function frameTypeName(type: number): string {
 /** Largest frame (length field): 2 GiB, above any image a 1.5 GiB quota allows. */
 export const MAX_FRAME_BYTES = 2 ** 31;
 
-/** Bytes around the payload: length, type, CRC. */
-const OVERHEAD = 9;
+/** Bytes of the frame header. */
+const HEADER = 12;
 
 /**
  * Encodes one frame as a list of chunks (header, payload, CRC): the
@@ -63,15 +64,14 @@ const OVERHEAD = 9;
  * @returns the chunks to send, in order
  */
 export function encodeFrame(type: FrameTypeValue, payload: Uint8Array = new Uint8Array(0)): Uint8Array[] {
-  const length = payload.length + OVERHEAD - 4;
-  if (length > MAX_FRAME_BYTES) throw new MigrationError(`migration: a ${frameTypeName(type)} frame of ${payload.length} bytes exceeds the ${MAX_FRAME_BYTES}-byte frame limit`);
-  const head = new Uint8Array(5);
+  if (payload.length > MAX_FRAME_BYTES) throw new MigrationError(`migration: a ${frameTypeName(type)} frame of ${payload.length} bytes exceeds the ${MAX_FRAME_BYTES}-byte frame limit`);
+  const head = new Uint8Array(HEADER);
   const view = new DataView(head.buffer);
-  view.setUint32(0, length, true);
+  view.setUint32(0, payload.length, true);
   head[4] = type;
-  const crc = crc32(payload, crc32(head, 0, 4, 5));
+  view.setUint32(8, crc32(head, 0, 0, 8), true);
   const tail = new Uint8Array(4);
-  new DataView(tail.buffer).setUint32(0, crc, true);
+  new DataView(tail.buffer).setUint32(0, crc32(payload), true);
   return [head, payload, tail];
 }
 
@@ -92,8 +92,10 @@ export interface Frame {
  */
 export class FrameDecoder {
   private readonly frames: Frame[] = [];
-  private head = new Uint8Array(4);
+  private readonly head = new Uint8Array(HEADER);
   private headFill = 0;
+  private type = 0;
+  /** Payload and trailing CRC of the frame being read, once its header checked out. */
   private body: Uint8Array | null = null;
   private bodyFill = 0;
   private streamOffset = 0;
@@ -108,25 +110,27 @@ export class FrameDecoder {
    * Adds bytes from the transport.
    *
    * @param chunk - the next bytes of the stream
-   * @throws MigrationError for a frame longer than {@link MAX_FRAME_BYTES}, shorter than its fixed part, or whose CRC is wrong.
+   * @throws MigrationError for a header or payload whose CRC is wrong, or a length over {@link MAX_FRAME_BYTES}.
    */
   push(chunk: Uint8Array): void {
     let at = 0;
     while (at < chunk.length) {
       if (this.body === null) {
         if (this.headFill === 0) this.frameStart = this.streamOffset + at;
-        const take = Math.min(4 - this.headFill, chunk.length - at);
+        const take = Math.min(HEADER - this.headFill, chunk.length - at);
         this.head.set(chunk.subarray(at, at + take), this.headFill);
         this.headFill += take;
         at += take;
-        if (this.headFill < 4) break;
-        const length = new DataView(this.head.buffer).getUint32(0, true);
-        if (length < OVERHEAD - 4 || length > MAX_FRAME_BYTES) {
-          throw new MigrationError(`migration: peer ${this.peer}: stream offset ${this.frameStart}: frame length ${length} is outside ${OVERHEAD - 4}..${MAX_FRAME_BYTES} (corrupt stream)`);
-        }
-        this.body = new Uint8Array(length);
-        this.bodyFill = 0;
+        if (this.headFill < HEADER) break;
         this.headFill = 0;
+        const view = new DataView(this.head.buffer);
+        const stored = view.getUint32(8, true), actual = crc32(this.head, 0, 0, 8);
+        if (stored !== actual) throw this.error(`frame header fails its CRC (stored ${hex(stored)}, computed ${hex(actual)})`);
+        const length = view.getUint32(0, true);
+        this.type = this.head[4]!;
+        if (length > MAX_FRAME_BYTES) throw this.error(`${frameTypeName(this.type)} frame claims ${length} bytes, over the ${MAX_FRAME_BYTES}-byte limit`);
+        this.body = new Uint8Array(length + 4);
+        this.bodyFill = 0;
       }
       const body = this.body;
       const take = Math.min(body.length - this.bodyFill, chunk.length - at);
@@ -152,17 +156,21 @@ export class FrameDecoder {
   }
 
   private finish(body: Uint8Array): void {
-    const type = body[0]!;
     const end = body.length - 4;
     const stored = new DataView(body.buffer, body.byteOffset + end, 4).getUint32(0, true);
     const actual = crc32(body, 0, 0, end);
-    if (stored !== actual) {
-      throw new MigrationError(
-        `migration: peer ${this.peer}: stream offset ${this.frameStart}: ${frameTypeName(type)} frame of ${body.length + 4} bytes fails its CRC (stored 0x${stored.toString(16).padStart(8, '0')}, computed 0x${actual.toString(16).padStart(8, '0')})`,
-      );
-    }
-    this.frames.push({ type, payload: body.subarray(1, end), offset: this.frameStart });
+    if (stored !== actual) throw this.error(`${frameTypeName(this.type)} frame of ${end} payload bytes fails its CRC (stored ${hex(stored)}, computed ${hex(actual)})`);
+    this.frames.push({ type: this.type, payload: body.subarray(0, end), offset: this.frameStart });
   }
+
+  private error(what: string): MigrationError {
+    return new MigrationError(`migration: peer ${this.peer}: stream offset ${this.frameStart}: ${what} (corrupted on the way)`);
+  }
+}
+
+/** `v` as 0x and 8 hex digits. */
+function hex(v: number): string {
+  return `0x${v.toString(16).padStart(8, '0')}`;
 }
 
 /** JSON payload of `value`. */

@@ -151,8 +151,8 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
         const image = checkpointer.checkpoint(round === 0 ? { full: true } : {});
         const pages = decodeImage(image, `round ${round}`, { verifyPages: false }).pages.ids.length;
         let done = false;
-        const sending = link.send(FrameType.Image, image).then(() => { done = true; });
-        sending.catch(() => {});
+        const sending = link.send(FrameType.Image, image);
+        sending.then(() => { done = true; }, () => { done = true; });
         const before = machine.cpu.instret;
         let result: RunResult | null = null;
         do {
