@@ -14,7 +14,7 @@ import { FramedLink, type MigrationChannel } from './channel.js';
 import { MigrationError } from './errors.js';
 import { FrameType, jsonPayload, parseJson } from './frame.js';
 import { PageClient } from './page-client.js';
-import { MIGRATION_PROTOCOL, expect } from './source.js';
+import { MIGRATION_PROTOCOL, expect, now } from './source.js';
 
 /**
  * What the destination knows before it builds the machine.
@@ -117,6 +117,7 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
     const chain: ImageInput[] = [];
     let finalImage: ImageInput;
     let machine: Machine | undefined;
+    let finalArrived = 0;
     for (;;) {
       const frame = await link.receive(chain.length === 0 ? 'the first image' : `image ${chain.length} or the Final frame`);
       if (frame.type === FrameType.Image) {
@@ -125,7 +126,11 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
         chain.push({ name, bytes: frame.payload, decoded });
         // Made now, not in the downtime: a machine takes tens of milliseconds to build.
         machine ??= options.machine({ mode, program, last: decoded });
+        const ack = new Uint8Array(4);
+        new DataView(ack.buffer).setUint32(0, chain.length - 1, true);
+        await link.send(FrameType.Ack, ack);
       } else if (frame.type === FrameType.Final) {
+        finalArrived = now();
         const name = `${link.peer} final image`;
         const bytes = mode === 'post-copy' ? unpackSkeleton(frame.payload, link.peer) : frame.payload;
         finalImage = { name, bytes, decoded: decodeImage(bytes, name, { verifyPages: mode === 'pre-copy' }) };
@@ -150,7 +155,7 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
       await link.send(FrameType.Abort, jsonPayload({ message: `the destination refused the chain: ${message}` })).catch(() => {});
       throw new MigrationError(`migration: peer ${link.peer}: the chain did not restore: ${message}`, { cause: err });
     }
-    await link.send(FrameType.Ready);
+    await link.send(FrameType.Ready, jsonPayload({ restoreMs: now() - finalArrived }));
     const commit = await link.receive('the Commit frame');
     expect(commit, FrameType.Commit, link.peer);
     let unregister: (() => void) | null = null;

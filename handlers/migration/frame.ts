@@ -38,6 +38,8 @@ export const FrameType = {
   Done: 9,
   /** Either way: JSON `{ message }`; the migration is off. */
   Abort: 10,
+  /** Destination → source: a pre-copy image arrived and checked out (payload: u32 round). */
+  Ack: 11,
 } as const;
 
 /** One of {@link FrameType}'s values. */

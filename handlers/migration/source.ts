@@ -86,6 +86,11 @@ export interface MigrationReport {
   readonly residentBytes: number;
   /** Milliseconds from the guest stopping on the source to the destination reporting it running. */
   readonly downtimeMs: number;
+  /**
+   * Where the downtime went: taking the final image on the source, sending
+   * it, restoring on the destination (as it reports), and Commit/Resumed.
+   */
+  readonly downtimePhases: { readonly checkpointMs: number; readonly transferMs: number; readonly restoreMs: number; readonly commitMs: number };
   /** Pages the destination asked for after resuming (post-copy; 0 for pre-copy). */
   readonly pagesFetchedAfterResume: number;
   /** Pages sent after resume in all (post-copy; 0 for pre-copy). */
@@ -101,8 +106,8 @@ export type MigrateOutResult =
   /** The guest exited or stopped on the source during pre-copy: nothing moved. */
   | { readonly kind: 'ended'; readonly result: RunResult };
 
-/** A host clock in milliseconds. */
-const now = (): number => (globalThis.performance?.now() ?? Date.now());
+/** A host clock in milliseconds. @internal */
+export const now = (): number => (globalThis.performance?.now() ?? Date.now());
 
 /** Lets timers and I/O run (setImmediate where there is one). */
 export function yieldToEventLoop(): Promise<void> {
@@ -150,9 +155,14 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
       for (let round = 0; ; round++) {
         const image = checkpointer.checkpoint(round === 0 ? { full: true } : {});
         const pages = decodeImage(image, `round ${round}`, { verifyPages: false }).pages.ids.length;
+        // The round is done when the destination acknowledged it (received and checked): the guest runs meanwhile.
         let done = false;
-        const sending = link.send(FrameType.Image, image);
-        sending.then(() => { done = true; }, () => { done = true; });
+        const acked = (async () => {
+          await link.send(FrameType.Image, image);
+          const ack = await link.receive(`the Ack of round ${round}`, link.timeoutMs + image.length / 1024);
+          expect(ack, FrameType.Ack, link.peer);
+        })();
+        acked.then(() => { done = true; }, () => { done = true; });
         const before = machine.cpu.instret;
         let result: RunResult | null = null;
         do {
@@ -160,7 +170,7 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
           if (result.kind !== 'limit') break;
           await yieldToEventLoop();
         } while (!done);
-        await sending;
+        await acked;
         const r: MigrationRound = { round, pages, bytes: image.length, instructions: machine.cpu.instret - before };
         rounds.push(r);
         options.onRound?.(r);
@@ -183,14 +193,24 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
     const finalPages = decoded.pages.ids.length;
     let finalPayload = image;
     if (postCopy) finalPayload = skeleton(image, decoded.pages.dataOffset, finalPages * 4096);
+    const captured = now();
     await link.send(FrameType.Final, finalPayload);
     const ready = await link.receive('the Ready frame (the destination validating the chain)');
     expect(ready, FrameType.Ready, link.peer);
+    const readyAt = now();
+    const restoreMs = parseJson(ready, link.peer)['restoreMs'];
     committed = true;
     await link.send(FrameType.Commit);
     const resumed = await link.receive('the Resumed frame');
     expect(resumed, FrameType.Resumed, link.peer);
-    const downtimeMs = now() - stopped;
+    const resumedAt = now();
+    const downtimeMs = resumedAt - stopped;
+    const phases = {
+      checkpointMs: captured - stopped,
+      restoreMs: typeof restoreMs === 'number' ? restoreMs : NaN,
+      transferMs: Math.max(0, readyAt - captured - (typeof restoreMs === 'number' ? restoreMs : 0)),
+      commitMs: resumedAt - readyAt,
+    };
     const residentBytes = postCopy ? finalPages * 4096 : residentOf(rounds, machine);
     let fetched = 0, pushed = 0;
     if (postCopy) {
@@ -201,7 +221,7 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
     }
     const report: MigrationReport = {
       mode: postCopy ? 'post-copy' : 'pre-copy', rounds, stopReason, finalPages, finalBytes: finalPayload.length, bytesSent: link.bytesSent,
-      residentBytes, downtimeMs, pagesFetchedAfterResume: fetched, pagesSentAfterResume: pushed, totalMs: now() - started,
+      residentBytes, downtimeMs, downtimePhases: phases, pagesFetchedAfterResume: fetched, pagesSentAfterResume: pushed, totalMs: now() - started,
     };
     link.close();
     return { kind: 'migrated', report };
