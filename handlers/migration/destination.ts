@@ -46,13 +46,21 @@ export interface IncomingInfo {
  * ```
  */
 export interface MigrateInOptions {
-  /** Makes the fresh machine the guest is restored into. */
+  /**
+   * Makes the fresh machine the guest is restored into.
+   *
+   * @param info - the mode, the program and the image it is made for
+   */
   machine(info: IncomingInfo): Machine;
   /** Restore options (contributors, mounts, relinks); the restore is always lazy. */
   readonly restore?: Omit<RestoreOptions, 'lazy'>;
   /** Longest wait for the peer, in milliseconds (default 10000). */
   readonly timeoutMs?: number;
-  /** Runs after the restore and Commit, just before Resumed is sent (install plugins here). */
+  /**
+   * Runs after the restore and Commit, just before Resumed is sent (install plugins here).
+   *
+   * @param machine - the restored machine
+   */
   beforeResume?(machine: Machine): void;
 }
 

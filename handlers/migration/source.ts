@@ -36,10 +36,18 @@ export interface MigrateOutOptions extends PreCopyBounds {
   readonly sliceInstructions?: number;
   /** Longest wait for the peer, in milliseconds (default 10000). */
   readonly timeoutMs?: number;
-  /** Runs the guest for at most `maxInstructions` (default `machine.run`). */
-  readonly run?: (maxInstructions: number) => RunResult | Promise<RunResult>;
-  /** Receives each pre-copy round as it is sent (progress). */
-  readonly onRound?: (round: MigrationRound) => void;
+  /**
+   * Runs the guest for a slice (default `machine.run`).
+   *
+   * @param maxInstructions - the slice's instruction bound
+   */
+  run?(maxInstructions: number): RunResult | Promise<RunResult>;
+  /**
+   * Receives each pre-copy round once the destination acknowledged it (progress).
+   *
+   * @param round - the round
+   */
+  onRound?(round: MigrationRound): void;
 }
 
 /**
@@ -90,7 +98,7 @@ export interface MigrationReport {
    * Where the downtime went: taking the final image on the source, sending
    * it, restoring on the destination (as it reports), and Commit/Resumed.
    */
-  readonly downtimePhases: { readonly checkpointMs: number; readonly transferMs: number; readonly restoreMs: number; readonly commitMs: number };
+  readonly downtimePhases: DowntimePhases;
   /** Pages the destination asked for after resuming (post-copy; 0 for pre-copy). */
   readonly pagesFetchedAfterResume: number;
   /** Pages sent after resume in all (post-copy; 0 for pre-copy). */
@@ -99,12 +107,68 @@ export interface MigrationReport {
   readonly totalMs: number;
 }
 
-/** How {@link migrateOut} ended. */
-export type MigrateOutResult =
-  /** The guest now runs on the destination; the source must not run it. */
-  | { readonly kind: 'migrated'; readonly report: MigrationReport }
-  /** The guest exited or stopped on the source during pre-copy: nothing moved. */
-  | { readonly kind: 'ended'; readonly result: RunResult };
+/**
+ * Where the downtime of a migration went (milliseconds).
+ *
+ * @example
+ * ```ts
+ * const { checkpointMs, transferMs, restoreMs, commitMs } = report.downtimePhases;
+ * ```
+ */
+export interface DowntimePhases {
+  /** Taking the final image on the source. */
+  readonly checkpointMs: number;
+  /** Sending it and hearing back, less the destination's restore. */
+  readonly transferMs: number;
+  /** Validating and restoring the chain on the destination, as it reports. */
+  readonly restoreMs: number;
+  /** Commit, resume and the Resumed answer. */
+  readonly commitMs: number;
+}
+
+/**
+ * How {@link migrateOut} ended: `migrated` (the guest now runs on the
+ * destination; the source must not run it) with the report, or `ended`
+ * (the guest exited or stopped on the source during pre-copy, nothing
+ * moved) with the run's result.
+ *
+ * @example
+ * ```ts
+ * const r: MigrateOutResult = await migrateOut(machine, cp, channel);
+ * if (r.kind === 'ended') console.log(r.result);
+ * ```
+ */
+export type MigrateOutResult = MigratedResult | EndedResult;
+
+/**
+ * The guest moved.
+ *
+ * @example
+ * ```ts
+ * if (r.kind === 'migrated') console.log(r.report.downtimeMs);
+ * ```
+ */
+export interface MigratedResult {
+  /** Always `migrated`. */
+  readonly kind: 'migrated';
+  /** What the migration did. */
+  readonly report: MigrationReport;
+}
+
+/**
+ * The guest ended on the source before it moved.
+ *
+ * @example
+ * ```ts
+ * if (r.kind === 'ended') console.log(r.result.kind);
+ * ```
+ */
+export interface EndedResult {
+  /** Always `ended`. */
+  readonly kind: 'ended';
+  /** How the guest's last run ended. */
+  readonly result: RunResult;
+}
 
 /** A host clock in milliseconds. @internal */
 export const now = (): number => (globalThis.performance?.now() ?? Date.now());
