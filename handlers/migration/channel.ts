@@ -6,6 +6,7 @@
  */
 
 import { MigrationError } from './errors.js';
+import { yieldToEventLoop } from './yield.js';
 import { FrameDecoder, encodeFrame, frameTypeName, type Frame, type FrameTypeValue } from './frame.js';
 
 /**
@@ -178,13 +179,24 @@ export class FramedLink {
     }
   }
 
+  /**
+   * `promise`, or a MigrationError after `ms`. When the timer fires, I/O
+   * that arrived while this thread was busy (a long checkpoint blocks the
+   * event loop, and timers run before I/O callbacks) gets one turn of the
+   * event loop first: a late timer does not beat data already there.
+   */
   private withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     if (!Number.isFinite(ms)) return promise;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new MigrationError(`migration: peer ${this.peer}: timed out after ${Math.round(ms)} ms waiting for ${what}`)), ms);
+      let settled = false;
+      const timer = setTimeout(() => {
+        void yieldToEventLoop().then(() => {
+          if (!settled) reject(new MigrationError(`migration: peer ${this.peer}: timed out after ${Math.round(ms)} ms waiting for ${what}`));
+        });
+      }, ms);
       promise.then(
-        (v) => { clearTimeout(timer); resolve(v); },
-        (e: unknown) => { clearTimeout(timer); reject(e as Error); },
+        (v) => { settled = true; clearTimeout(timer); resolve(v); },
+        (e: unknown) => { settled = true; clearTimeout(timer); reject(e as Error); },
       );
     });
   }

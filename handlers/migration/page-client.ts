@@ -12,6 +12,7 @@ import type { FramedLink } from './channel.js';
 import { MigrationError } from './errors.js';
 import { FrameType, frameTypeName, parseJson, type Frame } from './frame.js';
 import { recordList } from './page-server.js';
+import { yieldToEventLoop } from './yield.js';
 
 /** Records asked for per fault: the faulting page and the next ones not yet here. */
 const REQUEST_BATCH = 16;
@@ -98,10 +99,13 @@ export class PageClient {
       this.link.send(FrameType.PageRequest, payload).catch((err: unknown) => this.fail(err instanceof MigrationError ? err : new MigrationError(String(err))));
     }
     return new Promise<void>((resolve, reject) => {
+      // A late timer (the thread was busy) lets I/O already there have its turn first.
       const timer = setTimeout(() => {
-        const err = new MigrationError(`migration: peer ${this.link.peer}: timed out after ${this.link.timeoutMs} ms`);
-        this.fail(err);
-        reject(this.pageError(record, err.message));
+        void yieldToEventLoop().then(() => {
+          if (this.received[record] === 1 || this.failure !== null) return;
+          const err = new MigrationError(`migration: peer ${this.link.peer}: timed out after ${this.link.timeoutMs} ms`);
+          this.fail(err);
+        });
       }, this.link.timeoutMs);
       const w: Waiter = { resolve: () => { clearTimeout(timer); resolve(); }, reject: (e) => { clearTimeout(timer); reject(e); } };
       let list = this.waiters.get(record);

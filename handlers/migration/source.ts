@@ -17,6 +17,7 @@ import { MigrationError } from './errors.js';
 import { FrameType, frameTypeName, jsonPayload, parseJson, type Frame } from './frame.js';
 import { PreCopyPolicy, type PreCopyBounds } from './policy.js';
 import { PageServer } from './page-server.js';
+import { yieldToEventLoop } from './yield.js';
 
 /** Version of the protocol in the Hello frame. */
 export const MIGRATION_PROTOCOL = 1;
@@ -172,12 +173,6 @@ export interface EndedResult {
 
 /** A host clock in milliseconds. @internal */
 export const now = (): number => (globalThis.performance?.now() ?? Date.now());
-
-/** Lets timers and I/O run (setImmediate where there is one). */
-export function yieldToEventLoop(): Promise<void> {
-  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
-  return new Promise((resolve) => { if (g.setImmediate !== undefined) g.setImmediate(resolve); else setTimeout(resolve, 0); });
-}
 
 /**
  * Migrates the guest of `machine` to the destination at the other end of
