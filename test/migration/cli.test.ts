@@ -59,6 +59,22 @@ describe('faultline migrate / receive over loopback', () => {
     expect(r.stderr).toMatch(new RegExp(`^faultline: migration: peer 127\\.0\\.0\\.1:${port}: cannot connect: .*; the guest keeps running here\\n$`));
   });
 
+  it('a source killed mid-migration: the destination stops with one line naming it and runs nothing (or, had the move finished, runs on correctly)', async () => {
+    writeFileSync(join(dir, 'big.s'), dirtierSource({ pages: 4096, steps: 4000, spin: 100, printEvery: 10 }));
+    const { destination, port } = await receiver(['--timeout', '3000']);
+    const source = startFaultline(['migrate', '--to', `127.0.0.1:${port}`, 'big.s'], dir);
+    await waitUntil('the source prints', () => source.stdout().length > 0, source);
+    source.child.kill('SIGKILL');
+    const d = await destination.end;
+    if (d.status === 0) {
+      expect(d.stderr).toMatch(/runs here/);
+    } else {
+      expect(d.status).toBe(2);
+      expect(d.stdout).toBe('');
+      expect(d.stderr).toMatch(/^faultline: receive: listening on 127\.0\.0\.1:\d+\nfaultline: migration: peer 127\.0\.0\.1:\d+: (connection closed|connection failed|timed out)[^\n]*\n$/);
+    }
+  });
+
   it('refuses a bad --to and a missing --port with one line', () => {
     expect(faultline(['migrate', '--to', 'nowhere', 'dirtier.s'], dir)).toMatchObject({ status: 2, stderr: "faultline: --to: expected HOST:PORT with a port from 1 to 65535, got 'nowhere'\n" });
     expect(faultline(['receive'], dir)).toMatchObject({ status: 2, stderr: 'faultline: receive: missing --port N (see faultline receive --help)\n' });
