@@ -36,7 +36,8 @@ export async function migrateDirtierOnce(): Promise<MigrationReport> {
   );
   const channel = await connectMigration('127.0.0.1', listener.port);
   settle();
-  const out = await migrateOut(source, cp, channel);
+  // A collection just before the stop, as settle() does before every timed part: none lands in the downtime.
+  const out = await migrateOut(source, cp, channel, { beforeStop: settle });
   const incoming = await incomingP;
   listener.close();
   const after = await incoming.machine.runAsync({ maxInstructions: 1_000_000 });

@@ -49,6 +49,12 @@ export interface MigrateOutOptions extends PreCopyBounds {
    * @param round - the round
    */
   onRound?(round: MigrationRound): void;
+  /**
+   * Runs once pre-copy is over, just before the guest stops (not counted
+   * in the downtime): e.g. collect garbage so that no collection lands in
+   * the downtime.
+   */
+  beforeStop?(): void;
 }
 
 /**
@@ -245,6 +251,7 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
         }
       }
     }
+    options.beforeStop?.();
     // The guest is stopped from here on: downtime starts.
     const stopped = now();
     const image = checkpointer.checkpoint(postCopy ? { full: true } : {});
