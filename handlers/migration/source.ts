@@ -9,7 +9,7 @@
  * migration: any failure leaves it ready to run on.
  */
 
-import type { Machine, RunResult } from '../../src/index.js';
+import { PAGE_SIZE, type Machine, type RunResult } from '../../src/index.js';
 import { decodeImage } from '../../src/plugin-kit.js';
 import type { Checkpointer } from '../checkpoint/index.js';
 import { FramedLink, type MigrationChannel } from './channel.js';
@@ -277,7 +277,8 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
       transferMs: Math.max(0, readyAt - captured - (typeof restoreMs === 'number' ? restoreMs : 0)),
       commitMs: resumedAt - readyAt,
     };
-    const residentBytes = postCopy ? finalPages * 4096 : residentOf(rounds, machine);
+    // Pages with contents: the full image's count (round 0, or the final image when it is the full one).
+    const residentBytes = (rounds[0]?.pages ?? finalPages) * PAGE_SIZE;
     let fetched = 0, pushed = 0;
     if (postCopy) {
       const server = new PageServer(link, image, decoded.pages.dataOffset, finalPages);
@@ -318,10 +319,4 @@ function skeleton(image: Uint8Array, dataOffset: number, dataLength: number): Ui
   out.set(image.subarray(0, dataOffset), 8);
   out.set(image.subarray(dataOffset + dataLength), 8 + dataOffset);
   return out;
-}
-
-/** Resident bytes: pages with contents, from the layout of the machine now. */
-function residentOf(rounds: readonly MigrationRound[], machine: Machine): number {
-  void machine;
-  return (rounds[0]?.pages ?? 0) * 4096;
 }
