@@ -132,14 +132,14 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
         const name = `${link.peer} round ${chain.length}`;
         const decoded = decodeImage(frame.payload, name);
         chain.push({ name, bytes: frame.payload, decoded });
-        // Made now, not in the downtime: a machine takes tens of milliseconds to build.
+        const ack = new Uint8Array(4);
+        new DataView(ack.buffer).setUint32(0, chain.length - 1, true);
+        await link.send(FrameType.Ack, ack);
+        // Made after the Ack (the source's round does not wait for it), and not in the downtime: a machine takes tens of milliseconds to build.
         if (machine === undefined) {
           machine = options.machine({ mode, program, last: decoded });
           prefault(machine, decoded.pages.ids.length * PAGE_SIZE);
         }
-        const ack = new Uint8Array(4);
-        new DataView(ack.buffer).setUint32(0, chain.length - 1, true);
-        await link.send(FrameType.Ack, ack);
       } else if (frame.type === FrameType.Final) {
         finalArrived = now();
         const name = `${link.peer} final image`;
