@@ -106,7 +106,16 @@ export class PageServer {
       }
       if (batch.length > 0) {
         this.pagesSent += batch.length;
-        await this.link.send(FrameType.Pages, pagesPayload(this.image, this.dataOffset, batch));
+        try {
+          await this.link.send(FrameType.Pages, pagesPayload(this.image, this.dataOffset, batch));
+        } catch (err) {
+          // The destination may have said Done (its guest ended) and closed while pages were on their way: that is success.
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([reader, new Promise((resolve) => { timer = setTimeout(resolve, this.link.timeoutMs); })]);
+          clearTimeout(timer);
+          if (state.done !== null) return state.done;
+          throw err;
+        }
         continue;
       }
       // Everything is pushed: wait for Done (or a failure), at most the timeout.
@@ -120,7 +129,6 @@ export class PageServer {
       }
     }
     if (state.failure !== null) throw state.failure;
-    void reader;
     return state.done!;
   }
 }
