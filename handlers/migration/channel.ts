@@ -106,6 +106,7 @@ export class FramedLink {
   private readonly decoder: FrameDecoder;
   private ended = false;
   private pending: Promise<Uint8Array | null> | null = null;
+  private sendQueue: Promise<void> = Promise.resolve();
   /** Bytes handed to the channel so far. */
   bytesSent = 0;
 
@@ -127,12 +128,16 @@ export class FramedLink {
     const chunks = encodeFrame(type, payload);
     const bytes = chunks.reduce((n, c) => n + c.length, 0);
     const what = `the transport to take a ${frameTypeName(type)} frame of ${bytes} bytes`;
+    // Frames go out whole and in call order: a send waits for the one before it (concurrent senders must not interleave chunks).
+    const previous = this.sendQueue;
     const sending = (async () => {
+      await previous.catch(() => {});
       for (const chunk of chunks) {
         this.bytesSent += chunk.length;
         await this.wrap(this.channel.send(chunk), `sending a ${frameTypeName(type)} frame`);
       }
     })();
+    this.sendQueue = sending;
     await this.withTimeout(sending, this.timeoutMs + bytes / 1024, what);
   }
 

@@ -4,7 +4,7 @@
  * uninterrupted run's, for pre-copy and post-copy.
  */
 import { describe, expect, it } from 'vitest';
-import { memoryChannelPair, migrateIn, migrateOut } from '../../handlers/index.js';
+import { memoryChannelPair, migrateIn, migrateOut, type MigrationChannel } from '../../handlers/index.js';
 import { SMALL, dirtierMachine, outputMachine, referenceOutput, runIncoming } from './helpers.js';
 
 describe('live migration over an in-memory channel', () => {
@@ -34,6 +34,35 @@ describe('live migration over an in-memory channel', () => {
       expect(report.rounds.length).toBeGreaterThanOrEqual(1);
       expect(report.rounds[0]!.pages).toBeGreaterThanOrEqual(SMALL.pages);
       expect(report.pagesFetchedAfterResume).toBe(0);
+    }
+  });
+});
+
+describe('post-copy over a transport that takes a turn of the event loop per send', () => {
+  it('asks for pages on demand while others are pushed, and every frame arrives whole (concurrent senders do not interleave)', async () => {
+    const guest = { pages: 2048, steps: 40, spin: 2000, printEvery: 10 };
+    const reference = referenceOutput(guest);
+    const out: string[] = [];
+    const { machine, cp } = dirtierMachine(out, guest);
+    machine.run({ maxInstructions: 12_000 });
+    // Each send takes a turn of the event loop, as a socket's does: the destination runs while pages are on their way.
+    const [toDestination, toSource] = memoryChannelPair().map((end) => ({
+      peer: end.peer,
+      send: async (bytes: Uint8Array) => { await new Promise<void>((resolve) => setImmediate(resolve)); await end.send(bytes); },
+      receive: () => end.receive(),
+      close: () => end.close(),
+    })) as [MigrationChannel, MigrationChannel];
+    const incomingP = migrateIn(toSource, { machine: () => outputMachine(out) });
+    const outgoingP = migrateOut(machine, cp, toDestination, { postCopy: true });
+    const incoming = await incomingP;
+    const result = await runIncoming(incoming);
+    const outgoing = await outgoingP;
+    expect(result).toEqual({ kind: 'exit', exitCode: 0 });
+    expect(out.join('')).toBe(reference.output);
+    expect(outgoing.kind).toBe('migrated');
+    if (outgoing.kind === 'migrated') {
+      expect(outgoing.report.pagesFetchedAfterResume).toBeGreaterThan(0);
+      expect(outgoing.report.pagesSentAfterResume).toBeLessThanOrEqual(outgoing.report.finalPages);
     }
   });
 });
