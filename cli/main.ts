@@ -12,6 +12,8 @@ import { runCommand } from './commands/run.js';
 import { restoreCommand } from './commands/restore.js';
 import { inspectCommand } from './commands/inspect.js';
 import { reportCommand } from './commands/report.js';
+import { migrateCommand } from './commands/migrate.js';
+import { receiveCommand } from './commands/receive.js';
 import { printError, writeAllSync } from './output.js';
 
 const HELP = `Usage: faultline <command> [options]
@@ -23,6 +25,10 @@ Commands:
                   (or restore IMAGE: from that image)
   inspect IMAGE   print the contents of a checkpoint image
   report LOG      write an HTML report of an access log (-o REPORT.html)
+  migrate --to HOST:PORT PROGRAM
+                  run PROGRAM and move it, live, to a 'faultline receive'
+  receive --port N
+                  wait for a migrating guest and run it on here
 
 Run 'faultline <command> --help' for the options of a command;
 'faultline --version' prints the version.
@@ -56,6 +62,10 @@ async function main(argv: string[]): Promise<number> {
       return inspectCommand(rest);
     case 'report':
       return reportCommand(rest);
+    case 'migrate':
+      return migrateCommand(rest);
+    case 'receive':
+      return receiveCommand(rest);
     case undefined:
       writeAllSync(2, new TextEncoder().encode(HELP));
       return 2;

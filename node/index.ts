@@ -11,3 +11,4 @@
  */
 
 export { HostDirectory, hostErrno, type HostDirectoryOptions } from './host-directory.js';
+export { socketChannel, connectMigration, listenForMigration, type MigrationListener } from './migration-channel.js';

@@ -201,6 +201,12 @@ export interface ImageInput {
   readonly name: string;
   /** The image bytes. */
   readonly bytes: Uint8Array;
+  /**
+   * The result of `decodeImage` on exactly these bytes, reused instead of
+   * decoding again (migration decodes each image as it arrives, so the
+   * final restore does not). Optional.
+   */
+  readonly decoded?: DecodedImage;
 }
 
 /**

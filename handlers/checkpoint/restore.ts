@@ -44,7 +44,7 @@ import { LazyRestorer } from './lazy-restore.js';
  */
 export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[], options: RestoreOptions = {}): RestoredCheckpoint {
   const lazy = options.lazy ?? false;
-  const decoded = images.map((i) => decodeImage(i.bytes, i.name, { verifyPages: !lazy }));
+  const decoded = images.map((i) => (i.decoded !== undefined && i.decoded.bytes === i.bytes && (lazy || i.decoded.pagesVerified) ? i.decoded : decodeImage(i.bytes, i.name, { verifyPages: !lazy })));
   checkQuota(machine, decoded[decoded.length - 1]);
   const plan = planRestore(decoded);
   const last = plan.last;
