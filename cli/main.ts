@@ -11,6 +11,7 @@ import { asmCommand } from './commands/asm.js';
 import { runCommand } from './commands/run.js';
 import { restoreCommand } from './commands/restore.js';
 import { inspectCommand } from './commands/inspect.js';
+import { serveCommand } from './commands/serve.js';
 import { printError, writeAllSync } from './output.js';
 
 const HELP = `Usage: faultline <command> [options]
@@ -21,6 +22,7 @@ Commands:
   restore DIR     continue a program from the newest checkpoint image in DIR
                   (or restore IMAGE: from that image)
   inspect IMAGE   print the contents of a checkpoint image
+  serve DIR       serve checkpoint images over HTTP (restore URL reads them)
 
 Run 'faultline <command> --help' for the options of a command;
 'faultline --version' prints the version.
@@ -52,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       return restoreCommand(rest);
     case 'inspect':
       return inspectCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
     case undefined:
       writeAllSync(2, new TextEncoder().encode(HELP));
       return 2;

@@ -26,6 +26,8 @@ export interface LoopOptions {
   readonly maxInstructions?: number;
   /** Write an image every `every` instructions with this writer. */
   readonly images?: { readonly writer: ImageWriter; readonly every: number } | null;
+  /** Run with `runAsync` (handlers may answer later: a remote restore's pages), each wait bounded by `timeoutMs`. */
+  readonly async?: { readonly timeoutMs: number };
 }
 
 /**
@@ -48,7 +50,9 @@ export async function runLoop(machine: Machine, options: LoopOptions): Promise<L
     for (;;) {
       if (caught !== null) return { kind: 'signal', signal: caught, status: SIGNALS[caught] };
       const until = Math.min(stopAt, nextImageAt, cpu.instret + SLICE);
-      const result = machine.run({ maxInstructions: until - cpu.instret });
+      const result = options.async === undefined
+        ? machine.run({ maxInstructions: until - cpu.instret })
+        : await machine.runAsync({ maxInstructions: until - cpu.instret, timeoutMs: options.async.timeoutMs });
       if (result.kind !== 'limit' || cpu.instret >= stopAt) return { kind: 'result', result };
       if (images !== null && cpu.instret >= nextImageAt) {
         await images.writer.write();

@@ -40,3 +40,7 @@ export * from './demand-paging/index.js';
 export { dirtyLog, type DirtyLog, type DirtyLogOptions } from './dirty-log.js';
 export { writeTracking, type WriteTracking, type WriteTrackingOptions, type TrackOptions, type TrackedRegion, type WriteRecord } from './write-tracking.js';
 export { checkpoint, restoreCheckpoint, inspectImage, type Checkpointer, type CheckpointOptions, type CheckpointContributor, type TakeOptions, type ImageInput, type RestoreOptions, type RestoredCheckpoint, type LazyRestore } from './checkpoint/index.js';
+export {
+  RemoteImageError, RemoteChain, openRemoteChain, isRemoteUrl, restoreRemote, encodeTouchOrder, decodeTouchOrder, fetchBoundMs,
+  type FetchPolicy, type TransferStats, type RemoteChainOptions, type RemoteRestore, type RemoteRestoreOptions, type TouchOrder,
+} from './checkpoint/index.js';

@@ -10,9 +10,11 @@ import { writeAllSync } from '../output.js';
 import { runLoop } from '../run-loop.js';
 import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
 import { guestIo, guestIoHelp, hostDirectoryFor, parseRelinks } from '../guest-io.js';
+import { isRemoteUrl, openRemoteChain, restoreRemote, type RemoteRestore } from '../../handlers/checkpoint/remote/index.js';
+import { remoteFetchOptions, readTouchOrder, recordTouchOrder, REMOTE_RESTORE_HELP } from '../http-restore.js';
 
 /** Help text of `faultline restore`. */
-export const RESTORE_HELP = `Usage: faultline restore DIR|IMAGE [options]
+export const RESTORE_HELP = `Usage: faultline restore DIR|IMAGE|URL... [options]
 
 Continues a program from the newest checkpoint image in DIR, or from the
 image file IMAGE (with the images before it in its directory), written by
@@ -50,7 +52,7 @@ Options:
                          (guest path) opens NEW instead, unchecked; a
                          service session OLD opens through provider NEW.
                          May be given several times
-${guestIoHelp(true)}  -h, --help             show this help
+${REMOTE_RESTORE_HELP}${guestIoHelp(true)}  -h, --help             show this help
 `;
 
 /** `faultline restore`: returns the process exit status. */
@@ -68,6 +70,10 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     relink: { type: 'string', multiple: true },
     stdin: { type: 'string' },
     'host-time': { type: 'boolean' },
+    prefetch: { type: 'string' },
+    'record-order': { type: 'string' },
+    timeout: { type: 'string' },
+    retries: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -76,7 +82,13 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
   const [from, ...extra] = positionals;
   if (from === undefined) throw new CommandLineError('restore: missing DIR or IMAGE (see faultline restore --help)');
-  if (extra.length > 0) throw new CommandLineError(`restore: unexpected argument '${extra[0]}'`);
+  const remote = isRemoteUrl(from);
+  if (extra.length > 0 && !(remote && extra.every(isRemoteUrl))) throw new CommandLineError(`restore: unexpected argument '${extra[0]}'`);
+  if (!remote && (values.prefetch !== undefined || values.timeout !== undefined || values.retries !== undefined)) {
+    throw new CommandLineError('restore: --prefetch, --timeout and --retries go with image URLs (http:// or https://)');
+  }
+  if (values['record-order'] !== undefined && values.lazy !== true) throw new CommandLineError('restore: --record-order needs --lazy (an eager restore touches every page at once)');
+  if (values.prefetch !== undefined && values.lazy !== true) throw new CommandLineError('restore: --prefetch needs --lazy');
   const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
   const givenRanges = (values['demand-paging'] ?? []).map(parseRange);
   const givenEvery = values['checkpoint-every'] === undefined ? undefined : parseCount('checkpoint-every', values['checkpoint-every']);
@@ -85,16 +97,23 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     throw new CommandLineError('restore: --no-checkpoint goes with neither --checkpoint-every nor --checkpoint-dir');
   }
 
-  const source = (await isFile(from)) ? await readChainEndingAt(from) : await readNewestChain(from);
-  const newest = source.chain[source.chain.length - 1]!;
-  const image = decodeImage(newest.bytes, newest.name, { verifyPages: false });
+  const fetchOptions = remote ? remoteFetchOptions(values) : {};
+  const remoteChain = remote ? await openRemoteChain(positionals, fetchOptions) : null;
+  const source = remoteChain !== null ? null : (await isFile(from)) ? await readChainEndingAt(from) : await readNewestChain(from);
+  const newest = source === null ? null : source.chain[source.chain.length - 1]!;
+  const image = newest === null ? remoteChain!.plan.last : decodeImage(newest.bytes, newest.name, { verifyPages: false });
   const saved = image.plugins.get(CLI_STATE_NAME);
   // An image taken through the API carries no command-line state: nothing was printed through us, no checkpointing.
-  const cli: CliState = saved === undefined ? newCliState(0, DEFAULT_FULL_EVERY, { demandPaging: [], dirtyLog: false, stats: false, traceFaults: false }) : decodeCliState(saved, newest.name);
+  const cli: CliState = saved === undefined ? newCliState(0, DEFAULT_FULL_EVERY, { demandPaging: [], dirtyLog: false, stats: false, traceFaults: false }) : decodeCliState(saved, image.name);
   mergeOptions(cli, givenRanges, values);
   if (givenEvery !== undefined) cli.every = givenEvery;
+  // Images restored from a server are continued into a local --checkpoint-dir only.
+  if (remote && values['checkpoint-dir'] === undefined && givenEvery === undefined) cli.every = 0;
   const checkpointing = values['no-checkpoint'] !== true && cli.every > 0;
   if (!checkpointing) cli.every = 0;
+  if (remote && checkpointing && values.lazy === true) {
+    throw new CommandLineError('restore: a lazy restore from URLs writes no images (drop --lazy to continue into --checkpoint-dir, or give --no-checkpoint)');
+  }
   if (values['checkpoint-dir'] !== undefined && cli.every === 0) {
     throw new CommandLineError('restore: --checkpoint-dir needs --checkpoint-every N (the run was not checkpointing)');
   }
@@ -102,23 +121,40 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   // The image directory is checked before the (possibly long) restore.
   let refresh = (): void => {};
   const cp = checkpointing ? checkpoint({ contributors: [cliContributor(cli, () => refresh())] }) : null;
-  const writer = cp === null ? null : await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
+  const writer = cp === null ? null : source === null
+    ? await ImageWriter.open(values['checkpoint-dir']!, '--checkpoint-dir', cp, cli.fullEvery)
+    : await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
+  const prefetch = values.prefetch === undefined ? undefined : await readTouchOrder(values.prefetch);
   const relink = parseRelinks(values.relink ?? []);
   const io = guestIo({ stdin: values.stdin, 'host-time': values['host-time'] });
   const machine = cliMachine(cli, { memoryQuota: image.meta.memoryQuota, io });
-  restoreCheckpoint(machine, source.chain, {
+  const restoreOptions = {
     lazy: values.lazy === true,
     ignoreUnclaimedState: true,
     relink,
-    mountedDirectory: (mount) => hostDirectoryFor(mount.label, relink),
-  });
+    mountedDirectory: (mount: { readonly label: string }) => hostDirectoryFor(mount.label, relink),
+  };
+  let remoteRestore: RemoteRestore | null = null;
+  let lazyRestore = null;
+  if (remoteChain !== null) {
+    remoteRestore = await restoreRemote(machine, remoteChain, { ...restoreOptions, ...fetchOptions, recordOrder: values['record-order'] !== undefined, ...(prefetch === undefined ? {} : { prefetch }) });
+    lazyRestore = remoteRestore.lazy;
+  } else {
+    lazyRestore = restoreCheckpoint(machine, source!.chain, restoreOptions).lazy;
+  }
+  const order = values['record-order'] === undefined ? null : recordTouchOrder(remoteRestore, lazyRestore, image.header.chainId);
   // Input from a file goes on where the checkpointed guest had pulled it to.
   io.skipInput(machine.handles.stdin.consumed + machine.handles.stdin.pending.length);
   const plugins = installCliPlugins(machine, cli, true);
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
-  const outcome = await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every } });
+  const outcome = await runLoop(machine, {
+    ...(maxInstructions === undefined ? {} : { maxInstructions }),
+    images: writer === null ? null : { writer, every: cli.every },
+    ...(remoteRestore?.lazy == null ? {} : { async: { timeoutMs: remoteRestore.waitBoundMs } }),
+  });
+  if (order !== null) await order.write(values['record-order']!);
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }
