@@ -130,13 +130,23 @@ export class RemoteChain {
    */
   async prefetch(order: Iterable<readonly [number, number]>): Promise<void> {
     const pairs = [...order];
+    // Records the order names, by image: a request brings a run of them, nothing the order does not name.
+    const wanted = new Map<RemoteImage, Uint8Array>();
+    for (const [id, page] of pairs) {
+      const at = this.locate(id, page);
+      if (at === null) continue;
+      let marks = wanted.get(at.image);
+      if (marks === undefined) wanted.set(at.image, marks = new Uint8Array(at.image.recordCount));
+      marks[at.record] = 1;
+    }
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < pairs.length) {
         const [id, page] = pairs[next++]!;
         const at = this.locate(id, page);
         if (at === null || at.image.has(at.record) || at.image.pending(at.record) !== undefined) continue;
-        await at.image.fetchRun(at.record, this.runFrom(at.image, at.record, this.bulkBatch)).catch(() => {});
+        const n = this.runFrom(at.image, at.record, this.bulkBatch, wanted.get(at.image));
+        await at.image.fetchRun(at.record, n).catch(() => {});
       }
     };
     await Promise.all(Array.from({ length: this.concurrency }, worker));
@@ -174,15 +184,16 @@ export class RemoteChain {
   /**
    * Records `record`, `record + 1`, … of `image` that can go in one request
    * (at most `limit`): each not here, not on its way, and the newest copy
-   * of its page (a copy a later image replaces is never needed).
+   * of its page (a copy a later image replaces is never needed), and
+   * marked in `only` when given.
    */
-  private runFrom(image: RemoteImage, record: number, limit: number): number {
+  private runFrom(image: RemoteImage, record: number, limit: number, only?: Uint8Array): number {
     const p = image.decoded.pages;
     const index = this.images.indexOf(image);
     let n = 1;
     while (n < limit) {
       const k = record + n;
-      if (k >= image.recordCount || image.has(k) || image.pending(k) !== undefined) break;
+      if (k >= image.recordCount || image.has(k) || image.pending(k) !== undefined || (only !== undefined && only[k] === 0)) break;
       const src = this.plan.sources.get(p.ids[k]!);
       if (src === undefined || src.image[p.pages[k]!] !== index) break;
       n++;
