@@ -167,7 +167,7 @@ async function once(request: RangeRequest, policy: ResolvedPolicy, end: number):
     try {
       response = await policy.fetch(request.url, { headers: { Range: `bytes=${request.start}-${end}` }, signal: controller.signal });
     } catch (err) {
-      throw new Error(timedOut ? `no answer within ${policy.timeoutMs} ms` : `cannot connect: ${describeNetworkError(err)}`);
+      throw new Error(timedOut ? `no answer within ${policy.timeoutMs} ms` : `no answer: ${describeNetworkError(err)}`);
     }
     const status = response.status;
     if (status === 404 || status === 410 || status === 403 || status === 401) {

@@ -82,6 +82,20 @@ export class RemoteImage {
    * @throws RemoteImageError naming the URL when it cannot be read; FormatError `URL: offset 0x…: reason` for a bad image.
    */
   static async open(url: string, policy: ResolvedPolicy, stats: TransferStats): Promise<RemoteImage> {
+    // Bytes damaged in transit fail the decoder as a damaged image would: read again before believing it.
+    let refusal: unknown;
+    for (let attempt = 0; attempt <= policy.retries; attempt++) {
+      try {
+        return await RemoteImage.openOnce(url, policy, stats);
+      } catch (err) {
+        if (!(err instanceof FormatError)) throw err;
+        refusal = err;
+      }
+    }
+    throw refusal;
+  }
+
+  private static async openOnce(url: string, policy: ResolvedPolicy, stats: TransferStats): Promise<RemoteImage> {
     const first = await fetchRange({ url, start: 0, length: FIRST_READ, what: 'header and sections', mayEndEarly: true }, policy);
     count(stats, first.bytes.length, 0);
     let prefix = first.bytes;
@@ -115,7 +129,8 @@ export class RemoteImage {
       at = next;
     }
     const bytes = new Uint8Array(total);
-    bytes.set(prefix.subarray(0, Math.min(prefix.length, total)));
+    if (prefix.length > total) prefix = prefix.subarray(0, total);
+    bytes.set(prefix);
     const endAt = pagesAt < 0 ? -1 : pagesAt + SECTION_HEADER_BYTES + pagesLength;
     if (endAt >= 0 && endAt + END_BYTES <= total && endAt + END_BYTES > prefix.length && total - endAt <= 4096) {
       const end = await fetchRange({ url, start: endAt, length: total - endAt, what: 'END section' }, policy);
@@ -124,7 +139,19 @@ export class RemoteImage {
     }
     const decoded = decodeImage(bytes, url, { verifyPages: false });
     checkPageIndex(decoded);
-    return new RemoteImage(url, bytes, decoded, policy, stats);
+    const image = new RemoteImage(url, bytes, decoded, policy, stats);
+    image.takePagesFrom(prefix);
+    return image;
+  }
+
+  /** Marks the pages the first reads brought whole, and that pass their CRC, as arrived (a small image needs no page request). */
+  private takePagesFrom(prefix: Uint8Array): void {
+    const p = this.decoded.pages;
+    for (let k = 0; k < this.arrived.length; k++) {
+      const at = p.dataOffset + k * PAGE_SIZE;
+      if (at + PAGE_SIZE > prefix.length) break;
+      if (crc32(this.bytes, 0, at, at + PAGE_SIZE) === p.crcs[k]) this.arrived[k] = 1;
+    }
   }
 
   /** Pages (records) in the image's index. */
