@@ -6,15 +6,16 @@ import { BIG_BASE, bigImage, counterChain, machineWithOutput, printedSum, withSe
 describe('restore from images over HTTP', () => {
   const chain = counterChain();
 
-  it('a lazy restore from a directory URL prints what a local restore prints, fetching only what the guest touches', async () => {
+  it('a lazy restore from a directory URL prints what a local restore prints (small images come whole with their first read)', async () => {
     await withServer(chain.dir, async (server) => {
       const { machine, out } = machineWithOutput();
       const remote = await restoreRemote(machine, [server.url], { lazy: true });
       expect(remote.chain.images.map((i) => i.url)).toEqual([0, 1, 2].map((k) => `${server.url}0000000${k}.ckpt`));
       expect(await machine.runAsync({ timeoutMs: remote.waitBoundMs })).toEqual({ kind: 'exit', exitCode: 0 });
       expect(out.text()).toBe(chain.expected);
-      expect(remote.demandFaults).toBeGreaterThan(0);
-      expect(remote.chain.stats.pageBytes).toBeGreaterThan(0);
+      expect(remote.demandFaults).toBe(0);
+      expect(remote.chain.stats.pageBytes).toBe(0);
+      expect(remote.chain.stats.requests).toBe(3);
     });
   });
 
@@ -110,7 +111,8 @@ describe('working-set prefetch', () => {
       expect(printedSum(first.out)).toBe(expected);
       const order = decodeTouchOrder(encodeTouchOrder(recorded.touchOrder()), 'order.json');
       expect(order.pages.length).toBeGreaterThanOrEqual(TOUCHED);
-      expect(recorded.demandFaults).toBeGreaterThanOrEqual(TOUCHED);
+      // All but the few pages the first 64 KiB read brought.
+      expect(recorded.demandFaults).toBeGreaterThanOrEqual(TOUCHED - 16);
 
       const second = machineWithOutput(SIZE + (16 << 20));
       const prefetching = await restoreRemote(second.machine, [server.url], { lazy: true, prefetch: order });
