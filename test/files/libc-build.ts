@@ -6,14 +6,12 @@
  * real-program test and the printf property test.
  */
 
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { constants } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { GCC, QEMU, RV32_FLAGS } from '../helpers/toolchain.js';
-import type { GuestRun } from '../runtime/guest-build.js';
+import { GCC, RV32_FLAGS } from '../helpers/toolchain.js';
+import { type GuestRun, runUnderQemu } from '../runtime/guest-build.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -66,36 +64,7 @@ export function buildWithPicolibc(sources: readonly string[], output: string): P
   ]);
 }
 
-/**
- * Runs the RV32 ELF `path` under qemu-riscv32 with `args` in `cwd`, stdin
- * read from the file `stdinFile`, without core files. A run still going
- * after `hangLimitMs` (far above any normal run) is killed and reported.
- */
+/** Runs the RV32 ELF `path` under qemu-riscv32 with `args` in `cwd`, stdin read from the file `stdinFile` (runUnderQemu). */
 export function runUnderQemuWithStdin(path: string, args: readonly string[], cwd: string, stdinFile: string, hangLimitMs = 120_000): Promise<GuestRun> {
-  return new Promise<GuestRun>((resolve, reject) => {
-    const stdin = openSync(stdinFile, 'r');
-    const child = spawn('/bin/sh', ['-c', `ulimit -c 0; exec ${QEMU} "$@"`, 'sh', path, ...args], {
-      cwd,
-      stdio: [stdin, 'pipe', 'ignore'],
-    });
-    closeSync(stdin);
-    const chunks: Buffer[] = [];
-    let hung = false;
-    const timer = setTimeout(() => {
-      hung = true;
-      child.kill('SIGKILL');
-    }, hangLimitMs);
-    // stdout is 'pipe' above, so it is never null
-    (child.stdout as NodeJS.ReadableStream).on('data', (c: Buffer) => chunks.push(c));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(chunks).toString('utf8');
-      if (hung) {
-        reject(new Error(`${QEMU} ${path} was still running after ${hangLimitMs / 1000} s (a hung guest?); output so far:\n${stdout}`));
-        return;
-      }
-      resolve({ stdout, status: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0) });
-    });
-  });
+  return runUnderQemu(path, args, cwd, hangLimitMs, stdinFile);
 }

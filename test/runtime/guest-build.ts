@@ -5,6 +5,7 @@
  */
 
 import { execFile, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,23 +43,27 @@ export async function buildWithRuntime(sources: readonly string[], output: strin
 
 /**
  * Runs the RV32 ELF `path` under qemu-riscv32 with `args`, in `cwd`, without
- * core files. A run that has not ended after `hangLimitMs` (a bound for a
- * hung guest, far above any normal run) is killed and reported as a hang.
+ * core files, stdin read from the file `stdinFile` (else none). A run that
+ * has not ended after `hangLimitMs` (a bound for a hung guest, far above
+ * any normal run) is killed and reported as a hang.
  */
-export function runUnderQemu(path: string, args: readonly string[], cwd: string, hangLimitMs = 120_000): Promise<GuestRun> {
+export function runUnderQemu(path: string, args: readonly string[], cwd: string, hangLimitMs = 120_000, stdinFile?: string): Promise<GuestRun> {
   return new Promise<GuestRun>((resolve, reject) => {
+    const stdin = stdinFile === undefined ? 'ignore' : openSync(stdinFile, 'r');
     // ulimit -c 0: a guest that dies of a signal would otherwise leave a core file behind.
     const child = spawn('/bin/sh', ['-c', `ulimit -c 0; exec ${QEMU} "$@"`, 'sh', path, ...args], {
       cwd,
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: [stdin, 'pipe', 'ignore'],
     });
+    if (typeof stdin === 'number') closeSync(stdin);
     const chunks: Buffer[] = [];
     let hung = false;
     const timer = setTimeout(() => {
       hung = true;
       child.kill('SIGKILL');
     }, hangLimitMs);
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    // stdout is 'pipe' above, so it is never null
+    (child.stdout as NodeJS.ReadableStream).on('data', (c: Buffer) => chunks.push(c));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
