@@ -42,5 +42,5 @@ export { writeTracking, type WriteTracking, type WriteTrackingOptions, type Trac
 export { checkpoint, restoreCheckpoint, inspectImage, type Checkpointer, type CheckpointOptions, type CheckpointContributor, type TakeOptions, type ImageInput, type RestoreOptions, type RestoredCheckpoint, type LazyRestore } from './checkpoint/index.js';
 export {
   RemoteImageError, RemoteChain, openRemoteChain, isRemoteUrl, restoreRemote, encodeTouchOrder, decodeTouchOrder, fetchBoundMs,
-  type FetchPolicy, type TransferStats, type RemoteChainOptions, type RemoteRestore, type RemoteRestoreOptions, type TouchOrder,
+  type FetchPolicy, type TransferStats, type RemoteChainOptions, type RemoteImageInfo, type RemoteRestore, type RemoteRestoreOptions, type TouchOrder,
 } from './checkpoint/index.js';

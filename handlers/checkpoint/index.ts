@@ -260,5 +260,5 @@ export interface RestoredCheckpoint {
 
 export {
   RemoteImageError, RemoteChain, openRemoteChain, isRemoteUrl, restoreRemote, encodeTouchOrder, decodeTouchOrder, fetchBoundMs,
-  type FetchPolicy, type TransferStats, type RemoteChainOptions, type RemoteRestore, type RemoteRestoreOptions, type TouchOrder,
+  type FetchPolicy, type TransferStats, type RemoteChainOptions, type RemoteImageInfo, type RemoteRestore, type RemoteRestoreOptions, type TouchOrder,
 } from './remote/index.js';

@@ -8,6 +8,6 @@
 
 export { RemoteImageError, fetchBoundMs, type FetchPolicy } from './range-fetch.js';
 export type { TransferStats } from './remote-image.js';
-export { RemoteChain, openRemoteChain, isRemoteUrl, type RemoteChainOptions } from './remote-chain.js';
+export { RemoteChain, openRemoteChain, isRemoteUrl, type RemoteChainOptions, type RemoteImageInfo } from './remote-chain.js';
 export { restoreRemote, type RemoteRestore, type RemoteRestoreOptions } from './remote-restore.js';
 export { encodeTouchOrder, decodeTouchOrder, type TouchOrder } from './touch-order.js';

@@ -27,6 +27,8 @@ import { FaultlineError, UsageError } from '../../../src/index.js';
  */
 export class RemoteImageError extends FaultlineError {
   /**
+   * Creates the error.
+   *
    * @param message - the whole one-line message (URL, range, cause)
    * @param url - the URL that failed
    */
@@ -91,16 +93,19 @@ export function resolvePolicy(fn: string, policy: FetchPolicy): ResolvedPolicy {
 }
 
 /**
- * The worst-case milliseconds {@link fetchRange} takes before it gives up
- * under `policy` (every attempt times out).
+ * The worst-case milliseconds one request takes under `policy` before it
+ * gives up (every attempt times out), defaults applied.
  *
+ * @param policy - timeout, retries and delay (defaults where not given)
+ * @throws UsageError for a policy field that is not a valid count.
  * @example
  * ```ts
- * const bound = fetchBoundMs(resolvePolicy('x', {}));   // 40 750
+ * const bound = fetchBoundMs({});   // 40 750: 4 × 10 s + 50 + 100 + 200 ms
  * ```
  */
-export function fetchBoundMs(policy: ResolvedPolicy): number {
-  return (policy.retries + 1) * policy.timeoutMs + policy.retryDelayMs * (2 ** policy.retries - 1);
+export function fetchBoundMs(policy: FetchPolicy): number {
+  const p = resolvePolicy('fetchBoundMs', policy);
+  return (p.retries + 1) * p.timeoutMs + p.retryDelayMs * (2 ** p.retries - 1);
 }
 
 /** What one range request asks for. */

@@ -11,7 +11,7 @@
  * `autoindex_format json`, or `faultline serve`).
  */
 
-import { FormatError, UsageError, type RestorePlan } from '../../../src/index.js';
+import { FormatError, UsageError, type DecodedImage, type RestorePlan } from '../../../src/index.js';
 import { planRestore } from '../../../src/plugin-kit.js';
 import type { ImageInput } from '../index.js';
 import { RemoteImageError, resolvePolicy, type FetchPolicy, type ResolvedPolicy } from './range-fetch.js';
@@ -32,6 +32,23 @@ export interface RemoteChainOptions extends FetchPolicy {
   readonly bulkBatchPages?: number;
   /** Bulk requests under way at once. Default 4. */
   readonly concurrency?: number;
+}
+
+/**
+ * One image of a remote chain, as the chain shows it.
+ *
+ * @example
+ * ```ts
+ * for (const image of chain.images) console.log(image.url, image.decoded.header.sequence);
+ * ```
+ */
+export interface RemoteImageInfo {
+  /** The image's URL. */
+  readonly url: string;
+  /** The image's bytes: its sections, and the pages that have arrived (zero elsewhere). */
+  readonly bytes: Uint8Array;
+  /** The decoded image (pages unverified until they arrive). */
+  readonly decoded: DecodedImage;
 }
 
 /** Image file names of a checkpoint directory. */
@@ -63,8 +80,7 @@ export class RemoteChain {
 
   /** @internal Use {@link openRemoteChain}. */
   constructor(
-    /** The images, base first. */
-    readonly images: readonly RemoteImage[],
+    private readonly remote: readonly RemoteImage[],
     /** The validated chain. */
     readonly plan: RestorePlan,
     stats: TransferStats,
@@ -76,20 +92,34 @@ export class RemoteChain {
     this.concurrency = options.concurrency ?? 4;
   }
 
-  /** The images as `restoreCheckpoint` takes them (name: the URL). */
-  inputs(): ImageInput[] {
-    return this.images.map((i) => ({ name: i.url, bytes: i.bytes }));
+  /** The images, base first. */
+  get images(): readonly RemoteImageInfo[] {
+    return this.remote;
   }
 
-  /** The image and record holding the newest copy of page `page` of dataspace `id`, or null when it has no contents. */
+  /** The images as `restoreCheckpoint` takes them (name: the URL). */
+  inputs(): ImageInput[] {
+    return this.remote.map((i) => ({ name: i.url, bytes: i.bytes }));
+  }
+
+  /**
+   * The image and record holding the newest copy of page `page` of dataspace `id`, or null when it has no contents.
+   *
+   * @internal
+   */
   locate(id: number, page: number): { image: RemoteImage; record: number } | null {
     const src = this.plan.sources.get(id);
     if (src === undefined || page >= src.image.length) return null;
     const i = src.image[page]!;
-    return i < 0 ? null : { image: this.images[i]!, record: src.record[page]! };
+    return i < 0 ? null : { image: this.remote[i]!, record: src.record[page]! };
   }
 
-  /** True when page `page` of dataspace `id` is here (or has no contents to fetch). */
+  /**
+   * True when page `page` of dataspace `id` is here (or has no contents to fetch).
+   *
+   * @param id - dataspace id (of the last image's layout)
+   * @param page - page number in the dataspace
+   */
   present(id: number, page: number): boolean {
     const at = this.locate(id, page);
     return at === null || at.image.has(at.record);
@@ -103,6 +133,8 @@ export class RemoteChain {
    * first, twice as many each time the faults run on sequentially, up to
    * `maxBatchPages`.
    *
+   * @param id - dataspace id (of the last image's layout)
+   * @param page - page number in the dataspace
    * @throws (the promise) RemoteImageError naming the URL, the page and the cause.
    */
   demand(id: number, page: number): Promise<void> | null {
@@ -127,6 +159,8 @@ export class RemoteChain {
    * order, coalescing records adjacent in their image into one request,
    * `concurrency` requests at a time. Pages already here or on their way
    * are skipped. Failures are left for a demand fault to meet again.
+   *
+   * @param order - dataspace id and page number pairs, first wanted first
    */
   async prefetch(order: Iterable<readonly [number, number]>): Promise<void> {
     const pairs = [...order];
@@ -156,6 +190,7 @@ export class RemoteChain {
    * Brings every page the restore still needs (the newest copies not here
    * yet) in bulk requests; `only` limits it to some dataspaces.
    *
+   * @param only - true for the dataspace ids to bring (default: all)
    * @throws RemoteImageError for the first page that cannot be had.
    */
   async fetchAll(only?: (id: number) => boolean): Promise<void> {
@@ -164,10 +199,10 @@ export class RemoteChain {
       if (only !== undefined && !only(id)) continue;
       for (let page = 0; page < src.image.length; page++) {
         const i = src.image[page]!;
-        if (i >= 0) work.push([this.images[i]!, src.record[page]!]);
+        if (i >= 0) work.push([this.remote[i]!, src.record[page]!]);
       }
     }
-    work.sort((a, b) => this.images.indexOf(a[0]) - this.images.indexOf(b[0]) || a[1] - b[1]);
+    work.sort((a, b) => this.remote.indexOf(a[0]) - this.remote.indexOf(b[0]) || a[1] - b[1]);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < work.length) {
@@ -189,7 +224,7 @@ export class RemoteChain {
    */
   private runFrom(image: RemoteImage, record: number, limit: number, only?: Uint8Array): number {
     const p = image.decoded.pages;
-    const index = this.images.indexOf(image);
+    const index = this.remote.indexOf(image);
     let n = 1;
     while (n < limit) {
       const k = record + n;
@@ -241,7 +276,15 @@ export async function openRemoteChain(urls: readonly string[], options: RemoteCh
   return new RemoteChain(images, plan, stats, options);
 }
 
-/** True for a string that starts with `http://` or `https://` (any case). */
+/**
+ * True for a string that starts with `http://` or `https://` (any case).
+ *
+ * @param value - anything
+ * @example
+ * ```ts
+ * isRemoteUrl('https://example.org/ck/');   // true
+ * ```
+ */
 export function isRemoteUrl(value: unknown): value is string {
   return typeof value === 'string' && /^https?:\/\//i.test(value);
 }

@@ -23,7 +23,7 @@ import { FaultStatus, UsageError, type Fault, type LayoutState, type Machine, ty
 import type { RestoreOptions, RestoredCheckpoint } from '../index.js';
 import type { LazyRestore, LazyRestorer } from '../lazy-restore.js';
 import { restoreCheckpoint } from '../restore.js';
-import { fetchBoundMs, resolvePolicy } from './range-fetch.js';
+import { fetchBoundMs } from './range-fetch.js';
 import { RemoteChain, openRemoteChain, type RemoteChainOptions } from './remote-chain.js';
 import type { TouchOrder } from './touch-order.js';
 
@@ -104,9 +104,8 @@ const HANDLER_NAME = 'remote-pages';
  * ```
  */
 export async function restoreRemote(machine: Machine, urls: readonly string[] | RemoteChain, options: RemoteRestoreOptions = {}): Promise<RemoteRestore> {
-  const policy = resolvePolicy('restoreRemote', options);
   const chain = urls instanceof RemoteChain ? urls : await openRemoteChain(urls, options);
-  const waitBoundMs = fetchBoundMs(policy) + 1000;
+  const waitBoundMs = fetchBoundMs(options) + 1000;
   const last = chain.plan.last;
   if (options.lazy !== true) {
     await chain.fetchAll();

@@ -36,6 +36,7 @@ const VERSION = 1;
 /**
  * The JSON text of `order` (see the file comment).
  *
+ * @param order - the order to save
  * @example
  * ```ts
  * await writeFile('order.json', encodeTouchOrder(remote.touchOrder()));
