@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +123,13 @@ describe('faultline serve and faultline restore URL', () => {
   it('refuses remote-only options with a local directory, and a directory that is not there', () => {
     const chain = counterChain(1);
     expect(faultline(['restore', chain.dir, '--prefetch', 'x']).stderr).toMatch(/--prefetch, --timeout and --retries go with image URLs/);
+    // --record-order works for a local lazy restore too.
+    const order = join(chain.dir, 'order.json');
+    expect(faultline(['restore', chain.dir, '--lazy', '--no-checkpoint', '--record-order', order]).status).toBe(0);
+    const recorded = JSON.parse(readFileSync(order, 'utf8')) as { format: string; pages: number[] };
+    expect(recorded.format).toBe('faultline-touch-order');
+    expect(recorded.pages.length).toBeGreaterThan(0);
+    expect(faultline(['restore', chain.dir, '--record-order', order]).stderr).toMatch(/--record-order needs --lazy/);
     const r = faultline(['serve', join(chain.dir, 'nope')]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^faultline: serve: cannot serve .*nope/);
