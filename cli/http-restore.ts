@@ -8,7 +8,7 @@ import type { LazyRestore } from '../handlers/checkpoint/index.js';
 import { decodeTouchOrder, encodeTouchOrder, type RemoteChainOptions, type RemoteRestore, type TouchOrder } from '../handlers/checkpoint/remote/index.js';
 import type { LazyRestorer } from '../handlers/checkpoint/lazy-restore.js';
 import { readRegularFile, writeFileAtomic } from './files.js';
-import { parseCount } from './usage-error.js';
+import { CommandLineError, parseCount } from './usage-error.js';
 
 /** Largest touch-order file read (64 MiB: a few million pages). */
 const ORDER_FILE_LIMIT = 64 << 20;
@@ -31,8 +31,10 @@ export const REMOTE_RESTORE_HELP = `  URL...                 restore from images
 
 /** The fetch policy the options give. */
 export function remoteFetchOptions(values: { timeout?: string | undefined; retries?: string | undefined }): RemoteChainOptions {
+  const timeoutMs = values.timeout === undefined ? undefined : parseCount('timeout', values.timeout);
+  if (timeoutMs === 0) throw new CommandLineError('--timeout: must be at least 1 millisecond');
   return {
-    ...(values.timeout === undefined ? {} : { timeoutMs: Math.max(1, parseCount('timeout', values.timeout)) }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(values.retries === undefined ? {} : { retries: parseCount('retries', values.retries) }),
   };
 }

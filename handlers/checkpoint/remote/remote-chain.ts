@@ -32,6 +32,8 @@ export interface RemoteChainOptions extends FetchPolicy {
   readonly bulkBatchPages?: number;
   /** Bulk requests under way at once. Default 4. */
   readonly concurrency?: number;
+  /** Bytes of the first read of each image (its header and sections, and any pages that fit). Default 65 536. */
+  readonly firstReadBytes?: number;
 }
 
 /**
@@ -255,20 +257,20 @@ export async function openRemoteChain(urls: readonly string[], options: RemoteCh
   const fn = 'openRemoteChain';
   if (!Array.isArray(urls) || urls.length === 0) throw new UsageError(`${fn}: give at least one URL`);
   for (const u of urls) if (!isRemoteUrl(u)) throw new UsageError(`${fn}: ${JSON.stringify(u)} is not an http:// or https:// URL`);
-  for (const [name, value] of [['maxBatchPages', options.maxBatchPages], ['bulkBatchPages', options.bulkBatchPages], ['concurrency', options.concurrency]] as const) {
+  for (const [name, value] of [['maxBatchPages', options.maxBatchPages], ['bulkBatchPages', options.bulkBatchPages], ['concurrency', options.concurrency], ['firstReadBytes', options.firstReadBytes]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new UsageError(`${fn}: ${name} must be a positive integer, got ${String(value)}`);
   }
   const policy = resolvePolicy(fn, options);
   const stats: TransferStats = { requests: 0, bytes: 0, pageBytes: 0 };
   let list = [...urls];
   if (list.length === 1 && list[0]!.endsWith('/')) list = [await newestImageOf(list[0]!, policy)];
-  const images = await Promise.all(list.map((u) => RemoteImage.open(u, policy, stats)));
+  const images = await Promise.all(list.map((u) => RemoteImage.open(u, policy, stats, options.firstReadBytes)));
   if (list.length === 1) {
     const only = images[0]!;
     const sequence = only.decoded.header.sequence;
     if (sequence > 0) {
       const before = siblingUrls(only.url, sequence);
-      const earlier = await Promise.all(before.map((u) => RemoteImage.open(u, policy, stats)));
+      const earlier = await Promise.all(before.map((u) => RemoteImage.open(u, policy, stats, options.firstReadBytes)));
       images.unshift(...earlier);
     }
   }

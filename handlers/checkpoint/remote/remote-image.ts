@@ -81,12 +81,12 @@ export class RemoteImage {
    *
    * @throws RemoteImageError naming the URL when it cannot be read; FormatError `URL: offset 0x…: reason` for a bad image.
    */
-  static async open(url: string, policy: ResolvedPolicy, stats: TransferStats): Promise<RemoteImage> {
+  static async open(url: string, policy: ResolvedPolicy, stats: TransferStats, firstRead = FIRST_READ): Promise<RemoteImage> {
     // Bytes damaged in transit fail the decoder as a damaged image would: read again before believing it.
     let refusal: unknown;
     for (let attempt = 0; attempt <= policy.retries; attempt++) {
       try {
-        return await RemoteImage.openOnce(url, policy, stats);
+        return await RemoteImage.openOnce(url, policy, stats, firstRead);
       } catch (err) {
         if (!(err instanceof FormatError)) throw err;
         refusal = err;
@@ -95,8 +95,8 @@ export class RemoteImage {
     throw refusal;
   }
 
-  private static async openOnce(url: string, policy: ResolvedPolicy, stats: TransferStats): Promise<RemoteImage> {
-    const first = await fetchRange({ url, start: 0, length: FIRST_READ, what: 'header and sections', mayEndEarly: true }, policy);
+  private static async openOnce(url: string, policy: ResolvedPolicy, stats: TransferStats, firstRead: number): Promise<RemoteImage> {
+    const first = await fetchRange({ url, start: 0, length: firstRead, what: 'header and sections', mayEndEarly: true }, policy);
     count(stats, first.bytes.length, 0);
     let prefix = first.bytes;
     const view = (): DataView => new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
@@ -114,7 +114,7 @@ export class RemoteImage {
     let pagesAt = -1, pagesLength = 0;
     for (;;) {
       if (at + SECTION_HEADER_BYTES > total) break;
-      if (at + SECTION_HEADER_BYTES > prefix.length) prefix = await extend(url, prefix, at + SECTION_HEADER_BYTES, total, policy, stats);
+      if (at + SECTION_HEADER_BYTES > prefix.length) prefix = await extend(url, prefix, at + SECTION_HEADER_BYTES, total, policy, stats, firstRead);
       const v = view();
       if (crc32(prefix, 0, at, at + 12) !== v.getUint32(at + 12, true)) break; // the decoder names it
       const tag = v.getUint32(at, true), length = v.getUint32(at + 4, true);
@@ -125,7 +125,7 @@ export class RemoteImage {
       }
       const next = at + SECTION_HEADER_BYTES + length;
       if (next > total) break;
-      if (next > prefix.length) prefix = await extend(url, prefix, next, total, policy, stats);
+      if (next > prefix.length) prefix = await extend(url, prefix, next, total, policy, stats, firstRead);
       at = next;
     }
     const bytes = new Uint8Array(total);
@@ -214,8 +214,8 @@ function count(stats: TransferStats, bytes: number, pageBytes: number): void {
 }
 
 /** Reads on from the end of `prefix` to at least `need` (and a first-read's worth more, within the image). */
-async function extend(url: string, prefix: Uint8Array, need: number, total: number, policy: ResolvedPolicy, stats: TransferStats): Promise<Uint8Array> {
-  const upTo = Math.min(total, Math.max(need, prefix.length + FIRST_READ));
+async function extend(url: string, prefix: Uint8Array, need: number, total: number, policy: ResolvedPolicy, stats: TransferStats, step: number): Promise<Uint8Array> {
+  const upTo = Math.min(total, Math.max(need, prefix.length + step));
   const more = await fetchRange({ url, start: prefix.length, length: upTo - prefix.length, what: 'sections' }, policy);
   count(stats, more.bytes.length, 0);
   const joined = new Uint8Array(upTo);
