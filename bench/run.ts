@@ -15,6 +15,7 @@ import { benchThreads } from './threads.js';
 import { benchReverseStep } from './reverse-step.js';
 import { benchAccessTracking } from './access-tracking.js';
 import { benchMigration } from './migration.js';
+import { benchRemoteRestore } from './remote-restore.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '60' } } });
 const runs = Number(values.runs);
@@ -29,6 +30,7 @@ await benchThreads(results, runs);
 benchReverseStep(results, Math.max(15, runs * 3));
 benchAccessTracking(results, runs);
 await benchMigration(results, runs);
+await benchRemoteRestore(results, runs);
 console.log(results.table());
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 await results.write(out);

@@ -14,6 +14,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { reportCommand } from './commands/report.js';
 import { migrateCommand } from './commands/migrate.js';
 import { receiveCommand } from './commands/receive.js';
+import { serveCommand } from './commands/serve.js';
 import { printError, writeAllSync } from './output.js';
 
 const HELP = `Usage: faultline <command> [options]
@@ -29,6 +30,7 @@ Commands:
                   run PROGRAM and move it, live, to a 'faultline receive'
   receive --port N
                   wait for a migrating guest and run it on here
+  serve DIR       serve checkpoint images over HTTP (restore URL reads them)
 
 Run 'faultline <command> --help' for the options of a command;
 'faultline --version' prints the version.
@@ -66,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       return migrateCommand(rest);
     case 'receive':
       return receiveCommand(rest);
+    case 'serve':
+      return serveCommand(rest);
     case undefined:
       writeAllSync(2, new TextEncoder().encode(HELP));
       return 2;

@@ -28,6 +28,8 @@ export interface LoopOptions {
   readonly images?: { readonly writer: ImageWriter; readonly every: number } | null;
   /** Call `end` every `every` instructions (the epochs of --access-log and --dirty-log=FILE). */
   readonly epochs?: { readonly every: number; end(): void } | null;
+  /** Run with `runAsync` (handlers may answer later: a remote restore's pages), each wait bounded by `timeoutMs`. */
+  readonly async?: { readonly timeoutMs: number };
 }
 
 /**
@@ -52,7 +54,9 @@ export async function runLoop(machine: Machine, options: LoopOptions): Promise<L
     for (;;) {
       if (caught !== null) return { kind: 'signal', signal: caught, status: SIGNALS[caught] };
       const until = Math.min(stopAt, nextImageAt, nextEpochAt, cpu.instret + SLICE);
-      const result = machine.run({ maxInstructions: until - cpu.instret });
+      const result = options.async === undefined
+        ? machine.run({ maxInstructions: until - cpu.instret })
+        : await machine.runAsync({ maxInstructions: until - cpu.instret, timeoutMs: options.async.timeoutMs });
       if (epochs !== null && cpu.instret >= nextEpochAt && result.kind === 'limit') {
         epochs.end();
         nextEpochAt = cpu.instret + epochs.every;

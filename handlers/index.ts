@@ -45,3 +45,7 @@ export { writeTracking, type WriteTracking, type WriteTrackingOptions, type Trac
 export { checkpoint, restoreCheckpoint, inspectImage, type Checkpointer, type CheckpointOptions, type CheckpointContributor, type TakeOptions, type ImageInput, type RestoreOptions, type RestoredCheckpoint, type LazyRestore } from './checkpoint/index.js';
 export { accessTracking, AccessBits, type AccessTracking, type AccessTrackingOptions, type RunEpochsOptions, type EpochRecord, type FirstTouch } from './access-tracking/index.js';
 export { migrateOut, migrateIn, memoryChannelPair, MigrationError, type MigrateOutOptions, type MigrateOutResult, type MigrationReport, type MigrationRound, type IncomingInfo, type IncomingMigration, type MigrateInOptions, type MigrationChannel, type PreCopyBounds, type DowntimePhases, type MigratedResult, type EndedResult } from './migration/index.js';
+export {
+  RemoteImageError, RemoteChain, openRemoteChain, isRemoteUrl, restoreRemote, encodeTouchOrder, decodeTouchOrder, fetchBoundMs,
+  type FetchPolicy, type TransferStats, type RemoteChainOptions, type RemoteImageInfo, type RemoteRestore, type RemoteRestoreOptions, type TouchOrder,
+} from './checkpoint/index.js';

@@ -12,9 +12,11 @@ import { gdbSession, parseGdbPort } from '../gdb-server.js';
 import { JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
 import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
 import { guestIo, guestIoHelp, hostDirectoryFor, parseRelinks } from '../guest-io.js';
+import { isRemoteUrl, openRemoteChain, restoreRemote, type RemoteRestore } from '../../handlers/checkpoint/remote/index.js';
+import { remoteFetchOptions, readTouchOrder, recordTouchOrder, REMOTE_RESTORE_HELP } from '../http-restore.js';
 
 /** Help text of `faultline restore`. */
-export const RESTORE_HELP = `Usage: faultline restore DIR|IMAGE [options]
+export const RESTORE_HELP = `Usage: faultline restore DIR|IMAGE|URL... [options]
 
 Continues a program from the newest checkpoint image in DIR, or from the
 image file IMAGE (with the images before it in its directory), written by
@@ -59,7 +61,7 @@ Options:
   --gdb PORT             wait for a GDB client on 127.0.0.1:PORT (0: any
                          free port, printed on stderr) and let it control
                          the run (docs/debugging.md)
-${guestIoHelp(true)}  -h, --help             show this help
+${REMOTE_RESTORE_HELP}${guestIoHelp(true)}  -h, --help             show this help
 `;
 
 /** `faultline restore`: returns the process exit status. */
@@ -79,6 +81,10 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     'host-time': { type: 'boolean' },
     gdb: { type: 'string' },
     ...JSON_LOG_OPTIONS,
+    prefetch: { type: 'string' },
+    'record-order': { type: 'string' },
+    timeout: { type: 'string' },
+    retries: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -87,7 +93,13 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
   const [from, ...extra] = positionals;
   if (from === undefined) throw new CommandLineError('restore: missing DIR or IMAGE (see faultline restore --help)');
-  if (extra.length > 0) throw new CommandLineError(`restore: unexpected argument '${extra[0]}'`);
+  const remote = isRemoteUrl(from);
+  if (extra.length > 0 && !(remote && extra.every(isRemoteUrl))) throw new CommandLineError(`restore: unexpected argument '${extra[0]}'`);
+  if (!remote && (values.prefetch !== undefined || values.timeout !== undefined || values.retries !== undefined)) {
+    throw new CommandLineError('restore: --prefetch, --timeout and --retries go with image URLs (http:// or https://)');
+  }
+  if (values['record-order'] !== undefined && values.lazy !== true) throw new CommandLineError('restore: --record-order needs --lazy (an eager restore touches every page at once)');
+  if (values.prefetch !== undefined && values.lazy !== true) throw new CommandLineError('restore: --prefetch needs --lazy');
   const maxInstructions = values['max-instructions'] === undefined ? undefined : parseCount('max-instructions', values['max-instructions']);
   const givenRanges = (values['demand-paging'] ?? []).map(parseRange);
   const givenEvery = values['checkpoint-every'] === undefined ? undefined : parseCount('checkpoint-every', values['checkpoint-every']);
@@ -96,16 +108,23 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     throw new CommandLineError('restore: --no-checkpoint goes with neither --checkpoint-every nor --checkpoint-dir');
   }
 
-  const source = (await isFile(from)) ? await readChainEndingAt(from) : await readNewestChain(from);
-  const newest = source.chain[source.chain.length - 1]!;
-  const image = decodeImage(newest.bytes, newest.name, { verifyPages: false });
+  const fetchOptions = remote ? remoteFetchOptions(values) : {};
+  const remoteChain = remote ? await openRemoteChain(positionals, fetchOptions) : null;
+  const source = remoteChain !== null ? null : (await isFile(from)) ? await readChainEndingAt(from) : await readNewestChain(from);
+  const newest = source === null ? null : source.chain[source.chain.length - 1]!;
+  const image = newest === null ? remoteChain!.plan.last : decodeImage(newest.bytes, newest.name, { verifyPages: false });
   const saved = image.plugins.get(CLI_STATE_NAME);
   // An image taken through the API carries no command-line state: nothing was printed through us, no checkpointing.
-  const cli: CliState = saved === undefined ? newCliState(0, DEFAULT_FULL_EVERY, { demandPaging: [], dirtyLog: false, stats: false, traceFaults: false }) : decodeCliState(saved, newest.name);
+  const cli: CliState = saved === undefined ? newCliState(0, DEFAULT_FULL_EVERY, { demandPaging: [], dirtyLog: false, stats: false, traceFaults: false }) : decodeCliState(saved, image.name);
   mergeOptions(cli, givenRanges, values);
   if (givenEvery !== undefined) cli.every = givenEvery;
+  // Images restored from a server are continued into a local --checkpoint-dir only.
+  if (remote && values['checkpoint-dir'] === undefined && givenEvery === undefined) cli.every = 0;
   const checkpointing = values['no-checkpoint'] !== true && cli.every > 0;
   if (!checkpointing) cli.every = 0;
+  if (remote && checkpointing && values.lazy === true) {
+    throw new CommandLineError('restore: a lazy restore from URLs writes no images (drop --lazy to continue into --checkpoint-dir, or give --no-checkpoint)');
+  }
   if (values['checkpoint-dir'] !== undefined && cli.every === 0) {
     throw new CommandLineError('restore: --checkpoint-dir needs --checkpoint-every N (the run was not checkpointing)');
   }
@@ -113,16 +132,28 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   // The image directory is checked before the (possibly long) restore.
   let refresh = (): void => {};
   const cp = checkpointing ? checkpoint({ contributors: [cliContributor(cli, () => refresh())] }) : null;
-  const writer = cp === null ? null : await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
+  const writer = cp === null ? null : source === null
+    ? await ImageWriter.open(values['checkpoint-dir']!, '--checkpoint-dir', cp, cli.fullEvery)
+    : await openWriter(source, from, values['checkpoint-dir'], cp, cli.fullEvery);
+  const prefetch = values.prefetch === undefined ? undefined : await readTouchOrder(values.prefetch);
   const relink = parseRelinks(values.relink ?? []);
   const io = guestIo({ stdin: values.stdin, 'host-time': values['host-time'] });
   const machine = cliMachine(cli, { memoryQuota: image.meta.memoryQuota, io });
-  restoreCheckpoint(machine, source.chain, {
+  const restoreOptions = {
     lazy: values.lazy === true,
     ignoreUnclaimedState: true,
     relink,
-    mountedDirectory: (mount) => hostDirectoryFor(mount.label, relink),
-  });
+    mountedDirectory: (mount: { readonly label: string }) => hostDirectoryFor(mount.label, relink),
+  };
+  let remoteRestore: RemoteRestore | null = null;
+  let lazyRestore = null;
+  if (remoteChain !== null) {
+    remoteRestore = await restoreRemote(machine, remoteChain, { ...restoreOptions, ...fetchOptions, recordOrder: values['record-order'] !== undefined, ...(prefetch === undefined ? {} : { prefetch }) });
+    lazyRestore = remoteRestore.lazy;
+  } else {
+    lazyRestore = restoreCheckpoint(machine, source!.chain, restoreOptions).lazy;
+  }
+  const order = values['record-order'] === undefined ? null : recordTouchOrder(remoteRestore, lazyRestore, image.header.chainId);
   // Input from a file goes on where the checkpointed guest had pulled it to.
   io.skipInput(machine.handles.stdin.consumed + machine.handles.stdin.pending.length);
   const json = jsonLogOptions(values);
@@ -136,10 +167,16 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   let outcome: Awaited<ReturnType<typeof runLoop>> | null = null;
   try {
     const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
-    outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every: cli.every }, epochs: logs.epochs });
+    outcome = debugged ?? await runLoop(machine, {
+      ...(maxInstructions === undefined ? {} : { maxInstructions }),
+      images: writer === null ? null : { writer, every: cli.every },
+      epochs: logs.epochs,
+      ...(remoteRestore?.lazy == null ? {} : { async: { timeoutMs: remoteRestore.waitBoundMs } }),
+    });
   } finally {
     logs.finish(outcome);
   }
+  if (order !== null) await order.write(values['record-order']!);
   plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
   return reportOutcome(machine, cli, outcome, maxInstructions, writer?.newest ?? null);
 }

@@ -263,3 +263,8 @@ export interface RestoredCheckpoint {
   /** The lazy restore in progress, or null for an eager restore. */
   readonly lazy: LazyRestore | null;
 }
+
+export {
+  RemoteImageError, RemoteChain, openRemoteChain, isRemoteUrl, restoreRemote, encodeTouchOrder, decodeTouchOrder, fetchBoundMs,
+  type FetchPolicy, type TransferStats, type RemoteChainOptions, type RemoteImageInfo, type RemoteRestore, type RemoteRestoreOptions, type TouchOrder,
+} from './remote/index.js';

@@ -110,6 +110,14 @@ export class LazyRestorer implements LazyRestore {
   private running = true;
   private readonly onFault = (): void => this.prepareHandlerFrame();
   private readonly walk = new RegionWalk();
+  /**
+   * Told the dataspace id and page number of each page as it is first
+   * filled from the images (first-touch order; `complete()` fills the
+   * rest without telling). Remote restores record the order with it.
+   *
+   * @internal
+   */
+  onFirstTouch: ((id: number, page: number) => void) | null = null;
 
   constructor(private readonly machine: Machine, private readonly plan: RestorePlan) {
     for (const [id, src] of plan.sources) this.filled.set(id, new Uint8Array(src.image.length));
@@ -148,6 +156,7 @@ export class LazyRestorer implements LazyRestore {
   complete(): void {
     if (!this.running) return;
     const as = this.machine.addressSpace;
+    this.onFirstTouch = null;
     for (const s of this.standIns) this.fillAll(s.id, s.dataspace);
     for (const s of this.standIns) {
       s.uninstall?.();
@@ -172,6 +181,23 @@ export class LazyRestorer implements LazyRestore {
     }
     this.machine.events.off('fault', this.onFault);
     this.running = false;
+  }
+
+  /**
+   * The dataspace id and page number that offset `offset` of region map
+   * `map` restores, when `map` is a stand-in and that page has contents
+   * not filled yet; otherwise null. Remote restores use it to fetch a page
+   * before the demand paging fills it.
+   *
+   * @internal
+   */
+  pageAt(map: RegionMap | null, offset: number): { readonly id: number; readonly page: number } | null {
+    const s = map === null ? undefined : this.byMap.get(map);
+    if (s === undefined || !this.running) return null;
+    const p = Math.floor(offset / PAGE_SIZE);
+    if (p < 0 || p >= s.entryOfPage.length || s.entries[s.entryOfPage[p]!]!.unitPages !== 1) return null;
+    const page = s.region.offset / PAGE_SIZE + p;
+    return this.filled.get(s.id)?.[page] === 0 ? { id: s.id, page } : null;
   }
 
   /** Replaces `region` of `parent` by a stand-in (writable dataspaces only). */
@@ -218,7 +244,10 @@ export class LazyRestorer implements LazyRestore {
     const done = this.filled.get(id);
     if (done === undefined || done[page] !== 0) return;
     done[page] = 1;
-    if (fillPage(this.plan, id, ds, page)) this.served++;
+    if (fillPage(this.plan, id, ds, page)) {
+      this.served++;
+      this.onFirstTouch?.(id, page);
+    }
   }
 
   private fillAll(id: number, ds: Dataspace): void {
