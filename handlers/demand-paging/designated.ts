@@ -64,19 +64,23 @@ export class DesignatedBacking implements Backing {
     this.unitLength = new Float64Array(units);
     this.unitOfPage = new Int32Array(regionSize / PAGE_SIZE).fill(NO_UNIT);
     // Numbered in offset order, so that eviction can stop at the end of its range.
+    // Locals and plain stores: a lazy restore builds one unit per page, 65,536 for 256 MiB.
+    const unitEntry = this.unitEntry, unitStart = this.unitStart, unitLength = this.unitLength, unitOfPage = this.unitOfPage;
     let unit = 0;
-    order.forEach((k) => {
+    for (let i = 0; i < order.length; i++) {
+      const k = order[i]!;
       const e = this.entries[k]!;
-      const first = e.offset / PAGE_SIZE, end = first + e.size / PAGE_SIZE;
-      for (let p = first; p < end; p += e.unitPages) {
-        const pieceEnd = Math.min(p + e.unitPages, end);
-        this.unitEntry[unit] = k;
-        this.unitStart[unit] = p * PAGE_SIZE;
-        this.unitLength[unit] = (pieceEnd - p) * PAGE_SIZE;
-        this.unitOfPage.fill(unit, p, pieceEnd);
+      // Small integers throughout (offsets are page-aligned and below 4 GiB), so no loop variable is a heap number.
+      const first = (e.offset / PAGE_SIZE) | 0, end = (first + e.size / PAGE_SIZE) | 0, step = e.unitPages | 0;
+      for (let p = first; p < end; p += step) {
+        const pieceEnd = p + step < end ? p + step : end;
+        unitEntry[unit] = k;
+        unitStart[unit] = p * PAGE_SIZE;
+        unitLength[unit] = (pieceEnd - p) * PAGE_SIZE;
+        for (let q = p; q < pieceEnd; q++) unitOfPage[q] = unit;
         unit++;
       }
-    });
+    }
   }
 
   unitAt(offset: number): number {
