@@ -12,6 +12,7 @@ import { benchDirtyLog } from './dirty-log.js';
 import { benchDemandPaging } from './demand-paging.js';
 import { benchCheckpoint } from './checkpoint.js';
 import { benchThreads } from './threads.js';
+import { benchRealPrograms } from './real-programs.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '60' } } });
 const runs = Number(values.runs);
@@ -23,6 +24,7 @@ benchDemandPaging(results, runs);
 benchDirtyLog(results, runs);
 benchCheckpoint(results, runs);
 await benchThreads(results, runs);
+benchRealPrograms(results, runs);
 console.log(results.table());
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 await results.write(out);
