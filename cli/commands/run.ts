@@ -9,6 +9,14 @@ import { DEFAULT_FULL_EVERY, cliContributor, newCliState } from '../cli-state.js
 import { installCliPlugins, parseRange } from '../cli-plugins.js';
 import { runLoop } from '../run-loop.js';
 import { GUEST_IO_OPTIONS, guestIo, guestIoHelp } from '../guest-io.js';
+import { TIERS, type Tier } from '../../src/cpu/cpu.js';
+
+/** The --tier value, or a one-line error naming the accepted ones. */
+function parseTier(text: string): Tier {
+  const tier = TIERS.find((t) => t === text);
+  if (tier === undefined) throw new CommandLineError(`--tier: must be one of ${TIERS.join(', ')}, got '${text}'`);
+  return tier;
+}
 
 
 /** Help text of `faultline run`. */
@@ -47,6 +55,11 @@ Options:
   --checkpoint-full-every K
                          start a new chain with a full image every K images,
                          deleting the run's older ones (default ${DEFAULT_FULL_EVERY})
+  --tier interp|block|region
+                         how hot guest code runs (default block): interpreted,
+                         compiled block by block, or compiled a page region at
+                         a time (experimental); results and instruction counts
+                         are the same
 ${guestIoHelp(false)}  -h, --help             show this help
 `;
 
@@ -64,6 +77,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'dirty-log': { type: 'boolean' },
     'checkpoint-dir': { type: 'string' },
     'checkpoint-full-every': { type: 'string' },
+    tier: { type: 'string' },
     ...GUEST_IO_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   });
@@ -77,6 +91,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const memoryQuota = values['memory-quota'] === undefined ? undefined : parseSize('memory-quota', values['memory-quota']);
   const timeSlice = values['time-slice'] === undefined ? undefined : parseCount('time-slice', values['time-slice']);
   const cpus = values.cpus === undefined ? undefined : parseCount('cpus', values.cpus);
+  const tier = values.tier === undefined ? undefined : parseTier(values.tier);
 
   const every = values['checkpoint-every'] === undefined ? 0 : parseCount('checkpoint-every', values['checkpoint-every']);
   const dir = values['checkpoint-dir'];
@@ -96,7 +111,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const cp = dir === undefined ? null : checkpoint({ contributors: [cliContributor(cli, () => refresh())] });
   const writer = dir === undefined || cp === null ? null : await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
   const io = guestIo(values);
-  const machine = cliMachine(cli, { memoryQuota, timeSlice, cpus, io });
+  const machine = cliMachine(cli, { memoryQuota, timeSlice, cpus, io, tier });
   try {
     machine.load(program, { argv: [path, ...guestArgs], envp: io.envp });
   } catch (err) {

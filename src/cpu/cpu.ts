@@ -9,6 +9,7 @@ import { mulh, mulhsu, mulhu } from './multiply.js';
 import { amoSlow, loadReserved, loadSlow, raise, storeConditional, storeSlow } from './memory-slow-path.js';
 import { Op } from './op.js';
 import { compileBlock, type BlockHost, type CompiledBlock } from './block-compiler.js';
+import { compileRegion } from './region-compiler.js';
 
 /**
  * Why {@link Cpu.run} returned.
@@ -45,6 +46,9 @@ const CSR_CYCLEH = 0xc80, CSR_TIMEH = 0xc81, CSR_INSTRETH = 0xc82;
 
 const EMPTY_CODE = new Int32Array(2);
 
+/** Instructions per call of the dispatch loop (see {@link Cpu.run}). */
+const RUN_CHUNK = 65536;
+
 /** Default times an instruction slot is interpreted before its block is compiled. */
 const DEFAULT_JIT_THRESHOLD = 16;
 
@@ -79,7 +83,31 @@ export interface CpuOptions {
    * to run all code through the compiler.
    */
   readonly jitThreshold?: number;
+  /**
+   * Which execution tier runs hot code (default `'block'`; see
+   * docs/performance.md): `'interp'` interprets every instruction (as
+   * `jit: false`), `'block'` compiles hot basic blocks (superblocks) one
+   * function each, `'region'` compiles the code of a page reachable from a
+   * hot entry — its loops, branches and calls within the page — into one
+   * function with the guest registers in locals (experimental: slower than
+   * `'block'` today, see docs/performance.md). Every tier gives the same
+   * results, faults and instruction counts; they differ only in speed.
+   */
+  readonly tier?: Tier;
 }
+
+/**
+ * An execution tier of {@link CpuOptions.tier}.
+ *
+ * @example
+ * ```ts
+ * const machine = new Machine({ tier: 'block' });
+ * ```
+ */
+export type Tier = 'interp' | 'block' | 'region';
+
+/** The tiers, for option parsing. @internal */
+export const TIERS: readonly Tier[] = ['interp', 'block', 'region'];
 
 /** True when this runtime lets us build functions from source. */
 function canCompile(): boolean {
@@ -139,6 +167,8 @@ export class Cpu {
   /** Whether hot blocks are compiled. */
   readonly jit: boolean;
   private readonly jitThreshold: number;
+  /** Compile regions (tier `'region'`) rather than single blocks. */
+  private readonly regions: boolean;
   /** Compiled blocks per decoded page; dropped with the page. */
   private readonly pageBlocks = new WeakMap<Int32Array, PageBlocks>();
   private lastCode: Int32Array = EMPTY_CODE;
@@ -154,7 +184,10 @@ export class Cpu {
    * @throws UsageError when `jitThreshold` is not an integer from 1 to 255.
    */
   constructor(readonly addressSpace: AddressSpace, options: CpuOptions = {}) {
-    this.jit = (options.jit ?? true) && canCompile();
+    const tier = options.tier ?? 'block';
+    if (!TIERS.includes(tier)) throw new UsageError(`Cpu: tier must be one of ${TIERS.join(', ')}, got ${String(tier)}`);
+    this.jit = (options.jit ?? true) && tier !== 'interp' && canCompile();
+    this.regions = tier === 'region';
     const threshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 255) {
       throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 255, got ${threshold}`);
@@ -219,6 +252,20 @@ export class Cpu {
    * ```
    */
   run(budget: number): StopReason {
+    // In chunks: V8 optimizes the long dispatch loop below far sooner for a
+    // fresh call than by on-stack replacement of one endless call, and a
+    // program's first second runs on the optimized loop (docs/performance.md).
+    let left = budget;
+    for (;;) {
+      const chunk = left < RUN_CHUNK ? left : RUN_CHUNK;
+      const why = this.runChunk(chunk);
+      left -= chunk;
+      if (why !== StopReason.Budget || left <= 0) return why;
+    }
+  }
+
+  /** {@link run} for at most {@link RUN_CHUNK} instructions. */
+  private runChunk(budget: number): StopReason {
     const x = this.x;
     const as = this.addressSpace;
     const memory = as.memory;
@@ -269,7 +316,7 @@ export class Cpu {
         const block = blocks[i >>> 1];
         if (block !== undefined) {
           if (block !== null && block.length <= n) {
-            pc = block.run(host, x, u8, u16, i32, rt, wt, n);
+            pc = block.run(host, x, u8, u16, i32, rt, wt, n, pc);
             n -= this.retired;
             if (this.trapped) break exec;
             if (this.slowPath) {
@@ -279,7 +326,15 @@ export class Cpu {
             continue;
           }
         } else if (++heat[i >>> 1]! >= hot) {
-          blocks[i >>> 1] = compileBlock(code, i, base, frame, i32, MULTIPLY);
+          if (this.regions) {
+            const region = compileRegion(code, i, base, frame, i32, MULTIPLY);
+            if (region === null) blocks[i >>> 1] = null;
+            else {
+              // Every block start of the region enters it (unless it already enters another).
+              for (const s of region.entries) if (blocks[s] === undefined) blocks[s] = region.block;
+              blocks[i >>> 1] = region.block;
+            }
+          } else blocks[i >>> 1] = compileBlock(code, i, base, frame, i32, MULTIPLY);
           continue;
         }
       }
