@@ -46,9 +46,6 @@ const CSR_CYCLEH = 0xc80, CSR_TIMEH = 0xc81, CSR_INSTRETH = 0xc82;
 
 const EMPTY_CODE = new Int32Array(2);
 
-/** Instructions per call of the dispatch loop (see {@link Cpu.run}). */
-const RUN_CHUNK = 65536;
-
 /** Default times an instruction slot is interpreted before its block is compiled. */
 const DEFAULT_JIT_THRESHOLD = 16;
 
@@ -252,20 +249,6 @@ export class Cpu {
    * ```
    */
   run(budget: number): StopReason {
-    // In chunks: V8 optimizes the long dispatch loop below far sooner for a
-    // fresh call than by on-stack replacement of one endless call, and a
-    // program's first second runs on the optimized loop (docs/performance.md).
-    let left = budget;
-    for (;;) {
-      const chunk = left < RUN_CHUNK ? left : RUN_CHUNK;
-      const why = this.runChunk(chunk);
-      left -= chunk;
-      if (why !== StopReason.Budget || left <= 0) return why;
-    }
-  }
-
-  /** {@link run} for at most {@link RUN_CHUNK} instructions. */
-  private runChunk(budget: number): StopReason {
     const x = this.x;
     const as = this.addressSpace;
     const memory = as.memory;
