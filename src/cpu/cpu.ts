@@ -47,15 +47,19 @@ const CSR_CYCLEH = 0xc80, CSR_TIMEH = 0xc81, CSR_INSTRETH = 0xc82;
 const EMPTY_CODE = new Int32Array(2);
 
 /** Default times an instruction slot is interpreted before its block is compiled. */
-const DEFAULT_JIT_THRESHOLD = 16;
+// 2000, not a handful: code that many blocks share the time of (a large
+// branchy state machine) runs several times faster interpreted than as
+// thousands of separate functions V8 has not optimized yet; a loop that
+// matters runs its 2000 interpretations in microseconds (docs/performance.md).
+const DEFAULT_JIT_THRESHOLD = 2000;
 
 /** Compiled blocks of one decoded page: per slot a block, null (not compilable) or undefined (not yet). */
 interface PageBlocks {
   readonly blocks: (CompiledBlock | null | undefined)[];
-  readonly heat: Uint8Array;
+  readonly heat: Uint16Array;
 }
 
-const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint8Array(1024) };
+const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024) };
 const MULTIPLY = { mulh, mulhsu, mulhu };
 
 /**
@@ -75,8 +79,8 @@ export interface CpuOptions {
    */
   readonly jit?: boolean;
   /**
-   * Times a block start is interpreted before it is compiled (1 to 255,
-   * default 16). 1 compiles everything on first execution, which tests use
+   * Times a block start is interpreted before it is compiled (1 to 65535,
+   * default 2000). 1 compiles everything on first execution, which tests use
    * to run all code through the compiler.
    */
   readonly jitThreshold?: number;
@@ -178,7 +182,7 @@ export class Cpu {
    *
    * @param addressSpace - where instructions and data come from
    * @param options - whether to compile hot blocks
-   * @throws UsageError when `jitThreshold` is not an integer from 1 to 255.
+   * @throws UsageError when `jitThreshold` is not an integer from 1 to 65535.
    */
   constructor(readonly addressSpace: AddressSpace, options: CpuOptions = {}) {
     const tier = options.tier ?? 'block';
@@ -186,8 +190,8 @@ export class Cpu {
     this.jit = (options.jit ?? true) && tier !== 'interp' && canCompile();
     this.regions = tier === 'region';
     const threshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
-    if (!Number.isInteger(threshold) || threshold < 1 || threshold > 255) {
-      throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 255, got ${threshold}`);
+    if (!Number.isInteger(threshold) || threshold < 1 || threshold > 65535) {
+      throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 65535, got ${threshold}`);
     }
     this.jitThreshold = threshold;
     // Translation fills this hart's fault record where it fails (no copy).
@@ -225,7 +229,7 @@ export class Cpu {
     if (this.lastCode === code) return this.lastBlocks;
     let pb = this.pageBlocks.get(code);
     if (pb === undefined) {
-      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint8Array(1024) };
+      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024) };
       this.pageBlocks.set(code, pb);
     }
     this.lastCode = code;
