@@ -16,7 +16,8 @@ import { summarize, timeSeconds, type Results } from './harness.js';
 export const REAL_PROGRAMS = ['lz77', 'sha256', 'bytecode', 'sort', 'matrix', 'fsm'] as const;
 
 const REAL_DIR = fileURLToPath(new URL('../../bench/programs/real/', import.meta.url));
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The faultline CLI run (FAULTLINE_BENCH_CLI: another build's dist/cli/main.js, for A/B comparisons). */
+const CLI = process.env['FAULTLINE_BENCH_CLI'] ?? fileURLToPath(new URL('../cli/main.js', import.meta.url));
 
 /** Path of a program's committed ELF. */
 export function realProgramPath(name: string): string {
