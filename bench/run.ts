@@ -16,6 +16,7 @@ import { benchReverseStep } from './reverse-step.js';
 import { benchAccessTracking } from './access-tracking.js';
 import { benchMigration } from './migration.js';
 import { benchRemoteRestore } from './remote-restore.js';
+import { benchRealPrograms } from './real-programs.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, iterations: { type: 'string', default: '60' } } });
 const runs = Number(values.runs);
@@ -31,6 +32,7 @@ benchReverseStep(results, Math.max(15, runs * 3));
 benchAccessTracking(results, runs);
 await benchMigration(results, runs);
 await benchRemoteRestore(results, runs);
+benchRealPrograms(results, runs);
 console.log(results.table());
 const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 await results.write(out);

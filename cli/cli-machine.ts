@@ -1,4 +1,5 @@
 import { Machine } from '../src/machine/machine.js';
+import type { Tier } from '../src/cpu/cpu.js';
 import { MAX_CPUS } from '../src/machine/validate.js';
 import { exitStatusOf } from '../src/machine/run-result.js';
 import { FaultlineError, hex32 } from '../src/errors.js';
@@ -17,6 +18,8 @@ export interface CliMachineOptions {
   readonly timeSlice?: number | undefined;
   readonly cpus?: number | undefined;
   readonly io?: GuestIo | undefined;
+  /** Execution tier (`--tier`); the machine's default when undefined. */
+  readonly tier?: Tier | undefined;
 }
 
 /**
@@ -39,6 +42,7 @@ export function cliMachine(cli: CliState, options: CliMachineOptions): Machine {
     memoryQuota,
     ...(timeSlice === undefined ? {} : { timeSlice }),
     ...(cpus === undefined ? {} : { cpus }),
+    ...(options.tier === undefined ? {} : { tier: options.tier }),
     ...(io === undefined ? {} : { stdin: io.stdin, hostTime: io.hostTime, ...(io.seed === undefined ? {} : { seed: io.seed }) }),
     stdout: (bytes) => { cli.stdoutBytes += bytes.length; writeAllSync(1, bytes); },
     stderr: (bytes) => { cli.stderrBytes += bytes.length; writeAllSync(2, bytes); },

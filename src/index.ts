@@ -33,7 +33,7 @@ export { type RunResult, Signal, signalForCause, exitStatusOf, DEADLOCK_STATUS }
 export { CollectedOutput, type OutputSink } from './machine/output.js';
 export type { Plugin, Uninstall } from './machine/plugin.js';
 export type { MachineEvents } from './machine/events.js';
-export { Cpu, StopReason, type CpuOptions } from './cpu/cpu.js';
+export { Cpu, StopReason, type CpuOptions, type Tier } from './cpu/cpu.js';
 export {
   GuestHandlerRegistry,
   type GuestHandlerInfo,

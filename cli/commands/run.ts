@@ -12,6 +12,14 @@ import { gdbSession, parseGdbPort } from '../gdb-server.js';
 import { GUEST_IO_OPTIONS, guestIo, guestIoHelp } from '../guest-io.js';
 import { startProgress } from '../progress.js';
 import { JSON_LOG_HELP, JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
+import { TIERS, type Tier } from '../../src/cpu/cpu.js';
+
+/** The --tier value, or a one-line error naming the accepted ones. */
+function parseTier(text: string): Tier {
+  const tier = TIERS.find((t) => t === text);
+  if (tier === undefined) throw new CommandLineError(`--tier: must be one of ${TIERS.join(', ')}, got '${text}'`);
+  return tier;
+}
 
 
 /** Help text of `faultline run`. */
@@ -53,6 +61,11 @@ Options:
   --gdb PORT             wait for a GDB client on 127.0.0.1:PORT (0: any
                          free port, printed on stderr) and let it control
                          the run (docs/debugging.md)
+  --tier interp|block|region
+                         how hot guest code runs (default block): interpreted,
+                         compiled block by block, or compiled a page region at
+                         a time (experimental); results and instruction counts
+                         are the same
 ${JSON_LOG_HELP}${guestIoHelp(false)}  -h, --help             show this help
 `;
 
@@ -70,6 +83,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     'dirty-log': { type: 'boolean' },
     'checkpoint-dir': { type: 'string' },
     'checkpoint-full-every': { type: 'string' },
+    tier: { type: 'string' },
     ...GUEST_IO_OPTIONS,
     gdb: { type: 'string' },
     ...JSON_LOG_OPTIONS,
@@ -85,6 +99,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const memoryQuota = values['memory-quota'] === undefined ? undefined : parseSize('memory-quota', values['memory-quota']);
   const timeSlice = values['time-slice'] === undefined ? undefined : parseCount('time-slice', values['time-slice']);
   const cpus = values.cpus === undefined ? undefined : parseCount('cpus', values.cpus);
+  const tier = values.tier === undefined ? undefined : parseTier(values.tier);
 
   const every = values['checkpoint-every'] === undefined ? 0 : parseCount('checkpoint-every', values['checkpoint-every']);
   const dir = values['checkpoint-dir'];
@@ -106,7 +121,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const cp = dir === undefined ? null : checkpoint({ contributors: [cliContributor(cli, () => refresh())] });
   const writer = dir === undefined || cp === null ? null : await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
   const io = guestIo(values);
-  const machine = cliMachine(cli, { memoryQuota, timeSlice, cpus, io });
+  const machine = cliMachine(cli, { memoryQuota, timeSlice, cpus, io, tier });
   try {
     machine.load(program, { argv: [path, ...guestArgs], envp: io.envp });
   } catch (err) {

@@ -9,7 +9,9 @@ import { Op } from './op.js';
  * happen once per block instead of once per instruction).
  *
  * A block function is called as
- *   block(cpu, x, m8, m16, m32, rt, wt, budget) → next pc
+ *   block(cpu, x, m8, m16, m32, rt, wt, budget, pc) → next pc
+ * (`pc` is its own start; a block ignores it, a region of the region tier
+ * — region-compiler.ts — is entered there)
  * and sets `cpu.retired` to the number of instructions that retired (never
  * more than `budget`, which must be at least the block's length).
  *
@@ -36,7 +38,7 @@ import { Op } from './op.js';
  */
 
 /** The function of a compiled block. @internal */
-export type BlockFunction = (cpu: BlockHost, x: Int32Array, m8: Uint8Array, m16: Uint16Array, m32: Int32Array, rt: Int32Array, wt: Int32Array, budget: number) => number;
+export type BlockFunction = (cpu: BlockHost, x: Int32Array, m8: Uint8Array, m16: Uint16Array, m32: Int32Array, rt: Int32Array, wt: Int32Array, budget: number, pc: number) => number;
 
 /**
  * A compiled block: its function and its length. A plain record of one

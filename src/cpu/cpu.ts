@@ -9,6 +9,7 @@ import { mulh, mulhsu, mulhu } from './multiply.js';
 import { amoSlow, loadReserved, loadSlow, raise, storeConditional, storeSlow } from './memory-slow-path.js';
 import { Op } from './op.js';
 import { compileBlock, type BlockHost, type CompiledBlock } from './block-compiler.js';
+import { compileRegion } from './region-compiler.js';
 
 /**
  * Why {@link Cpu.run} returned.
@@ -51,15 +52,19 @@ const CSR_CYCLEH = 0xc80, CSR_TIMEH = 0xc81, CSR_INSTRETH = 0xc82;
 const EMPTY_CODE = new Int32Array(2);
 
 /** Default times an instruction slot is interpreted before its block is compiled. */
-const DEFAULT_JIT_THRESHOLD = 16;
+// 2000, not a handful: code that many blocks share the time of (a large
+// branchy state machine) runs several times faster interpreted than as
+// thousands of separate functions V8 has not optimized yet; a loop that
+// matters runs its 2000 interpretations in microseconds (docs/performance.md).
+const DEFAULT_JIT_THRESHOLD = 2000;
 
 /** Compiled blocks of one decoded page: per slot a block, null (not compilable) or undefined (not yet). */
 interface PageBlocks {
   readonly blocks: (CompiledBlock | null | undefined)[];
-  readonly heat: Uint8Array;
+  readonly heat: Uint16Array;
 }
 
-const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint8Array(1024) };
+const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024) };
 const MULTIPLY = { mulh, mulhsu, mulhu };
 
 /**
@@ -79,12 +84,36 @@ export interface CpuOptions {
    */
   readonly jit?: boolean;
   /**
-   * Times a block start is interpreted before it is compiled (1 to 255,
-   * default 16). 1 compiles everything on first execution, which tests use
+   * Times a block start is interpreted before it is compiled (1 to 65535,
+   * default 2000). 1 compiles everything on first execution, which tests use
    * to run all code through the compiler.
    */
   readonly jitThreshold?: number;
+  /**
+   * Which execution tier runs hot code (default `'block'`; see
+   * docs/performance.md): `'interp'` interprets every instruction (as
+   * `jit: false`), `'block'` compiles hot basic blocks (superblocks) one
+   * function each, `'region'` compiles the code of a page reachable from a
+   * hot entry — its loops, branches and calls within the page — into one
+   * function with the guest registers in locals (experimental: slower than
+   * `'block'` today, see docs/performance.md). Every tier gives the same
+   * results, faults and instruction counts; they differ only in speed.
+   */
+  readonly tier?: Tier;
 }
+
+/**
+ * An execution tier of {@link CpuOptions.tier}.
+ *
+ * @example
+ * ```ts
+ * const machine = new Machine({ tier: 'block' });
+ * ```
+ */
+export type Tier = 'interp' | 'block' | 'region';
+
+/** The tiers, for option parsing. @internal */
+export const TIERS: readonly Tier[] = ['interp', 'block', 'region'];
 
 /** True when this runtime lets us build functions from source. */
 function canCompile(): boolean {
@@ -155,6 +184,8 @@ export class Cpu {
   /** The `instret` at which breakpoints are not checked (the debugger's resume point; -1: none). */
   breakpointResume = -1;
   private readonly jitThreshold: number;
+  /** Compile regions (tier `'region'`) rather than single blocks. */
+  private readonly regions: boolean;
   /** Compiled blocks per decoded page; dropped with the page. */
   private readonly pageBlocks = new WeakMap<Int32Array, PageBlocks>();
   private lastCode: Int32Array = EMPTY_CODE;
@@ -167,13 +198,16 @@ export class Cpu {
    *
    * @param addressSpace - where instructions and data come from
    * @param options - whether to compile hot blocks
-   * @throws UsageError when `jitThreshold` is not an integer from 1 to 255.
+   * @throws UsageError when `jitThreshold` is not an integer from 1 to 65535.
    */
   constructor(readonly addressSpace: AddressSpace, options: CpuOptions = {}) {
-    this.jit = (options.jit ?? true) && canCompile();
+    const tier = options.tier ?? 'block';
+    if (!TIERS.includes(tier)) throw new UsageError(`Cpu: tier must be one of ${TIERS.join(', ')}, got ${String(tier)}`);
+    this.jit = (options.jit ?? true) && tier !== 'interp' && canCompile();
+    this.regions = tier === 'region';
     const threshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
-    if (!Number.isInteger(threshold) || threshold < 1 || threshold > 255) {
-      throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 255, got ${threshold}`);
+    if (!Number.isInteger(threshold) || threshold < 1 || threshold > 65535) {
+      throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 65535, got ${threshold}`);
     }
     this.jitThreshold = threshold;
     // Translation fills this hart's fault record where it fails (no copy).
@@ -211,7 +245,7 @@ export class Cpu {
     if (this.lastCode === code) return this.lastBlocks;
     let pb = this.pageBlocks.get(code);
     if (pb === undefined) {
-      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint8Array(1024) };
+      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024) };
       this.pageBlocks.set(code, pb);
     }
     this.lastCode = code;
@@ -291,7 +325,7 @@ export class Cpu {
         const block = blocks[i >>> 1];
         if (block !== undefined) {
           if (block !== null && block.length <= n) {
-            pc = block.run(host, x, u8, u16, i32, rt, wt, n);
+            pc = block.run(host, x, u8, u16, i32, rt, wt, n, pc);
             n -= this.retired;
             if (this.trapped) break exec;
             if (this.slowPath) {
@@ -301,7 +335,15 @@ export class Cpu {
             continue;
           }
         } else if (++heat[i >>> 1]! >= hot) {
-          blocks[i >>> 1] = compileBlock(code, i, base, frame, i32, MULTIPLY);
+          if (this.regions) {
+            const region = compileRegion(code, i, base, frame, i32, MULTIPLY);
+            if (region === null) blocks[i >>> 1] = null;
+            else {
+              // Every block start of the region enters it (unless it already enters another).
+              for (const s of region.entries) if (blocks[s] === undefined) blocks[s] = region.block;
+              blocks[i >>> 1] = region.block;
+            }
+          } else blocks[i >>> 1] = compileBlock(code, i, base, frame, i32, MULTIPLY);
           continue;
         }
       }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { Cpu, type CpuOptions } from '../cpu/cpu.js';
+import { Cpu, type CpuOptions, type Tier } from '../cpu/cpu.js';
 import { UsageError } from '../errors.js';
 import { describeValue } from '../fault/describe-value.js';
 import { ExceptionTable } from '../fault/exception-table.js';
@@ -73,6 +73,8 @@ export interface MachineOptions {
   readonly jit?: boolean;
   /** Executions of a block start before it is compiled; see {@link CpuOptions.jitThreshold}. */
   readonly jitThreshold?: number;
+  /** Execution tier for hot code: 'interp', 'block' (default) or 'region'; see {@link CpuOptions.tier}. */
+  readonly tier?: Tier;
   /**
    * The guest's fd 0: bytes, text (UTF-8) or an {@link InputSource}
    * (default: empty, reads give end of file). An asynchronous source
@@ -254,7 +256,7 @@ export class Machine {
     this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA, ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }) });
     this.addressSpace = new AddressSpace({ memory: this.memory });
     this.linuxMemory = new LinuxMemory(this.addressSpace);
-    this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold });
+    this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold, tier: options.tier });
     this.stdout = options.stdout ?? discard;
     this.stderr = options.stderr ?? discard;
     this.livelockLimit = options.livelockLimit ?? DEFAULT_LIVELOCK_LIMIT;

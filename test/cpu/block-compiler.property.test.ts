@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/asm/assemble.js';
 import { FaultStatus } from '../../src/fault/status.js';
 import { Machine } from '../../src/machine/machine.js';
+import type { Tier } from '../../src/cpu/cpu.js';
 
 /*
- * The block compiler against the interpreter: random loops of ALU, M,
+ * Each compiled tier (block, region) against the interpreter: random loops of ALU, M,
  * load and store instructions, with loads through a pointer that faults
  * (a handler repairs it), stores into the loop's own code page, and runs
  * cut into random instruction-limit slices. After every slice both
@@ -65,8 +66,8 @@ data:
   `;
 }
 
-function machineFor(source: string, jit: boolean): Machine {
-  const m = new Machine({ memoryQuota: 16 << 20, jit, jitThreshold: 1 });
+function machineFor(source: string, tier: Tier): Machine {
+  const m = new Machine({ memoryQuota: 16 << 20, tier, jitThreshold: 1 });
   const p = assemble(source, { fileName: 'random-loop.s' });
   m.load(p);
   // The code page must be writable for the self-modifying stores.
@@ -92,7 +93,7 @@ function state(m: Machine) {
   };
 }
 
-describe('block compiler vs interpreter', () => {
+describe.each(['block', 'region'] as const)('%s tier vs interpreter', (tier) => {
   it('random loops, faults inside blocks, code stores and instruction-limit slices leave identical state', () => {
     fc.assert(
       fc.property(
@@ -101,8 +102,8 @@ describe('block compiler vs interpreter', () => {
         fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 8 }),
         (body, iterations, slices) => {
           const source = program(body, iterations);
-          const interpreted = machineFor(source, false);
-          const compiled = machineFor(source, true);
+          const interpreted = machineFor(source, 'interp');
+          const compiled = machineFor(source, tier);
           for (const slice of [...slices, 1_000_000]) {
             const a = interpreted.run({ maxInstructions: slice });
             const b = compiled.run({ maxInstructions: slice });
@@ -113,7 +114,7 @@ describe('block compiler vs interpreter', () => {
           expect(interpreted.exitCode).not.toBeNull();
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 }, // per tier: the two tiers together keep the 300 runs of one
     );
   });
 });

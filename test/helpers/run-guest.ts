@@ -9,9 +9,10 @@
  * page fault, 132 illegal instruction, 133 ebreak, 135 misaligned
  * AMO/LR/SC). Rejects only on a host-side error.
  *
- * The guest runs twice: once interpreted only, once with every block
- * compiled on its first execution (jitThreshold 1). Both must agree — the
- * block compiler is held to the interpreter, and both to the reference.
+ * The guest runs three times: interpreted only, then in the block tier and
+ * in the region tier with everything compiled on its first execution
+ * (jitThreshold 1). All must agree — the compiled tiers are held to the
+ * interpreter, and all to the reference.
  */
 import { parseElf } from '../../src/loader/elf-reader.js';
 import { Machine, type MachineOptions } from '../../src/machine/machine.js';
@@ -38,13 +39,16 @@ function runOnce(elfBytes: Uint8Array, name: string, options: MachineOptions): G
 
 export async function runFaultline(elfBytes: Uint8Array, name: string): Promise<GuestResult> {
   const interpreted = runOnce(elfBytes, name, { jit: false });
-  const compiled = runOnce(elfBytes, name, { jit: true, jitThreshold: 1 });
-  if (interpreted.status !== compiled.status || interpreted.stdout !== compiled.stdout) {
-    throw new Error(
-      `${name}: the block compiler disagrees with the interpreter\n` +
-        `interpreter: status ${interpreted.status}, stdout ${JSON.stringify(interpreted.stdout)}\n` +
-        `compiled:    status ${compiled.status}, stdout ${JSON.stringify(compiled.stdout)}`,
-    );
+  const compiled = runOnce(elfBytes, name, { tier: 'block', jitThreshold: 1 });
+  const region = runOnce(elfBytes, name, { tier: 'region', jitThreshold: 1 });
+  for (const [tier, run] of [['block', compiled], ['region', region]] as const) {
+    if (interpreted.status !== run.status || interpreted.stdout !== run.stdout) {
+      throw new Error(
+        `${name}: the ${tier} tier disagrees with the interpreter\n` +
+          `interpreter: status ${interpreted.status}, stdout ${JSON.stringify(interpreted.stdout)}\n` +
+          `${tier}:${' '.repeat(11 - tier.length)} status ${run.status}, stdout ${JSON.stringify(run.stdout)}`,
+      );
+    }
   }
   return compiled;
 }
