@@ -13,6 +13,7 @@ import { GUEST_IO_OPTIONS, guestIo, guestIoHelp, hostDirectoryFor } from '../gue
 import { loadProgramFile } from '../load-file.js';
 import { printError, writeAllSync } from '../output.js';
 import { runLoop } from '../run-loop.js';
+import { startProgress } from '../progress.js';
 import { CommandLineError, parseCommandLine, parseCount, parseSize } from '../usage-error.js';
 
 /** Help text of `faultline migrate`. */
@@ -127,37 +128,46 @@ export async function migrateCommand(argv: string[]): Promise<number> {
   machine.use(cp);
 
   const started = performance.now(), startedAt = machine.cpu.instret;
-  const finishHere = async (maxInstructions?: number): Promise<number> => {
-    const outcome = await runLoop(machine, maxInstructions === undefined ? {} : { maxInstructions });
-    plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
-    return reportOutcome(machine, cli, outcome, maxInstructions, null);
+  // The progress line (a terminal only) covers the run here and the pre-copy rounds.
+  const stopProgress = startProgress(process.stderr, () => ({ instructions: machine.cpu.instret, faults: cli.faults, images: 0 }));
+  const migrateHere = async (): Promise<number> => {
+    const finishHere = async (maxInstructions?: number): Promise<number> => {
+      const outcome = await runLoop(machine, maxInstructions === undefined ? {} : { maxInstructions });
+      plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
+      return reportOutcome(machine, cli, outcome, maxInstructions, null);
+    };
+    if (after > 0) {
+      const outcome = await runLoop(machine, { maxInstructions: after });
+      if (outcome.kind !== 'result' || outcome.result.kind !== 'limit') {
+        printError('faultline: migrate: the guest ended before it was migrated');
+        plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
+        return reportOutcome(machine, cli, outcome, undefined, null);
+      }
+    }
+    try {
+      const channel = await connectMigration(host, port, timeoutMs);
+      const result = await migrateOut(machine, cp, channel, { ...bounds, postCopy: values['post-copy'] === true, timeoutMs });
+      if (result.kind === 'ended') {
+        printError('faultline: migrate: the guest ended during pre-copy; nothing was migrated');
+        plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
+        return reportOutcome(machine, cli, { kind: 'result', result: result.result }, undefined, null);
+      }
+      printReport(result.report, `${host}:${port}`, values.json === true);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof MigrationError)) throw err;
+      if (err.committed) {
+        printError(`faultline: ${err.message} (the destination had taken over; the guest does not run on here)`);
+        return 1;
+      }
+      printError(`faultline: ${err.message}; the guest keeps running here`);
+      return finishHere();
+    }
   };
-  if (after > 0) {
-    const outcome = await runLoop(machine, { maxInstructions: after });
-    if (outcome.kind !== 'result' || outcome.result.kind !== 'limit') {
-      printError('faultline: migrate: the guest ended before it was migrated');
-      plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
-      return reportOutcome(machine, cli, outcome, undefined, null);
-    }
-  }
   try {
-    const channel = await connectMigration(host, port, timeoutMs);
-    const result = await migrateOut(machine, cp, channel, { ...bounds, postCopy: values['post-copy'] === true, timeoutMs });
-    if (result.kind === 'ended') {
-      printError('faultline: migrate: the guest ended during pre-copy; nothing was migrated');
-      plugins.report(machine.cpu.instret - startedAt, (performance.now() - started) / 1000);
-      return reportOutcome(machine, cli, { kind: 'result', result: result.result }, undefined, null);
-    }
-    printReport(result.report, `${host}:${port}`, values.json === true);
-    return 0;
-  } catch (err) {
-    if (!(err instanceof MigrationError)) throw err;
-    if (err.committed) {
-      printError(`faultline: ${err.message} (the destination had taken over; the guest does not run on here)`);
-      return 1;
-    }
-    printError(`faultline: ${err.message}; the guest keeps running here`);
-    return finishHere();
+    return await migrateHere();
+  } finally {
+    stopProgress();
   }
 }
 

@@ -8,6 +8,7 @@ import { installCliPlugins, parseRange, rangeText } from '../cli-plugins.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
 import { runLoop } from '../run-loop.js';
+import { startProgress } from '../progress.js';
 import { gdbSession, parseGdbPort } from '../gdb-server.js';
 import { JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
 import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
@@ -165,6 +166,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const started = performance.now(), startedAt = machine.cpu.instret;
   const gdbPort = values.gdb === undefined ? undefined : parseGdbPort(values.gdb);
   let outcome: Awaited<ReturnType<typeof runLoop>> | null = null;
+  const stopProgress = startProgress(process.stderr, () => ({ instructions: machine.cpu.instret, faults: cli.faults, images: writer?.newest == null ? 0 : Number(/(\d+)\.ckpt$/.exec(writer.newest)?.[1] ?? -1) + 1 }));
   try {
     const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
     outcome = debugged ?? await runLoop(machine, {
@@ -174,6 +176,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       ...(remoteRestore?.lazy == null ? {} : { async: { timeoutMs: remoteRestore.waitBoundMs } }),
     });
   } finally {
+    stopProgress();
     logs.finish(outcome);
   }
   if (order !== null) await order.write(values['record-order']!);
