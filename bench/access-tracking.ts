@@ -3,7 +3,7 @@ import { accessTracking, type AccessTracking } from '../handlers/index.js';
 import { settle, summarize, type Results } from './harness.js';
 
 /*
- * Access tracking benchmarks (DESIGN §9, §14).
+ * Access tracking benchmarks (docs/design.md §9, §14).
  *
  * access_tracking_fault_ns: the guest maps 65,536 pages and sweeps them,
  * one load per page, in rounds separated by a marker system call. At each
@@ -151,7 +151,7 @@ function slowdown(passes: number, epoch: number): number {
   return ((on - off) / off) * 100;
 }
 
-/** access_tracking_fault_ns (65,536 pages) and access_tracking_slowdown_pct (DESIGN §9). */
+/** access_tracking_fault_ns (65,536 pages) and access_tracking_slowdown_pct (docs/design.md §9). */
 export function benchAccessTracking(results: Results, runs: number): void {
   sweep(16_384, 3); // warm-up (JIT tiers)
   const s = sweep(65_536, runs);

@@ -1,6 +1,6 @@
 /**
  * access-tracking.ts — which pages a program reads, writes and executes,
- * epoch by epoch (DESIGN §14; docs/access-tracking.md).
+ * epoch by epoch (docs/design.md §14; docs/access-tracking.md).
  *
  * What it shows:
  * - the {@link accessTracking} plugin: every page loses access in the

@@ -1,5 +1,5 @@
 /**
- * Access tracking (DESIGN §14): which pages a program reads, writes and
+ * Access tracking (docs/design.md §14): which pages a program reads, writes and
  * executes, epoch by epoch. See {@link accessTracking} and
  * docs/access-tracking.md.
  */

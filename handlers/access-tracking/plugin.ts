@@ -1,5 +1,5 @@
 /**
- * Access tracking (DESIGN §14): per epoch, which pages a program reads,
+ * Access tracking (docs/design.md §14): per epoch, which pages a program reads,
  * writes and executes, learned the way NUMA balancing learns it — access
  * is revoked in a protection layer of the tracker's own, the first touch
  * of a page faults, is recorded with its thread and pc, and access is
@@ -104,7 +104,7 @@ export interface RunEpochsOptions {
 }
 
 /**
- * An access-tracking plugin (DESIGN §14): install with `machine.use`, run
+ * An access-tracking plugin (docs/design.md §14): install with `machine.use`, run
  * the machine an epoch at a time and end each epoch with
  * {@link AccessTracking.endEpoch}, or let {@link AccessTracking.runEpochs}
  * do both.
@@ -188,7 +188,7 @@ export interface AccessTracking extends Plugin {
 }
 
 /**
- * Makes an access-tracking plugin (DESIGN §14). `install` revokes every
+ * Makes an access-tracking plugin (docs/design.md §14). `install` revokes every
  * access to the whole address space in a protection layer of its own and
  * registers a fault handler (at the head of the chain unless `tail`). The
  * handler takes a protection fault whose kind its layer denies, grants

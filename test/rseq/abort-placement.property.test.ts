@@ -1,5 +1,5 @@
 /**
- * Acceptance 1 of issue 14: a preemption, a fault served by a guest
+ * A preemption, a fault served by a guest
  * handler, a checkpoint + restore, or a migration is injected at every pc
  * of a random critical section (a sweep over the whole section once per
  * program, then at random points). A reference model says where each

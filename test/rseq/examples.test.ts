@@ -1,5 +1,5 @@
 /**
- * Acceptance 2 of issue 14: the per-CPU counter and free-list examples
+ * The per-CPU counter and free-list examples
  * (examples/guest/rseq) give exact totals with 4 virtual CPUs and 16
  * threads at time slices of 1, 7 and 1,000 instructions, print what their
  * header comments document, and print the same under qemu-riscv32 (where

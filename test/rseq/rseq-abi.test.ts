@@ -1,5 +1,5 @@
 /**
- * Acceptance 3 of issue 14: the rseq system call's registration edge
+ * The rseq system call's registration edge
  * cases and the SIGSEGV cases of a bad descriptor, against expectations
  * written from Linux's kernel/rseq.c (`sys_rseq`, `rseq_get_rseq_cs`,
  * `rseq_ip_fixup`, 6.3 and later); each test names the Linux check.
