@@ -199,8 +199,11 @@ static size_t format_to(struct sink *s, const char *fmt, va_list ap)
             char *d = (v == 0 && sp.precision == 0) ? end : digits_of(end, v, base, conv == 'X');
             int n = (int)(end - d);
             const char *prefix = "";
-            if (sp.alt && conv == 'o' && (n == 0 || d[0] != '0') && sp.precision <= n)
-                sp.precision = n + 1; /* '#': the first digit is a 0 */
+            /* '#': the first digit is a 0. Without a precision, zero padding
+               that already puts a 0 first keeps the '0' flag in force. */
+            if (sp.alt && conv == 'o' && (n == 0 || d[0] != '0') && sp.precision <= n
+                && !(sp.precision < 0 && sp.zero && !sp.left && sp.width > n))
+                sp.precision = n + 1;
             if (sp.alt && v != 0 && conv == 'x')
                 prefix = "0x";
             if (sp.alt && v != 0 && conv == 'X')
