@@ -30,12 +30,14 @@ export const REQUIRE_TOOLS = process.env['FAULTLINE_REQUIRE_TOOLS'] === '1';
 
 const found = new Map<string, boolean>();
 
-/** True when `name` runs (`name --version` exits 0); cached per process. */
+/** True when `name` runs (`name --version`, or `name -v` as nginx has it, exits 0); cached per process. */
 export function hasTool(name: string): boolean {
   let ok = found.get(name);
   if (ok === undefined) {
-    const result = spawnSync(name, ['--version'], { stdio: 'ignore' });
-    ok = result.error === undefined && result.status === 0;
+    ok = ['--version', '-v'].some((flag) => {
+      const result = spawnSync(name, [flag], { stdio: 'ignore' });
+      return result.error === undefined && result.status === 0;
+    });
     found.set(name, ok);
   }
   return ok;

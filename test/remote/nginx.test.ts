@@ -3,18 +3,19 @@
  * nginx, started by the test on a free loopback port with a temporary
  * configuration (autoindex in JSON, so directory URLs work too).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { restoreRemote } from '../../handlers/index.js';
-import { REQUIRE_TOOLS } from '../helpers/toolchain.js';
+import { describeWithTools, hasTool } from '../helpers/toolchain.js';
 import { bigImage, counterChain, machineWithOutput, printedSum, writeChain } from './remote-helpers.js';
 
 /** nginx's binary: on PATH, or where Debian puts it (/usr/sbin is not on every user's PATH). */
-const NGINX = ['nginx', '/usr/sbin/nginx'].find((n) => { const r = spawnSync(n, ['-v'], { stdio: 'ignore' }); return r.error === undefined && r.status === 0; });
+/** Debian installs nginx in /usr/sbin, which a non-root PATH may lack. */
+const NGINX = ['nginx', '/usr/sbin/nginx'].find(hasTool);
 
 /** A free loopback port (the kernel picks one; nginx binds it right after). */
 async function freePort(): Promise<number> {
@@ -73,40 +74,33 @@ http {
   };
 }
 
-const title = 'restore from images served by nginx';
-if (NGINX === undefined && !REQUIRE_TOOLS) {
-  describe.skip(`${title} (skipped: nginx not found)`, () => { it('needs nginx', () => {}); });
-} else {
-  describe(title, () => {
-    it('needs nginx', () => { expect(NGINX, 'nginx not found, and FAULTLINE_REQUIRE_TOOLS=1 forbids skipping').toBeDefined(); });
-
-    it('a lazy restore from an nginx directory URL prints what a local restore prints', async () => {
-      const chain = counterChain();
-      const nginx = await startNginx(chain.dir);
-      try {
-        const { machine, out } = machineWithOutput();
-        const remote = await restoreRemote(machine, [nginx.url], { lazy: true });
-        expect(remote.chain.images).toHaveLength(3);
-        await machine.runAsync({ timeoutMs: remote.waitBoundMs });
-        expect(out.text()).toBe(chain.expected);
-      } finally {
-        await nginx.stop();
-      }
-    });
-
-    it('a 16 MiB image where the guest touches 5 % comes over with at most 6 % of its bytes', async () => {
-      const SIZE = 16 << 20, TOUCHED = Math.floor((SIZE / 4096) * 0.05);
-      const { bytes, expected } = bigImage(SIZE, TOUCHED, 1, 1000);
-      const nginx = await startNginx(writeChain([bytes]));
-      try {
-        const { machine, out } = machineWithOutput(SIZE + (16 << 20));
-        const remote = await restoreRemote(machine, [`${nginx.url}00000000.ckpt`], { lazy: true });
-        await machine.runAsync({ timeoutMs: remote.waitBoundMs });
-        expect(printedSum(out)).toBe(expected);
-        expect(remote.chain.stats.bytes).toBeLessThanOrEqual(0.06 * SIZE);
-      } finally {
-        await nginx.stop();
-      }
-    });
+describeWithTools(NGINX ?? 'nginx', 'restore from images served by nginx', () => {
+  it('a lazy restore from an nginx directory URL prints what a local restore prints', async () => {
+    const chain = counterChain();
+    const nginx = await startNginx(chain.dir);
+    try {
+      const { machine, out } = machineWithOutput();
+      const remote = await restoreRemote(machine, [nginx.url], { lazy: true });
+      expect(remote.chain.images).toHaveLength(3);
+      await machine.runAsync({ timeoutMs: remote.waitBoundMs });
+      expect(out.text()).toBe(chain.expected);
+    } finally {
+      await nginx.stop();
+    }
   });
-}
+
+  it('a 16 MiB image where the guest touches 5 % comes over with at most 6 % of its bytes', async () => {
+    const SIZE = 16 << 20, TOUCHED = Math.floor((SIZE / 4096) * 0.05);
+    const { bytes, expected } = bigImage(SIZE, TOUCHED, 1, 1000);
+    const nginx = await startNginx(writeChain([bytes]));
+    try {
+      const { machine, out } = machineWithOutput(SIZE + (16 << 20));
+      const remote = await restoreRemote(machine, [`${nginx.url}00000000.ckpt`], { lazy: true });
+      await machine.runAsync({ timeoutMs: remote.waitBoundMs });
+      expect(printedSum(out)).toBe(expected);
+      expect(remote.chain.stats.bytes).toBeLessThanOrEqual(0.06 * SIZE);
+    } finally {
+      await nginx.stop();
+    }
+  });
+});
