@@ -93,11 +93,11 @@ function emit(w: number, imm: number, pc: number, index: number, start: number, 
       : `{ c.retired = done + ${index + 1}; return ${target}; }`;
   const load = (size: number, fast: string, extend: (v: string) => string) =>
     `a = (${a} + ${imm}) | 0; e = rt[a >>> 12];\n` +
-    `if (e >= 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${d} = ${extend(fast)};\n` +
+    `if (e > 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${d} = ${extend(fast)};\n` +
     `else { v = c.loadSlow(a, ${size}, ${pc}); if (c.trapped) ${exitFault} ${d} = ${extend('v')}; }\n`;
   const store = (size: number, fast: string) =>
     `a = (${a} + ${imm}) | 0; e = wt[a >>> 12];\n` +
-    `if (e >= 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${fast} = ${b};\n` +
+    `if (e > 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${fast} = ${b};\n` +
     `else { if (!c.storeSlow(a, ${size}, ${b}, ${pc})) ${exitFault} if (c.slowPath) { c.retired = done + ${index + 1}; return ${next}; } }\n`;
   const branch = (cond: string) => {
     if (imm === start) state.loops = true;

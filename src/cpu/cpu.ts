@@ -300,7 +300,7 @@ export class Cpu {
         }
         const vpage = pc >>> PAGE_SHIFT;
         let f = et[vpage]!;
-        if (f < 0) {
+        if (f === 0) {
           f = as.translate(pc, Access.Execute);
           if (f < 0) { this.fetchFault(pc); break; }
           u8 = memory.u8; u16 = memory.u16; i32 = memory.i32;
@@ -392,7 +392,7 @@ export class Cpu {
           const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
           const e = rt[a >>> 12]!;
           let v: number;
-          if (e >= 0) v = u8[e | (a & 0xfff)]!;
+          if (e > 0) v = u8[e | (a & 0xfff)]!;
           else { v = loadSlow(this, a, 1, pc); if (this.trapped) break exec; }
           x[(w >>> 8) & 0xff] = (v << 24) >> 24;
           pc = (pc + 4) | 0;
@@ -402,7 +402,7 @@ export class Cpu {
           const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
           const e = rt[a >>> 12]!;
           let v: number;
-          if (e >= 0) v = u8[e | (a & 0xfff)]!;
+          if (e > 0) v = u8[e | (a & 0xfff)]!;
           else { v = loadSlow(this, a, 1, pc); if (this.trapped) break exec; }
           x[(w >>> 8) & 0xff] = v;
           pc = (pc + 4) | 0;
@@ -412,7 +412,7 @@ export class Cpu {
           const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
           const e = rt[a >>> 12]!;
           let v: number;
-          if (e >= 0 && (a & 1) === 0) v = u16[(e | (a & 0xfff)) >> 1]!;
+          if (e > 0 && (a & 1) === 0) v = u16[(e | (a & 0xfff)) >> 1]!;
           else { v = loadSlow(this, a, 2, pc); if (this.trapped) break exec; }
           x[(w >>> 8) & 0xff] = (v << 16) >> 16;
           pc = (pc + 4) | 0;
@@ -422,7 +422,7 @@ export class Cpu {
           const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
           const e = rt[a >>> 12]!;
           let v: number;
-          if (e >= 0 && (a & 1) === 0) v = u16[(e | (a & 0xfff)) >> 1]!;
+          if (e > 0 && (a & 1) === 0) v = u16[(e | (a & 0xfff)) >> 1]!;
           else { v = loadSlow(this, a, 2, pc); if (this.trapped) break exec; }
           x[(w >>> 8) & 0xff] = v;
           pc = (pc + 4) | 0;
@@ -432,7 +432,7 @@ export class Cpu {
           const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
           const e = rt[a >>> 12]!;
           let v: number;
-          if (e >= 0 && (a & 3) === 0) v = i32[(e | (a & 0xfff)) >> 2]!;
+          if (e > 0 && (a & 3) === 0) v = i32[(e | (a & 0xfff)) >> 2]!;
           else { v = loadSlow(this, a, 4, pc); if (this.trapped) break exec; }
           x[(w >>> 8) & 0xff] = v;
           pc = (pc + 4) | 0;
@@ -441,7 +441,7 @@ export class Cpu {
         case Op.Sb: {
           const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
           const e = wt[a >>> 12]!;
-          if (e >= 0) u8[e | (a & 0xfff)] = x[w >>> 24]!;
+          if (e > 0) u8[e | (a & 0xfff)] = x[w >>> 24]!;
           else {
             if (!storeSlow(this, a, 1, x[w >>> 24]!, pc)) break exec;
             u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
@@ -452,7 +452,7 @@ export class Cpu {
         case Op.Sh: {
           const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
           const e = wt[a >>> 12]!;
-          if (e >= 0 && (a & 1) === 0) u16[(e | (a & 0xfff)) >> 1] = x[w >>> 24]!;
+          if (e > 0 && (a & 1) === 0) u16[(e | (a & 0xfff)) >> 1] = x[w >>> 24]!;
           else {
             if (!storeSlow(this, a, 2, x[w >>> 24]!, pc)) break exec;
             u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
@@ -463,7 +463,7 @@ export class Cpu {
         case Op.Sw: {
           const a = (x[(w >>> 16) & 0xff]! + code[i + 1]!) | 0;
           const e = wt[a >>> 12]!;
-          if (e >= 0 && (a & 3) === 0) i32[(e | (a & 0xfff)) >> 2] = x[w >>> 24]!;
+          if (e > 0 && (a & 3) === 0) i32[(e | (a & 0xfff)) >> 2] = x[w >>> 24]!;
           else {
             if (!storeSlow(this, a, 4, x[w >>> 24]!, pc)) break exec;
             u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
@@ -610,7 +610,7 @@ export class Cpu {
           const src = x[w >>> 24]!;
           const e = wt[a >>> 12]!;
           let old: number;
-          if (e >= 0 && (a & 3) === 0) {
+          if (e > 0 && (a & 3) === 0) {
             const k = (e | (a & 0xfff)) >> 2;
             old = i32[k]!;
             i32[k] = amoResult(w & 0xff, old, src);

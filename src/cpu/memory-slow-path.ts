@@ -21,7 +21,7 @@ function frameFor(cpu: Cpu, address: number, access: number, size: number, pc: n
   const as = cpu.addressSpace;
   const table = access === Access.Read ? as.readTlb : as.writeTlb;
   const cached = table[address >>> PAGE_SHIFT]!;
-  if (cached >= 0) return cached;
+  if (cached > 0) return cached;
   const frame = as.translate(address, access);
   if (frame >= 0) return frame;
   const f = cpu.fault;

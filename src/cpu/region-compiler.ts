@@ -72,11 +72,11 @@ function emitPlain(w: number, imm: number, pc: number, k: number): string {
   const fault = `{ done += ${k}; pc = ${pc}; break loop; }`;
   const load = (size: number, fast: string, extend: (v: string) => string) =>
     `a = (${a} + ${imm}) | 0; e = rt[a >>> 12];\n` +
-    `if (e >= 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${d} = ${extend(fast)};\n` +
+    `if (e > 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${d} = ${extend(fast)};\n` +
     `else { v = c.loadSlow(a, ${size}, ${pc}); if (c.trapped) ${fault} ${d} = ${extend('v')}; }\n`;
   const store = (size: number, fast: string) =>
     `a = (${a} + ${imm}) | 0; e = wt[a >>> 12];\n` +
-    `if (e >= 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${fast} = ${b};\n` +
+    `if (e > 0${size > 1 ? ` && (a & ${size - 1}) === 0` : ''}) ${fast} = ${b};\n` +
     `else { if (!c.storeSlow(a, ${size}, ${b}, ${pc})) ${fault} if (c.slowPath) { done += ${k + 1}; pc = ${next}; break loop; } }\n`;
   switch (op) {
     case Op.LoadConstant: return `${d} = ${imm};\n`;

@@ -146,7 +146,7 @@ export class GuestHandlerCall {
     const first = ctx >>> PAGE_SHIFT, last = (ctx + FRAME_SIZE - 1) >>> PAGE_SHIFT;
     for (let page = first; page <= last;) {
       const at = page === first ? ctx : page << PAGE_SHIFT;
-      if (as.writeTlb[page]! >= 0 || as.translate(at, Access.Write) >= 0) { page++; continue; }
+      if (as.writeTlb[page]! > 0 || as.translate(at, Access.Write) >= 0) { page++; continue; }
       fault.pc = this.savedFault.pc;
       fault.size = 4;
       if (this.serve(name) !== FaultStatus.Fixed) {

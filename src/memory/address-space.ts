@@ -5,11 +5,13 @@
  *
  * Translation caches (one per access kind), indexed by virtual page number:
  *
- *   readTlb[vaddr >>> 12] = frame byte offset in memory.buffer, or -1
+ *   readTlb[vaddr >>> 12] = frame byte offset in memory.buffer, or 0
  *
- *   -1 means "not known to be allowed": the CPU calls translate(), which
- *   walks root -> nested region maps -> dataspace, checks the rights and
- *   either fills the entry or fills `fault` and returns -1. Only allowed
+ *   0 means "not known to be allowed" (offset 0 is never a frame, see
+ *   physical-memory.ts, so a fresh zeroed array is an empty TLB and costs
+ *   nothing to create): the CPU calls translate(), which walks root ->
+ *   nested region maps -> dataspace, checks the rights and either fills
+ *   the entry or fills `fault` and returns -1. Only allowed
  *   translations are ever cached, so adding rights never needs a flush and
  *   removing them always flushes exactly the affected pages.
  */
@@ -62,7 +64,7 @@ export interface AddressSpaceOptions {
  * const addr = 0x4000_0000;
  * as.root.attach(as.createDataspace(8192), { at: addr });
  * as.writeU32(addr, 42);
- * const frame = as.translate(addr, Access.Read); // >= 0: as.memory.i32[(frame | (addr & 0xfff)) >> 2] === 42
+ * const frame = as.translate(addr, Access.Read); // > 0: as.memory.i32[(frame | (addr & 0xfff)) >> 2] === 42
  * ```
  */
 export class AddressSpace implements TranslationOwner {
@@ -70,12 +72,12 @@ export class AddressSpace implements TranslationOwner {
   readonly memory: PhysicalMemory;
   /** The root region map, 2^32 bytes. */
   readonly root: RegionMap;
-  /** Read translations: frame offset per virtual page, or -1. Never replaced. */
-  readonly readTlb = new Int32Array(VPAGE_COUNT).fill(-1);
-  /** Write translations (pages holding decoded code stay -1). Never replaced. */
-  readonly writeTlb = new Int32Array(VPAGE_COUNT).fill(-1);
+  /** Read translations: frame offset per virtual page, or 0. Never replaced. */
+  readonly readTlb = new Int32Array(VPAGE_COUNT);
+  /** Write translations (pages holding decoded code stay 0). Never replaced. */
+  readonly writeTlb = new Int32Array(VPAGE_COUNT);
   /** Execute translations. Never replaced. */
-  readonly execTlb = new Int32Array(VPAGE_COUNT).fill(-1);
+  readonly execTlb = new Int32Array(VPAGE_COUNT);
   /**
    * Decoded instructions per virtual page, owned by the CPU. Entries are
    * dropped whenever the page's mapping, execute right or contents (host
@@ -87,7 +89,7 @@ export class AddressSpace implements TranslationOwner {
   /** The guest's `mprotect` overlay (7 = no restriction where never set). */
   readonly guestProtection: ProtectionLayer;
 
-  /** 1 where `codeCache` has an entry: writeTlb stays -1 there. */
+  /** 1 where `codeCache` has an entry: writeTlb stays 0 there. */
   private readonly codePages = new Uint8Array(VPAGE_COUNT);
   /** Every protection layer, guestProtection first. Replaced on change (copy-on-write). */
   private layers: readonly ProtectionLayer[];
@@ -173,8 +175,8 @@ export class AddressSpace implements TranslationOwner {
    * @example
    * ```ts
    * let e = as.readTlb[addr >>> 12];
-   * if (e < 0) e = as.translate(addr, Access.Read);
-   * if (e >= 0) value = as.memory.i32[(e | (addr & 0xfff)) >> 2];
+   * if (e === 0) e = as.translate(addr, Access.Read);
+   * if (e > 0) value = as.memory.i32[(e | (addr & 0xfff)) >> 2];
    * ```
    */
   translate(vaddr: number, access: number): number {
@@ -273,7 +275,7 @@ export class AddressSpace implements TranslationOwner {
    */
   markCode(vpage: number): void {
     this.codePages[vpage] = 1;
-    this.writeTlb[vpage] = -1;
+    this.writeTlb[vpage] = 0;
   }
 
   /**
@@ -295,19 +297,19 @@ export class AddressSpace implements TranslationOwner {
     if (count === 1) {
       // One page (a demand-paging evict, a first write): plain stores beat
       // three calls of the fill builtin.
-      if ((rights & Prot.Read) !== 0) this.readTlb[vpageStart] = -1;
-      if ((rights & Prot.Write) !== 0) this.writeTlb[vpageStart] = -1;
+      if ((rights & Prot.Read) !== 0) this.readTlb[vpageStart] = 0;
+      if ((rights & Prot.Write) !== 0) this.writeTlb[vpageStart] = 0;
       if ((rights & Prot.Exec) !== 0) {
-        this.execTlb[vpageStart] = -1;
+        this.execTlb[vpageStart] = 0;
         if (this.codePages[vpageStart] !== 0) this.dropCode(vpageStart, vpageStart + 1);
       }
       return;
     }
     const end = vpageStart + count;
-    if ((rights & Prot.Read) !== 0) this.readTlb.fill(-1, vpageStart, end);
-    if ((rights & Prot.Write) !== 0) this.writeTlb.fill(-1, vpageStart, end);
+    if ((rights & Prot.Read) !== 0) this.readTlb.fill(0, vpageStart, end);
+    if ((rights & Prot.Write) !== 0) this.writeTlb.fill(0, vpageStart, end);
     if ((rights & Prot.Exec) !== 0) {
-      this.execTlb.fill(-1, vpageStart, end);
+      this.execTlb.fill(0, vpageStart, end);
       this.dropCode(vpageStart, end);
     }
   }
@@ -321,9 +323,9 @@ export class AddressSpace implements TranslationOwner {
    * ```
    */
   flushAll(): void {
-    this.readTlb.fill(-1);
-    this.writeTlb.fill(-1);
-    this.execTlb.fill(-1);
+    this.readTlb.fill(0);
+    this.writeTlb.fill(0);
+    this.execTlb.fill(0);
     this.dropDecodedCode();
   }
 

@@ -2,13 +2,15 @@
  * The machine's physical memory: one flat `ArrayBuffer` cut into 4 KiB
  * frames, plus the quota that bounds how much of it guests may use.
  *
- *   byte offset 0          4096                      bump        byteLength
- *  +------------+-------------------------------------+------------+
- *  | zero frame | frames: in use, or on the free list | never used |
- *  +------------+-------------------------------------+------------+
+ *   byte offset 0        4096         8192                     bump      byteLength
+ *  +----------+------------+--------------------------------+------------+
+ *  | reserved | zero frame | frames: in use, or free list   | never used |
+ *  +----------+------------+--------------------------------+------------+
  *
  * Frames are named by their byte offset in the buffer (a positive int32),
- * so a translation is `offset | (vaddr & PAGE_MASK)`.
+ * so a translation is `offset | (vaddr & PAGE_MASK)`. Offset 0 is never a
+ * frame (its 4 KiB are never handed out): the TLBs use 0 for "no
+ * translation", so a fresh zeroed TLB is already empty (address-space.ts).
  */
 
 import { FaultlineError, QuotaExceededError, UsageError } from '../errors.js';
@@ -35,6 +37,8 @@ export const DEFAULT_QUOTA = 1 << 30;
 export const MAX_QUOTA = 3 << 29;
 /** Size of the buffer before the first growth. */
 const INITIAL_BYTES = 1 << 20;
+/** Bytes at the start of the buffer that are never a frame: offset 0 means "none". */
+const RESERVED_BYTES = PAGE_SIZE;
 
 /**
  * Options of {@link PhysicalMemory}.
@@ -49,7 +53,7 @@ export interface PhysicalMemoryOptions {
   quota?: number;
   /**
    * Bytes of buffer to start with (rounded up to a page, at most quota plus
-   * one frame). Default 1 MiB. A machine that knows it will touch a lot of
+   * two frames). Default 1 MiB. A machine that knows it will touch a lot of
    * memory saves the copies of repeated doubling.
    */
   initialSize?: number;
@@ -63,7 +67,7 @@ export interface PhysicalMemoryOptions {
  * the used part copied, new views, `generation` incremented). Code that
  * caches the views must re-read them after any call that may allocate a
  * frame; frame offsets stay valid across growth. The buffer never grows past
- * quota + one frame (the zero frame), because every materialized frame
+ * quota + two frames (the reserved first page and the zero frame), because every materialized frame
  * belongs to a dataspace whose full size was reserved.
  *
  * @example
@@ -94,10 +98,10 @@ export class PhysicalMemory {
 
   private readonly quotaBytes: number;
   private reservedBytes = 0;
-  /** Buffer size never exceeded: quota plus the zero frame. */
+  /** Buffer size never exceeded: quota plus the reserved page and the zero frame. */
   private readonly limit: number;
   /** Offset of the first never-used frame. */
-  private bump = 0;
+  private bump = RESERVED_BYTES;
   /** Stack of freed frame offsets; its capacity is the buffer's frame count, so a push never overflows. */
   private freeList: Int32Array;
   private freeCount = 0;
@@ -118,7 +122,7 @@ export class PhysicalMemory {
       throw new UsageError(`PhysicalMemory: initialSize must be a positive integer, got ${String(initialSize)}`);
     }
     this.quotaBytes = quota;
-    this.limit = quota + PAGE_SIZE;
+    this.limit = quota + RESERVED_BYTES + PAGE_SIZE;
     const initial = Math.min(Math.ceil(initialSize / PAGE_SIZE) * PAGE_SIZE, this.limit);
     this.buffer = new ArrayBuffer(initial);
     this.u8 = new Uint8Array(this.buffer);
@@ -152,7 +156,7 @@ export class PhysicalMemory {
 
   /** Frames handed out and not freed, the zero frame included. */
   get framesInUse(): number {
-    return this.bump / PAGE_SIZE - this.freeCount;
+    return (this.bump - RESERVED_BYTES) / PAGE_SIZE - this.freeCount;
   }
 
   /**
@@ -258,7 +262,7 @@ export class PhysicalMemory {
    * ```
    */
   freeFrame(frame: number): void {
-    if ((frame & PAGE_MASK) !== 0 || frame < 0 || frame >= this.bump || frame === this.zeroFrame) {
+    if ((frame & PAGE_MASK) !== 0 || frame < RESERVED_BYTES || frame >= this.bump || frame === this.zeroFrame) {
       throw new FaultlineError(`freeFrame: ${String(frame)} is not an allocated frame offset`);
     }
     this.freeList[this.freeCount++] = frame;

@@ -124,7 +124,7 @@ export class SyscallRanges {
     const table = access === Access.Write ? as.writeTlb : as.readTlb;
     while (this.accessible[k]! < this.length[k]!) {
       const at = (this.address[k]! + this.accessible[k]!) >>> 0;
-      if (table[at >>> PAGE_SHIFT]! < 0 && as.translate(at, access) < 0) return true;
+      if (table[at >>> PAGE_SHIFT]! === 0 && as.translate(at, access) < 0) return true;
       const step = PAGE_SIZE - (at & PAGE_MASK);
       if (this.text[k] === 1) this.findNul(k, at, Math.min(step, this.length[k]! - this.accessible[k]!), as);
       this.accessible[k] = this.accessible[k]! + step;

@@ -226,9 +226,9 @@ function readWord(m: Machine, t: GuestThread, at: number, what: string): number 
 /** Writes an aligned word as the kernel's `put_user` does (see {@link readWord}). */
 function writeWord(m: Machine, t: GuestThread, at: number, value: number, what: string): void {
   const as = m.addressSpace;
-  if (as.writeTlb[at >>> PAGE_SHIFT]! < 0) {
+  if (as.writeTlb[at >>> PAGE_SHIFT]! === 0) {
     frameOf(m, t, at, Access.Write, what);
-    if (as.writeTlb[at >>> PAGE_SHIFT]! < 0) {
+    if (as.writeTlb[at >>> PAGE_SHIFT]! === 0) {
       // A page holding decoded code: the address space's own write drops them.
       as.writeU32(at, value);
       return;
@@ -246,7 +246,7 @@ function frameOf(m: Machine, t: GuestThread, at: number, access: number, what: s
   const as = m.addressSpace, cpu = m.cpu;
   const tlb = access === Access.Write ? as.writeTlb : as.readTlb;
   let frame = tlb[at >>> PAGE_SHIFT]!;
-  if (frame >= 0) return frame;
+  if (frame > 0) return frame;
   for (;;) {
     frame = as.translate(at, access);
     if (frame >= 0) return frame;

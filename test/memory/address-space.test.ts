@@ -13,14 +13,26 @@ function setup(quota = 1 << 24) {
 }
 
 describe('AddressSpace.translate', () => {
+  it('starts with empty TLBs that are all 0, and no frame it hands out is 0', () => {
+    const as = setup();
+    for (const t of [as.readTlb, as.writeTlb, as.execTlb]) expect(t.every((e) => e === 0)).toBe(true);
+    as.root.attach(as.createDataspace(2 * P), { at: 0 });
+    expect(as.translate(0, Access.Read)).toBe(as.memory.zeroFrame);
+    expect(as.memory.zeroFrame).toBeGreaterThan(0);
+    expect(as.translate(P, Access.Write)).toBeGreaterThan(0);
+    expect(g.read32(as, 4)).toEqual({ ok: true, value: 0 });
+    expect(g.write32(as, 8, 7)).toEqual({ ok: true, value: 0 });
+    expect(g.read32(as, 8)).toEqual({ ok: true, value: 7 });
+  });
+
   it('fills only the TLB of the access; a read of an unwritten page maps the zero frame', () => {
     const as = setup();
     const ds = as.createDataspace(P);
     as.root.attach(ds, { at: 0x10000, executable: true });
     expect(as.translate(0x10004, Access.Read)).toBe(as.memory.zeroFrame);
     expect(as.readTlb[0x10]).toBe(as.memory.zeroFrame);
-    expect(as.writeTlb[0x10]).toBe(-1);
-    expect(as.execTlb[0x10]).toBe(-1);
+    expect(as.writeTlb[0x10]).toBe(0);
+    expect(as.execTlb[0x10]).toBe(0);
     const frame = as.translate(0x10004, Access.Write);
     expect(frame).not.toBe(as.memory.zeroFrame);
     expect(as.writeTlb[0x10]).toBe(frame);
@@ -47,7 +59,7 @@ describe('AddressSpace.translate', () => {
     expect([as.fault.protection, as.fault.access, as.fault.offset]).toEqual([true, Access.Write, 0x10010]);
     expect(as.translate(0x10010, Access.Execute)).toBe(-1);
     expect([as.fault.protection, as.fault.access]).toEqual([true, Access.Execute]);
-    expect(as.writeTlb[0x10]).toBe(-1);
+    expect(as.writeTlb[0x10]).toBe(0);
   });
 
   it('a write-only guest protection does not fill the read TLB', () => {
@@ -55,7 +67,7 @@ describe('AddressSpace.translate', () => {
     as.root.attach(as.createDataspace(P), { at: 0x10000 });
     as.guestProtection.protect(0x10000, P, Prot.Write);
     expect(as.translate(0x10000, Access.Write)).toBeGreaterThan(0);
-    expect(as.readTlb[0x10]).toBe(-1);
+    expect(as.readTlb[0x10]).toBe(0);
     expect(as.translate(0x10000, Access.Read)).toBe(-1);
     expect(as.fault.protection).toBe(true);
   });
@@ -87,9 +99,9 @@ describe('code pages and flushing', () => {
     const frame = as.translate(0x10000, Access.Write);
     expect(g.fetch32(as, 0x10000)).toEqual({ ok: true, value: 0 });
     expect(as.codeCache.has(0x10)).toBe(true);
-    expect(as.writeTlb[0x10]).toBe(-1);
+    expect(as.writeTlb[0x10]).toBe(0);
     expect(as.translate(0x10000, Access.Write)).toBe(frame);
-    expect(as.writeTlb[0x10]).toBe(-1);
+    expect(as.writeTlb[0x10]).toBe(0);
     expect(g.write32(as, 0x10008, 0x13)).toEqual({ ok: true, value: 0 });
     expect(g.fetch32(as, 0x10008)).toEqual({ ok: true, value: 0x13 });
     // fence.i drops decoded code; writes are cached again.
@@ -108,7 +120,7 @@ describe('code pages and flushing', () => {
     }
     as.flush(0x11, 2);
     for (const t of [as.readTlb, as.writeTlb, as.execTlb]) {
-      expect([...t.subarray(0x10, 0x14)].map((e) => e >= 0)).toEqual(t === as.writeTlb ? [false, false, false, false] : [true, false, false, true]);
+      expect([...t.subarray(0x10, 0x14)].map((e) => e > 0)).toEqual(t === as.writeTlb ? [false, false, false, false] : [true, false, false, true]);
     }
     expect([...as.codeCache.keys()].sort()).toEqual([0x10, 0x13]);
     // Large ranges iterate the map instead of the pages.
@@ -140,9 +152,9 @@ describe('code pages and flushing', () => {
     as.translate(0x10000, Access.Write);
     as.translate(0x10000, Access.Execute);
     as.flush(0x10, 1, Prot.Write);
-    expect([as.readTlb[0x10]! >= 0, as.writeTlb[0x10]! >= 0, as.execTlb[0x10]! >= 0]).toEqual([true, false, true]);
+    expect([as.readTlb[0x10]! > 0, as.writeTlb[0x10]! > 0, as.execTlb[0x10]! > 0]).toEqual([true, false, true]);
     as.flushAll();
-    expect([as.readTlb[0x10], as.writeTlb[0x10], as.execTlb[0x10]]).toEqual([-1, -1, -1]);
+    expect([as.readTlb[0x10], as.writeTlb[0x10], as.execTlb[0x10]]).toEqual([0, 0, 0]);
   });
 
   it('a host write drops decoded code of the written page', () => {

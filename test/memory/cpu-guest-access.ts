@@ -70,7 +70,7 @@ export const cpuGuestAccess: GuestAccess = {
     vaddr >>>= 0;
     const vpage = vaddr >>> PAGE_SHIFT;
     let frame = as.execTlb[vpage]!;
-    if (frame < 0) {
+    if (frame === 0) {
       frame = as.translate(vaddr, Access.Execute);
       if (frame < 0) return addressFault(as);
     }

@@ -55,7 +55,7 @@ export const tlbGuestAccess: GuestAccess = {
   read32(as, vaddr) {
     vaddr >>>= 0;
     let e = as.readTlb[vaddr >>> PAGE_SHIFT]!;
-    if (e < 0) {
+    if (e === 0) {
       e = as.translate(vaddr, Access.Read);
       if (e < 0) return faulted(as);
     }
@@ -66,7 +66,7 @@ export const tlbGuestAccess: GuestAccess = {
     vaddr >>>= 0;
     const vpage = vaddr >>> PAGE_SHIFT;
     const e = as.writeTlb[vpage]!;
-    if (e >= 0) {
+    if (e > 0) {
       as.memory.i32[(e | (vaddr & PAGE_MASK)) >> 2] = value;
       return { ok: true, value: 0 };
     }
@@ -82,7 +82,7 @@ export const tlbGuestAccess: GuestAccess = {
     vaddr >>>= 0;
     const vpage = vaddr >>> PAGE_SHIFT;
     let e = as.execTlb[vpage]!;
-    if (e < 0) {
+    if (e === 0) {
       e = as.translate(vaddr, Access.Execute);
       if (e < 0) return faulted(as);
     }

@@ -12,6 +12,14 @@ describe('PhysicalMemory', () => {
     expect(m.framesInUse).toBe(1); // the zero frame
   });
 
+  it('never hands out offset 0, the TLBs\' "no translation"', () => {
+    const m = new PhysicalMemory({ quota: 4 * PAGE_SIZE, initialSize: PAGE_SIZE });
+    const frames = [m.zeroFrame, m.allocFrame(), m.allocFrame(), m.allocFrame(), m.allocFrame()];
+    expect(frames.every((f) => f >= PAGE_SIZE)).toBe(true);
+    expect(() => m.allocFrame()).toThrow(QuotaExceededError);
+    expect(() => m.freeFrame(0)).toThrow(/freeFrame/);
+  });
+
   it.each([0, -4096, 4095, 100, MAX_QUOTA + PAGE_SIZE, 2 ** 31, 1.5, Number.NaN])('refuses quota %s, naming it', (quota) => {
     expect(() => new PhysicalMemory({ quota })).toThrow(UsageError);
     expect(() => new PhysicalMemory({ quota })).toThrow(String(quota));
@@ -83,16 +91,16 @@ describe('PhysicalMemory', () => {
     expect(new Set(frames).size).toBe(300);
   });
 
-  it('can start larger, clamped to quota plus the zero frame', () => {
+  it('can start larger, clamped to quota plus the reserved page and the zero frame', () => {
     expect(new PhysicalMemory({ quota: 1 << 24, initialSize: (1 << 22) + 1 }).capacity).toBe((1 << 22) + PAGE_SIZE);
-    expect(new PhysicalMemory({ quota: 1 << 20, initialSize: 1 << 24 }).capacity).toBe((1 << 20) + PAGE_SIZE);
+    expect(new PhysicalMemory({ quota: 1 << 20, initialSize: 1 << 24 }).capacity).toBe((1 << 20) + 2 * PAGE_SIZE);
     expect(() => new PhysicalMemory({ initialSize: 0 })).toThrow(/initialSize/);
   });
 
-  it('never grows past quota plus the zero frame', () => {
+  it('never grows past quota plus the reserved page and the zero frame', () => {
     const m = new PhysicalMemory({ quota: 3 * (1 << 20) });
     for (let i = 0; i < (3 << 20) / PAGE_SIZE; i++) m.allocFrame();
-    expect(m.capacity).toBe(3 * (1 << 20) + PAGE_SIZE);
+    expect(m.capacity).toBe(3 * (1 << 20) + 2 * PAGE_SIZE);
     expect(() => m.allocFrame()).toThrow(QuotaExceededError);
   });
 });
