@@ -4,8 +4,8 @@
  * freshly loaded machine (`run`) and on a restored one (`restore`), with
  * the counters the image carried.
  */
-import { demandPaging, dirtyLog, type DirtyLog } from '../handlers/index.js';
-import { hex32 } from '../src/errors.js';
+import type { DirtyLog, demandPaging, dirtyLog } from '../handlers/index.js';
+import { FaultlineError, hex32 } from '../src/errors.js';
 import type { Machine } from '../src/machine/machine.js';
 import { PAGE_SIZE } from '../src/memory/page.js';
 import type { RegionMap } from '../src/memory/region-map.js';
@@ -34,6 +34,23 @@ export function parseRange(text: string): PagingRange {
   return { at, size };
 }
 
+/** The stock handler factories {@link installCliPlugins} uses. */
+export interface StockHandlers {
+  readonly demandPaging: typeof demandPaging;
+  readonly dirtyLog: typeof dirtyLog;
+}
+
+/**
+ * The stock handlers `cli.config` needs, loaded now, or null when it needs
+ * none: the handlers bring the core's whole public API (about 50 modules),
+ * which a plain run does not load (start-up time).
+ */
+export async function loadStockHandlers(cli: CliState): Promise<StockHandlers | null> {
+  if (cli.config.demandPaging.length === 0 && !cli.config.dirtyLog) return null;
+  const [{ demandPaging }, { dirtyLog }] = await Promise.all([import('../handlers/demand-paging/index.js'), import('../handlers/dirty-log.js')]);
+  return { demandPaging, dirtyLog };
+}
+
 /** What {@link installCliPlugins} installed: the end-of-run report and the state refresh for images. */
 export interface CliPlugins {
   /** Prints the `--stats` and `--dirty-log` lines; `executed` instructions ran in `seconds` in this process. */
@@ -49,12 +66,16 @@ export interface CliPlugins {
  * --json`) prints the statistics as one JSON object instead of lines. On a restored machine
  * (`restored`) a range the image already holds as a managed region is
  * taken over (the pages attached before the image stay), and the dirty
- * set and statistics continue from the counts in `cli`.
+ * set and statistics continue from the counts in `cli`. `stock` holds the
+ * handler factories ({@link loadStockHandlers}).
  *
  * @throws CommandLineError when a range overlaps memory already mapped, naming --demand-paging.
  */
-export function installCliPlugins(machine: Machine, cli: CliState, restored: boolean, statsJson = false): CliPlugins {
+export function installCliPlugins(machine: Machine, cli: CliState, restored: boolean, stock: StockHandlers | null, statsJson = false): CliPlugins {
   machine.events.on('fault', () => { cli.faults++; });
+  if (stock === null && (cli.config.demandPaging.length > 0 || cli.config.dirtyLog)) {
+    throw new FaultlineError('installCliPlugins: the stock handlers were not loaded (loadStockHandlers)');
+  }
   for (const range of cli.config.demandPaging) {
     const name = `demand-paging ${hex32(range.at)}`;
     const region = restored ? managedRegionAt(machine, range) : null;
@@ -63,15 +84,15 @@ export function installCliPlugins(machine: Machine, cli: CliState, restored: boo
       if (busy !== undefined) {
         throw new CommandLineError(`--demand-paging ${rangeText(range)}: the range overlaps memory already mapped at ${hex32(busy.at)}-${hex32(busy.at + busy.size)}${busy.name === undefined ? '' : ` (${busy.name})`}`);
       }
-      machine.use(demandPaging({ at: range.at, size: range.size, backing: { kind: 'zero' }, name }));
+      machine.use(stock!.demandPaging({ at: range.at, size: range.size, backing: { kind: 'zero' }, name }));
     } else {
-      machine.use(demandPaging({ region, backing: { kind: 'zero' }, name }));
+      machine.use(stock!.demandPaging({ region, backing: { kind: 'zero' }, name }));
     }
   }
   let log: DirtyLog | null = null;
   let dirtyFaultsBefore = 0;
   if (cli.config.dirtyLog) {
-    log = dirtyLog();
+    log = stock!.dirtyLog();
     machine.use(log);
     if (cli.dirty !== null) {
       for (const page of cli.dirty.pages) log.markDirty(page * PAGE_SIZE, PAGE_SIZE);

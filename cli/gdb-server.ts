@@ -19,17 +19,6 @@ import { runLoop, type LoopOutcome } from './run-loop.js';
 import type { CliState } from './cli-state.js';
 import { cliReverse } from './debug/rewind.js';
 
-/**
- * Parses `--gdb PORT`: a whole number 0..65535.
- *
- * @param text - the option's value
- */
-export function parseGdbPort(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 65535) throw new CommandLineError(`--gdb: expected a TCP port from 0 to 65535, got ${JSON.stringify(text)}`);
-  return n;
-}
-
 /** Writes a full checkpoint image of `machine` into `dir` (monitor checkpoint DIR). */
 async function writeCheckpoint(machine: Machine, dir: string): Promise<string> {
   const cp = checkpoint({ incremental: false });

@@ -5,7 +5,7 @@
  * `header` record, has one record per epoch (or per fault) and ends with
  * a `summary` record when the run ends.
  */
-import { accessTracking, dirtyLog, type AccessTracking, type DirtyLog, type EpochRecord } from '../handlers/index.js';
+import type { AccessTracking, DirtyLog, EpochRecord } from '../handlers/index.js';
 import { accessName, causeName } from '../src/fault/cause.js';
 import type { Machine } from '../src/machine/machine.js';
 import { PAGE_SIZE } from '../src/memory/page.js';
@@ -127,9 +127,10 @@ function outcomeJson(outcome: LoopOutcome | null): Record<string, unknown> | nul
 
 /**
  * Installs the tracker, dirty log and fault trace the options name on
- * `machine` (loaded with `program`), writing the header records.
+ * `machine` (loaded with `program`), writing the header records. The
+ * stock handlers are loaded only when a log needs them (start-up time).
  */
-export function installJsonLogs(machine: Machine, program: string, options: JsonLogOptions): JsonLogs {
+export async function installJsonLogs(machine: Machine, program: string, options: JsonLogOptions): Promise<JsonLogs> {
   const files: JsonLinesFile[] = [];
   const ends: (() => void)[] = [];
   const finishes: ((outcome: LoopOutcome | null) => void)[] = [];
@@ -138,6 +139,7 @@ export function installJsonLogs(machine: Machine, program: string, options: Json
   if (options.accessLog !== null) {
     const file = new JsonLinesFile(options.accessLog, '--access-log');
     files.push(file);
+    const { accessTracking } = await import('../handlers/access-tracking/index.js');
     const tracker: AccessTracking = accessTracking({ epochInstructions: options.epoch, idleEpochs: options.idleEpochs });
     machine.use(tracker);
     file.write({ type: 'header', format: 'faultline-access-log', version: JSON_FORMAT_VERSION, program, pageSize: PAGE_SIZE, epochInstructions: options.epoch, idleEpochs: options.idleEpochs, startInstret, maps: jsonMappings(machine.addressSpace.mappings()) });
@@ -152,6 +154,7 @@ export function installJsonLogs(machine: Machine, program: string, options: Json
   if (options.dirtyLogFile !== null) {
     const file = new JsonLinesFile(options.dirtyLogFile, '--dirty-log');
     files.push(file);
+    const { dirtyLog } = await import('../handlers/dirty-log.js');
     const log: DirtyLog = dirtyLog({ name: 'dirty-log-file' });
     machine.use(log);
     file.write({ type: 'header', format: 'faultline-dirty-log', version: JSON_FORMAT_VERSION, program, pageSize: PAGE_SIZE, epochInstructions: options.epoch, startInstret });

@@ -2,7 +2,6 @@ import { FaultlineError } from '../src/errors.js';
 import { parseElf } from '../src/loader/elf-reader.js';
 import { Prot } from '../src/memory/page.js';
 import type { Program } from '../src/loader/program.js';
-import { assemble } from '../src/asm/assemble.js';
 import { PROGRAM_FILE_LIMIT, readRegularFile } from './files.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -37,6 +36,8 @@ export async function loadProgramFile(path: string): Promise<Program> {
   if (ELF_MAGIC.every((b, i) => bytes[i] === b)) return parseElf(bytes, path);
   if (preprocessed !== null) throw new FaultlineError(preprocessed);
   if (!isAssemblyName(path)) throw new FaultlineError(`${path}: not an ELF file (no \\x7fELF magic) and not assembly source (.s, .asm)`);
+  // The assembler (15 modules) is loaded only for assembly source: an ELF run starts faster.
+  const { assemble } = await import('../src/asm/assemble.js');
   const program = assemble(new TextDecoder().decode(bytes), { fileName: path });
   checkHasCode(program, path);
   return program;

@@ -11,6 +11,18 @@ export function parseCount(option: string, text: string): number {
   return value;
 }
 
+/**
+ * Parses `--gdb PORT`: a whole number 0..65535. (Here, not in gdb-server.ts,
+ * so that a run without --gdb does not load the debugger.)
+ *
+ * @param text - the option's value
+ */
+export function parseGdbPort(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new CommandLineError(`--gdb: expected a TCP port from 0 to 65535, got ${JSON.stringify(text)}`);
+  return n;
+}
+
 /** Multipliers of the size suffixes (binary: 1K = 1024). */
 const SIZE_SUFFIX: Readonly<Record<string, number>> = { '': 1, k: 1 << 10, m: 1 << 20, g: 1 << 30 };
 

@@ -35,7 +35,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
-import { Errno, type HostFile, type HostOpenOptions, type HostStat, type MountedDirectory, UsageError } from '../src/index.js';
+// Direct modules, not the src/index.js barrel: the CLI loads this on every run (start-up time).
+import { UsageError } from '../src/errors.js';
+import type { HostFile, HostOpenOptions, HostStat, MountedDirectory } from '../src/fs/mounted-directory.js';
+import { Errno } from '../src/syscalls/errno.js';
 import { quote } from '../src/quote.js';
 
 /** Whether `/proc/self/fd` names open files by their real path (Linux). */

@@ -7,7 +7,7 @@ import { QuotaExceededError } from '../../src/errors.js';
 import type { Machine } from '../../src/machine/machine.js';
 import { readChainEndingAt, readNewestChain } from '../checkpoint-dir.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
-import { installCliPlugins, parseRange, type CliPlugins } from '../cli-plugins.js';
+import { installCliPlugins, loadStockHandlers, parseRange, type CliPlugins } from '../cli-plugins.js';
 import { CLI_STATE_NAME, DEFAULT_FULL_EVERY, cliContributor, decodeCliState, newCliState, type CliState } from '../cli-state.js';
 import { GUEST_IO_OPTIONS, guestIo, guestIoHelp, hostDirectoryFor } from '../guest-io.js';
 import { loadProgramFile } from '../load-file.js';
@@ -107,7 +107,7 @@ export async function migrateCommand(argv: string[]): Promise<number> {
     machine = cliMachine(cli, { memoryQuota: image.meta.memoryQuota, io });
     restoreCheckpoint(machine, source.chain, { ignoreUnclaimedState: true, mountedDirectory: (mount) => hostDirectoryFor(mount.label, new Map()) });
     io.skipInput(machine.handles.stdin.consumed + machine.handles.stdin.pending.length);
-    plugins = installCliPlugins(machine, cli, true);
+    plugins = installCliPlugins(machine, cli, true, await loadStockHandlers(cli));
   } else {
     const memoryQuota = values['memory-quota'] === undefined ? undefined : parseSize('memory-quota', values['memory-quota']);
     const timeSlice = values['time-slice'] === undefined ? undefined : parseCount('time-slice', values['time-slice']);
@@ -121,7 +121,7 @@ export async function migrateCommand(argv: string[]): Promise<number> {
       if (!(err instanceof QuotaExceededError) || memoryQuota === undefined) throw err;
       throw new CommandLineError(`--memory-quota ${values['memory-quota']}: too small to load ${path} and its 8 MiB stack (${err.message.replace(/^\w+: /, '')})`);
     }
-    plugins = installCliPlugins(machine, cli, false);
+    plugins = installCliPlugins(machine, cli, false, await loadStockHandlers(cli));
   }
   refresh = plugins.refresh;
   const cp: Checkpointer = checkpoint({ contributors: [cliContributor(cli, () => refresh())] });

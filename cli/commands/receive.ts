@@ -1,4 +1,4 @@
-import { migrateIn, type IncomingMigration } from '../../handlers/migration/index.js';
+import { demandPaging, dirtyLog, migrateIn, type IncomingMigration } from '../../handlers/index.js';
 import { listenForMigration } from '../../node/migration-channel.js';
 import { FaultlineError } from '../../src/errors.js';
 import type { RunResult } from '../../src/machine/run-result.js';
@@ -75,7 +75,7 @@ export async function receiveCommand(argv: string[]): Promise<number> {
     restore: { ignoreUnclaimedState: true, mountedDirectory: (mount) => hostDirectoryFor(mount.label, new Map()) },
     beforeResume: (machine) => {
       io.skipInput(machine.handles.stdin.consumed + machine.handles.stdin.pending.length);
-      plugins = installCliPlugins(machine, cli, true);
+      plugins = installCliPlugins(machine, cli, true, { demandPaging, dirtyLog });
     },
   });
   const report = { from: channel.peer, mode: incoming.mode, rounds: incoming.rounds, receivedMs: performance.now() - arrived };

@@ -4,14 +4,13 @@ import { decodeImage } from '../../src/checkpoint/image-reader.js';
 import { checkpoint, restoreCheckpoint } from '../../handlers/checkpoint/index.js';
 import { ImageWriter, readChainEndingAt, readNewestChain, type ChainSource } from '../checkpoint-dir.js';
 import { CLI_STATE_NAME, DEFAULT_FULL_EVERY, cliContributor, decodeCliState, newCliState, type CliState } from '../cli-state.js';
-import { installCliPlugins, parseRange, rangeText } from '../cli-plugins.js';
+import { installCliPlugins, loadStockHandlers, parseRange, rangeText } from '../cli-plugins.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
 import { runLoop } from '../run-loop.js';
 import { startProgress } from '../progress.js';
-import { gdbSession, parseGdbPort } from '../gdb-server.js';
 import { JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
-import { CommandLineError, parseCommandLine, parseCount } from '../usage-error.js';
+import { CommandLineError, parseCommandLine, parseCount, parseGdbPort } from '../usage-error.js';
 import { guestIo, guestIoHelp, hostDirectoryFor, parseRelinks } from '../guest-io.js';
 import { isRemoteUrl, openRemoteChain, restoreRemote, type RemoteRestore } from '../../handlers/checkpoint/remote/index.js';
 import { remoteFetchOptions, readTouchOrder, recordTouchOrder, REMOTE_RESTORE_HELP } from '../http-restore.js';
@@ -159,8 +158,8 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   io.skipInput(machine.handles.stdin.consumed + machine.handles.stdin.pending.length);
   const json = jsonLogOptions(values);
   if (json.statsJson && !cli.config.stats) throw new CommandLineError('restore: --json goes with --stats');
-  const plugins = installCliPlugins(machine, cli, true, json.statsJson);
-  const logs = installJsonLogs(machine, from, json);
+  const plugins = installCliPlugins(machine, cli, true, await loadStockHandlers(cli), json.statsJson);
+  const logs = await installJsonLogs(machine, from, json);
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
@@ -168,7 +167,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   let outcome: Awaited<ReturnType<typeof runLoop>> | null = null;
   const stopProgress = startProgress(process.stderr, () => ({ instructions: machine.cpu.instret, faults: cli.faults, images: writer?.newest == null ? 0 : Number(/(\d+)\.ckpt$/.exec(writer.newest)?.[1] ?? -1) + 1 }));
   try {
-    const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
+    const debugged = gdbPort === undefined ? null : await (await import('../gdb-server.js')).gdbSession(machine, gdbPort, cli);
     outcome = debugged ?? await runLoop(machine, {
       ...(maxInstructions === undefined ? {} : { maxInstructions }),
       images: writer === null ? null : { writer, every: cli.every },

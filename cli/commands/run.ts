@@ -1,18 +1,18 @@
 import { loadProgramFile } from '../load-file.js';
 import { cliMachine, reportOutcome } from '../cli-machine.js';
 import { writeAllSync } from '../output.js';
-import { CommandLineError, parseCommandLine, parseCount, parseSize } from '../usage-error.js';
-import { checkpoint } from '../../handlers/checkpoint/index.js';
+import { CommandLineError, parseCommandLine, parseCount, parseGdbPort, parseSize } from '../usage-error.js';
 import { QuotaExceededError } from '../../src/errors.js';
-import { ImageWriter } from '../checkpoint-dir.js';
 import { DEFAULT_FULL_EVERY, cliContributor, newCliState } from '../cli-state.js';
-import { installCliPlugins, parseRange } from '../cli-plugins.js';
+import { installCliPlugins, loadStockHandlers, parseRange } from '../cli-plugins.js';
 import { runLoop } from '../run-loop.js';
-import { gdbSession, parseGdbPort } from '../gdb-server.js';
 import { GUEST_IO_OPTIONS, guestIo, guestIoHelp } from '../guest-io.js';
 import { startProgress } from '../progress.js';
 import { JSON_LOG_HELP, JSON_LOG_OPTIONS, installJsonLogs, jsonLogOptions, splitFileFlags } from '../json-logs.js';
 import { TIERS, type Tier } from '../../src/cpu/cpu.js';
+
+// Checkpoints, the debugger and the stock handlers are imported when an
+// option asks for them: a plain run loads about half the modules (start-up).
 
 /** The --tier value, or a one-line error naming the accepted ones. */
 function parseTier(text: string): Tier {
@@ -118,8 +118,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   const program = await loadProgramFile(path);
   // The image directory is checked before anything runs.
   let refresh = (): void => {};
-  const cp = dir === undefined ? null : checkpoint({ contributors: [cliContributor(cli, () => refresh())] });
-  const writer = dir === undefined || cp === null ? null : await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
+  let cp: import('../../handlers/checkpoint/index.js').Checkpointer | null = null;
+  let writer: import('../checkpoint-dir.js').ImageWriter | null = null;
+  if (dir !== undefined) {
+    const [{ checkpoint }, { ImageWriter }] = await Promise.all([import('../../handlers/checkpoint/index.js'), import('../checkpoint-dir.js')]);
+    cp = checkpoint({ contributors: [cliContributor(cli, () => refresh())] });
+    writer = await ImageWriter.open(dir, '--checkpoint-dir', cp, fullEvery);
+  }
+  const stock = await loadStockHandlers(cli);
   const io = guestIo(values);
   const machine = cliMachine(cli, { memoryQuota, timeSlice, cpus, io, tier });
   try {
@@ -128,8 +134,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (!(err instanceof QuotaExceededError) || memoryQuota === undefined) throw err;
     throw new CommandLineError(`--memory-quota ${values['memory-quota']}: too small to load ${path} and its 8 MiB stack (${err.message.replace(/^\w+: /, '')})`);
   }
-  const plugins = installCliPlugins(machine, cli, false, json.statsJson);
-  const logs = installJsonLogs(machine, path, json);
+  const plugins = installCliPlugins(machine, cli, false, stock, json.statsJson);
+  const logs = await installJsonLogs(machine, path, json);
   refresh = plugins.refresh;
   if (cp !== null) machine.use(cp);
   const started = performance.now(), startedAt = machine.cpu.instret;
@@ -138,7 +144,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // The run's directory starts empty: the newest image's number + 1 is the count written.
   const stopProgress = startProgress(process.stderr, () => ({ instructions: machine.cpu.instret, faults: cli.faults, images: writer?.newest == null ? 0 : Number(/(\d+)\.ckpt$/.exec(writer.newest)?.[1] ?? -1) + 1 }));
   try {
-    const debugged = gdbPort === undefined ? null : await gdbSession(machine, gdbPort, cli);
+    const debugged = gdbPort === undefined ? null : await (await import('../gdb-server.js')).gdbSession(machine, gdbPort, cli);
     outcome = debugged ?? await runLoop(machine, { ...(maxInstructions === undefined ? {} : { maxInstructions }), images: writer === null ? null : { writer, every }, epochs: logs.epochs });
   } finally {
     stopProgress();
