@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundleCli } from '../tools/bundle-cli.js';
 import { summarize, timeSeconds, type Results } from './harness.js';
 
 /*
  * The realistic program suite (bench/programs/real): each program runs
  * under faultline and under qemu-riscv32, alternately, both as
- * subprocesses — `node dist/cli/main.js run PROGRAM` against
- * `qemu-riscv32 PROGRAM` — so that both wall times include the same kind
+ * subprocesses — `node dist/cli/faultline.js run PROGRAM` (the package's
+ * bin, the one-file build) against `qemu-riscv32 PROGRAM` — so that both wall times include the same kind
  * of work a user sees: process start, loading, running, exit. (An
  * in-process run would hide faultline's start-up and give it a warm JIT
  * that a user's first run never has.)
@@ -16,8 +17,8 @@ import { summarize, timeSeconds, type Results } from './harness.js';
 export const REAL_PROGRAMS = ['lz77', 'sha256', 'bytecode', 'sort', 'matrix', 'fsm'] as const;
 
 const REAL_DIR = fileURLToPath(new URL('../../bench/programs/real/', import.meta.url));
-/** The faultline CLI run (FAULTLINE_BENCH_CLI: another build's dist/cli/main.js, for A/B comparisons). */
-const CLI = process.env['FAULTLINE_BENCH_CLI'] ?? fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The faultline CLI run (FAULTLINE_BENCH_CLI: another build's dist/cli/faultline.js or main.js, for A/B comparisons). */
+const CLI = process.env['FAULTLINE_BENCH_CLI'] ?? fileURLToPath(new URL('../cli/faultline.js', import.meta.url));
 
 /** Path of a program's committed ELF. */
 export function realProgramPath(name: string): string {
@@ -56,6 +57,8 @@ export function benchRealPrograms(results: Results, runs: number, only: readonly
     console.log('real_programs_qemu_ratio: skipped, qemu-riscv32 is not installed (apt-get install qemu-user)');
     return;
   }
+  // The one-file build from the current dist/, never a stale one.
+  if (process.env['FAULTLINE_BENCH_CLI'] === undefined) bundleCli(fileURLToPath(new URL('..', import.meta.url)));
   const start: number[] = [];
   const qemuStart: number[] = [];
   for (let r = 0; r < runs; r++) {
@@ -64,6 +67,7 @@ export function benchRealPrograms(results: Results, runs: number, only: readonly
   }
   results.add('startup_ms', summarize(start, 'ms'), 'faultline run of an ELF that exits at once (node start-up included)');
   results.add('qemu_startup_ms', summarize(qemuStart, 'ms'), 'the same under qemu-riscv32');
+  if (only.length === 0) return;
   const ratios: number[] = [];
   for (const name of only) {
     const ours: number[] = [];
