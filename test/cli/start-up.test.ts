@@ -2,12 +2,13 @@
  * Start-up of the command line (docs/performance.md, start-up): a plain
  * run loads only the modules running needs, and the one-file build
  * (dist/cli/faultline.js, the package's bin, written by tools/bundle-cli.ts
- * in test/global-setup.ts) behaves exactly as the modules do.
+ * in test/global-setup.ts) behaves exactly as the modules do, with its
+ * code cache or without.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
@@ -77,5 +78,20 @@ describe('start-up', () => {
       expect({ ...bundled, stdout: same(bundled.stdout), stderr: same(bundled.stderr) }, args.join(' ')).toEqual({ ...modular, stdout: same(modular.stdout), stderr: same(modular.stderr) });
     }
     expect(run(BUNDLE, ['--version']).stdout).toMatch(/^faultline \d+\.\d+\.\d+\n$/);
+  });
+
+  it('the one-file build carries a code cache, and runs the same when V8 refuses it', () => {
+    const text = readFileSync(BUNDLE, 'latin1');
+    const cache = /\n<faultline-code-cache>\n([A-Za-z0-9+/=]*)\n<\/faultline-bundle>\*\/\n$/.exec(text);
+    expect(cache?.[1]?.length ?? 0).toBeGreaterThan(1000);
+    // Another Node version's cache, or a damaged one: V8 rejects it and compiles the script.
+    const damaged = join(dirname(BUNDLE), `faultline-damaged-${process.pid}.js`);
+    writeFileSync(damaged, text.replace(cache![1]!, Buffer.from('not a code cache').toString('base64')), 'latin1');
+    try {
+      expect(run(damaged, ['run', 'hello.s'])).toEqual(run(BUNDLE, ['run', 'hello.s']));
+      expect(run(damaged, ['run', EXIT0])).toEqual({ status: 0, stdout: '', stderr: '' });
+    } finally {
+      rmSync(damaged, { force: true });
+    }
   });
 });
