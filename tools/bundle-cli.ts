@@ -7,8 +7,8 @@
  * Why: Node loads an ES module graph file by file — resolve, stat, read,
  * compile, link — and `faultline run` needs about 100 modules; then V8
  * compiles every function the run calls. Measured on `exit0.elf`, that was
- * ≈ 170 ms of CPU on top of Node's own start (docs/performance.md,
- * start-up); one file with a code cache takes ≈ 25.
+ * ≈ 140 ms on top of Node's own start (docs/performance.md, start-up);
+ * one file with a code cache takes ≈ 45 in all.
  *
  * How: every module reachable from dist/cli/main.js (static and dynamic
  * imports) is rewritten to CommonJS by the TypeScript compiler's
