@@ -18,7 +18,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TYPEDOC = join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc');
 /** Everything typedoc.json refers to, copied for the negative run. */
-const PROJECT_FILES = ['typedoc.json', 'tsconfig.json', 'package.json', 'README.md', 'src', 'handlers', 'node', 'docs', 'cli', 'bench', 'examples', 'include'];
+const PROJECT_FILES = ['typedoc.json', 'tsconfig.json', 'package.json', 'README.md', 'src', 'handlers', 'node', 'docs', 'cli', 'bench', 'examples', 'tools', 'include'];
 
 const temps: string[] = [];
 afterAll(() => {
