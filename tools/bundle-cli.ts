@@ -19,15 +19,16 @@
  * `import.meta.url` is the URL the module has in dist/, so paths relative
  * to it (package.json) resolve as before.
  *
- * The table and its loader are one script, held as a string in the file
- * and compiled with `vm.Script` together with a V8 code cache of it: the
- * build runs the fresh bundle once on a small program (with
+ * The table and its loader are one script, kept in a comment at the end
+ * of the file and compiled with `vm.Script` together with a V8 code cache
+ * of it: the build runs the fresh bundle once on a small program (with
  * FAULTLINE_CODE_CACHE_OUT naming where the bundle writes its cache at
  * exit) and embeds the cache, so a run deserializes the functions that
  * start-up needs instead of parsing and compiling them. V8 checks the
- * cache against its version, flags and the source and ignores it when
- * they differ (another Node version): the bundle then compiles as usual.
- * Source and cache live in the one file, so they cannot get out of step.
+ * cache against its version, its flags and the source's length and
+ * ignores it when they differ (another Node version): the bundle then
+ * compiles as usual. Script and cache live in the one file, written
+ * together, so they cannot get out of step.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
