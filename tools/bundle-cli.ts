@@ -31,11 +31,13 @@
  * together, so they cannot get out of step.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import type TypeScript from 'typescript';
 import { assemble } from '../src/asm/assemble.js';
 import { writeElf } from '../src/loader/elf-writer.js';
 
@@ -80,8 +82,12 @@ function collectModules(dist: string, entry: string): Map<string, string> {
   return modules;
 }
 
+/** The TypeScript compiler, loaded when a module is to be rewritten (it takes a second). */
+let typescript: typeof TypeScript | null = null;
+
 /** One module as CommonJS, `import.meta.url` replaced by the wrapper's parameter. */
 function toCommonJs(id: string, source: string): string {
+  const ts = typescript ??= createRequire(import.meta.url)('typescript') as typeof TypeScript;
   const replaced = source.replace(/\bimport\.meta\.url\b/g, '__moduleUrl');
   if (/\bimport\.meta\b/.test(replaced)) throw new Error(`bundle-cli: ${id} uses import.meta beyond import.meta.url`);
   const out = ts.transpileModule(replaced, {
@@ -146,13 +152,13 @@ const MARK = { script: '\n/*<faultline-script>\n', cache: '\n<faultline-code-cac
  * (base64, may be empty) and runs it. In a comment, not a string literal:
  * V8 skips a comment faster than it scans a 1.5 MB literal (≈ 15 ms).
  */
-function bundleFile(script: string, cache: string, toDist: string, modules: number): string {
+function bundleFile(script: string, cache: string, toDist: string, modules: number, key: string): string {
   // A '*/' in the script (regular expressions, strings) would end the comment: it is stored as '*' NUL '/'.
   // Characters beyond ASCII become \u escapes, so that the file reads as latin1 (twice as fast as UTF-8).
   if (script.includes('\0')) throw new Error('bundle-cli: the script holds a NUL character');
   const stored = script.replaceAll('*/', '*\0/').replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return `#!/usr/bin/env node
-// The faultline command line in one file (${modules} modules of dist/ and a V8 code cache), written by tools/bundle-cli.ts: do not edit.
+// The faultline command line in one file (${modules} modules of dist/ and a V8 code cache), written by tools/bundle-cli.ts: do not edit. Inputs ${key}.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -205,13 +211,25 @@ export function bundleCli(dist: string, outFile = join(dist, 'cli', 'faultline.j
   const root = resolve(dist);
   const modules = collectModules(root, ENTRY);
   const toDist = relative(dirname(resolve(outFile)), root).split(/[\\/]/).filter((p) => p !== '').map((p) => `${p}/`).join('');
+  // Everything the file depends on: the modules, this build step, the Node (V8) version of the cache.
+  const hash = createHash('sha256').update(`${process.version} ${process.arch} ${toDist}\n`).update(readFileSync(fileURLToPath(import.meta.url)));
+  for (const [id, source] of modules) hash.update(`\0${id}\0`).update(source);
+  const key = hash.digest('hex').slice(0, 32);
+  if (existsSync(outFile)) {
+    // Unchanged inputs (tsc rewrites every file of dist/, mostly the same): keep the file, skip the seconds of rewriting and training.
+    const text = readFileSync(outFile, 'latin1');
+    if (text.slice(0, 400).includes(` Inputs ${key}.`)) {
+      const cache = /\n<faultline-code-cache>\n([A-Za-z0-9+/=]*)\n/.exec(text)?.[1] ?? '';
+      return { file: outFile, modules: modules.size, bytes: text.length, cacheBytes: Buffer.from(cache, 'base64').length };
+    }
+  }
   const script = tableScript(modules);
   // Written next to the result (same directory: same module resolution), renamed into place.
   const temporary = `${outFile}.${process.pid}.tmp.js`;
   try {
-    writeFileSync(temporary, bundleFile(script, '', toDist, modules.size));
+    writeFileSync(temporary, bundleFile(script, '', toDist, modules.size, key));
     const cache = trainCodeCache(temporary);
-    const text = bundleFile(script, cache, toDist, modules.size);
+    const text = bundleFile(script, cache, toDist, modules.size, key);
     writeFileSync(temporary, text, { mode: 0o755 });
     renameSync(temporary, outFile);
     return { file: outFile, modules: modules.size, bytes: Buffer.byteLength(text), cacheBytes: Buffer.from(cache, 'base64').length };
