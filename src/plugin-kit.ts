@@ -32,7 +32,7 @@ export { attachmentsOf, type Attachment } from './kit/attachments.js';
 
 // Region names and page states
 export { RegionName } from './memory/mman.js';
-export { pageState, pageFrame, recordPageStates, recordReservedBytes, retirePages } from './kit/page-state.js';
+export { pageState, pageFrame, frameGeneration, recordPageStates, recordReservedBytes, retirePages } from './kit/page-state.js';
 
 // Owned anonymous memory and the Linux memory bookkeeping
 export { linuxMemoryState, restoreLinuxMemoryState, isOwnedAnonymous, adoptAnonymous } from './kit/linux-memory-state.js';
