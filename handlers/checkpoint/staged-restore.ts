@@ -17,7 +17,7 @@
  * way (restore.ts).
  */
 
-import { PAGE_SIZE, PageState, QuotaExceededError, FormatError, hex32, type Dataspace, type DataspaceRecord, type DecodedImage, type Machine, type RestorePlan } from '../../src/index.js';
+import { Machine, PAGE_SIZE, PageState, QuotaExceededError, FormatError, hex32, type Dataspace, type DataspaceRecord, type DecodedImage, type RestorePlan } from '../../src/index.js';
 import { beginRestore, checkChainLink, decodeImage, pageFrame, recordPageStates, recordReservedBytes, restoreMachine } from '../../src/plugin-kit.js';
 import type { ImageInput, RestoreOptions, RestoredCheckpoint } from './index.js';
 import { claimants, restoreCapabilities, restoreCheckpoint } from './restore.js';
@@ -41,7 +41,13 @@ export class StagedRestore {
    */
   pagesCopied = 0;
 
-  constructor(private readonly machine: Machine) {}
+  /**
+   * @param machine - the fresh machine the chain is restored into
+   * @param options - the options `finish` will get (contributors are not
+   *   used before `finish`); `rehearse` is true to run the final restore's
+   *   code on a scratch machine after each image (see {@link rehearse})
+   */
+  constructor(private readonly machine: Machine, private readonly options: RestoreOptions & { readonly rehearse?: boolean } = {}) {}
 
   /** False once the quota could not hold the staging (`finish` then restores the whole chain). */
   get staging(): boolean {
@@ -69,6 +75,7 @@ export class StagedRestore {
       return;
     }
     this.settle(image, this.staged, null);
+    if (this.options.rehearse === true) this.rehearse(image);
   }
 
   /**
@@ -105,6 +112,33 @@ export class StagedRestore {
     for (const [name, state] of last.plugins) claim.get(name)?.restoreState(state);
     this.staged = null;
     return { image: last, plan, lazy: null };
+  }
+
+  /**
+   * Runs what `finish` runs — the capability space, the layout, the hart
+   * and threads — on a scratch machine with `image`'s state (no page
+   * contents, no plugin state handed back), then drops it: in a fresh
+   * process (and after the engine dropped code unused for a while),
+   * compiling that code costs more than running it, and `finish` runs
+   * while the guest is stopped. A failure here is ignored: `finish`
+   * reports it on the real image.
+   */
+  private rehearse(image: DecodedImage): void {
+    try {
+      const scratch = new Machine({ memoryQuota: this.machine.memory.quota });
+      let reservedBytes = 0;
+      for (const rec of image.layout.dataspaces) reservedBytes += recordReservedBytes(rec);
+      const plan: RestorePlan = { images: [...this.decoded], last: image, sources: new Map(), reservedBytes };
+      restoreCapabilities(scratch, plan, this.options);
+      const end = beginRestore(scratch);
+      try {
+        restoreMachine(scratch, plan);
+      } finally {
+        end();
+      }
+    } catch {
+      // Only a rehearsal.
+    }
   }
 
   /** The decoded image with every page's CRC checked. */

@@ -138,7 +138,7 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
           machine = options.machine({ mode, program, last: decoded });
           prefault(machine, decoded.pages.ids.length * PAGE_SIZE);
         }
-        staged ??= new StagedRestore(machine);
+        staged ??= new StagedRestore(machine, { ...options.restore, rehearse: true });
         // Applied before the Ack, while the guest still runs on the source: the final delta is all that is left for the downtime.
         try {
           staged.add({ name, bytes: frame.payload, decoded });
