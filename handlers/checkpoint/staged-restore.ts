@@ -68,6 +68,7 @@ export class StagedRestore {
     this.decoded.push(image);
     if (this.staged === null) return;
     try {
+      this.drop(image, this.staged);
       this.copyPages(image);
     } catch (err) {
       if (!(err instanceof QuotaExceededError)) throw err;
@@ -101,6 +102,7 @@ export class StagedRestore {
     const plan: RestorePlan = { images: [...this.decoded, last], last, sources: new Map(), reservedBytes };
     // The capability space first, as restoreCheckpoint does: it checks every external object before memory changes.
     restoreCapabilities(this.machine, plan, options);
+    this.drop(last, staged);
     this.copyPages(last);
     this.settle(last, staged, prev);
     const end = beginRestore(this.machine);
@@ -187,9 +189,19 @@ export class StagedRestore {
     return ds;
   }
 
+  /** Destroys the staging dataspaces `image`'s layout no longer holds (first: their quota may be needed by new ones). */
+  private drop(image: DecodedImage, staged: Map<number, Dataspace>): void {
+    const wanted = new Set(image.layout.dataspaces.map((r) => r.id));
+    for (const [id, ds] of staged) {
+      if (wanted.has(id)) continue;
+      ds.destroy();
+      staged.delete(id);
+    }
+  }
+
   /**
-   * Makes the staging match `last`'s layout: dataspaces it no longer holds
-   * are destroyed, pages it says have no contents are dropped, and every
+   * Makes the staging match `last`'s layout (after {@link drop}): pages it
+   * says have no contents are dropped, and every
    * page it says has contents must have come in some image. After each
    * image the staging matches that image's layout, so a record whose page
    * states did not change since `prev` (the image before) matches already
@@ -199,12 +211,6 @@ export class StagedRestore {
    * @throws FormatError naming a page with contents that no image held.
    */
   private settle(last: DecodedImage, staged: Map<number, Dataspace>, prev: DecodedImage | null): void {
-    const wanted = new Set(last.layout.dataspaces.map((r) => r.id));
-    for (const [id, ds] of staged) {
-      if (wanted.has(id)) continue;
-      ds.destroy();
-      staged.delete(id);
-    }
     const before = new Map((prev?.layout.dataspaces ?? []).map((r) => [r.id, r.runs]));
     for (const rec of last.layout.dataspaces) {
       if (sameRuns(before.get(rec.id), rec.runs)) continue;

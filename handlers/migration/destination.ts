@@ -1,10 +1,12 @@
 /**
  * The destination side of a live migration (docs/migration.md): receives
- * the pre-copy images (checking each as it arrives), then the final
- * delta; validates the whole chain and restores it into a fresh machine
- * that does not run yet; answers Ready, and resumes only on the source's
- * Commit. A failure before Commit discards the machine: a half-migrated
- * machine never runs.
+ * the pre-copy images, checking each and copying its pages into the
+ * machine's unattached staging dataspaces as it arrives (StagedRestore);
+ * on the final delta copies only its pages and rebuilds the rest of the
+ * state around them in that machine, which does not run yet; answers
+ * Ready, and resumes only on the source's Commit. Post-copy restores the
+ * skeleton lazily instead. A failure before Commit discards the machine:
+ * a half-migrated machine never runs.
  */
 
 import { PAGE_SIZE, type DecodedImage, type Machine } from '../../src/index.js';
@@ -83,7 +85,11 @@ export interface IncomingMigration {
   readonly machine: Machine;
   /** `pre-copy` or `post-copy`. */
   readonly mode: 'pre-copy' | 'post-copy';
-  /** The restore (its lazy part serves pages from the received images). */
+  /**
+   * The restore. Pre-copy: eager (`lazy` null; every page was copied as
+   * its round arrived, so the plan's page sources are empty). Post-copy:
+   * lazy, its pages served as they arrive from the source.
+   */
   readonly restored: RestoredCheckpoint;
   /** Pre-copy images received before the final one. */
   readonly rounds: number;
