@@ -201,7 +201,8 @@ export class StagedRestore {
 
   /**
    * Makes the staging match `last`'s layout (after {@link drop}): pages it
-   * says have no contents are dropped, and every
+   * says have no contents are dropped, pages it says are retired retired,
+   * and every
    * page it says has contents must have come in some image. After each
    * image the staging matches that image's layout, so a record whose page
    * states did not change since `prev` (the image before) matches already
@@ -224,7 +225,10 @@ export class StagedRestore {
           }
         }
       });
-      if (ds !== undefined) forRuns(rec, PageState.Zero, (page, count) => ds.discard(page, count));
+      if (ds === undefined) continue;
+      forRuns(rec, PageState.Zero, (page, count) => ds.discard(page, count));
+      // Unmapped since: retired for good, their quota given back, as a restore of this image would.
+      forRuns(rec, PageState.Retired, (page, count) => ds.retire(page, count));
     }
   }
 

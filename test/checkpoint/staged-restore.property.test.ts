@@ -68,7 +68,7 @@ describe('staged restore', () => {
         expect(outB.text()).toBe(outA.text().slice(printedAtCheckpoint));
         expectSameState(a, b);
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 
