@@ -32,7 +32,7 @@ export { attachmentsOf, type Attachment } from './kit/attachments.js';
 
 // Region names and page states
 export { RegionName } from './memory/mman.js';
-export { pageState, pageFrame, recordPageStates, recordReservedBytes, retirePages } from './kit/page-state.js';
+export { pageState, pageFrame, frameGeneration, recordPageStates, recordReservedBytes, retirePages } from './kit/page-state.js';
 
 // Owned anonymous memory and the Linux memory bookkeeping
 export { linuxMemoryState, restoreLinuxMemoryState, isOwnedAnonymous, adoptAnonymous } from './kit/linux-memory-state.js';
@@ -51,5 +51,5 @@ export { ObjectIds, captureLayout, type CapturedLayout } from './checkpoint/layo
 export { captureThreads, restoreThreads } from './threads/thread-state.js';
 export { encodeImage, type ImageContents, type ImageIdentity, type PageSource as ImagePageSource } from './checkpoint/image-writer.js';
 export { decodeImage, verifyPage, type DecodeOptions } from './checkpoint/image-reader.js';
-export { planRestore } from './checkpoint/restore-plan.js';
+export { planRestore, checkChainLink } from './checkpoint/restore-plan.js';
 export { restoreMachine, checkFreshMachine, fillPage, type RestoreHooks, type RestoredObjects } from './checkpoint/machine-restore.js';

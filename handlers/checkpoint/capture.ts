@@ -7,7 +7,7 @@
  */
 
 import { PAGE_SIZE, type AddressSpace, type Dataspace, type LayoutState, type RegionMap } from '../../src/index.js';
-import { RegionName, RegionWalk, pageFrame, walkRegions, type ImagePageSource } from '../../src/plugin-kit.js';
+import { RegionName, RegionWalk, frameGeneration, pageFrame, walkRegions, type ImagePageSource } from '../../src/plugin-kit.js';
 
 /** State of the previous image of the current chain. */
 export interface ChainState {
@@ -18,19 +18,32 @@ export interface ChainState {
   treeGeneration: number;
   /** Per dataspace id: 1 where the page had contents at the previous image. */
   data: Map<number, Uint8Array>;
+  /** Per dataspace id: its frame generation at the previous image (while unchanged, `data` still holds). */
+  generations: Map<number, number>;
+}
+
+/** Pages marked in one dataspace: a bit per page and the marked pages in the order marked (each once). */
+export interface Marks {
+  readonly bits: Uint8Array;
+  readonly list: number[];
 }
 
 /**
- * Pages to save whatever the previous image held, per dataspace id: the
+ * Pages to save whatever the previous image held, per dataspace: the
  * dirty log's pages, host writes reported with markDirty before the log
  * existed, and (unless the stack is logged) every page of the stack.
+ * O(marked pages).
  */
-export function markedPages(as: AddressSpace, dirty: Uint32Array, pendingDirty: readonly (readonly [number, number])[], logStack: boolean): Map<Dataspace, Uint8Array> {
-  const marked = new Map<Dataspace, Uint8Array>();
+export function markedPages(as: AddressSpace, dirty: Uint32Array, pendingDirty: readonly (readonly [number, number])[], logStack: boolean): Map<Dataspace, Marks> {
+  const marked = new Map<Dataspace, Marks>();
   const mark = (ds: Dataspace, page: number, count = 1): void => {
-    let bits = marked.get(ds);
-    if (bits === undefined) marked.set(ds, (bits = new Uint8Array(ds.pageCount)));
-    bits.fill(1, page, page + count);
+    let m = marked.get(ds);
+    if (m === undefined) marked.set(ds, (m = { bits: new Uint8Array(ds.pageCount), list: [] }));
+    for (let p = page; p < page + count; p++) {
+      if (m.bits[p] !== 0) continue;
+      m.bits[p] = 1;
+      m.list.push(p);
+    }
   };
   for (const vaddr of dirty) {
     const hit = resolvePage(as.root, vaddr);
@@ -66,31 +79,56 @@ export function dataBits(ds: Dataspace): Uint8Array {
   return bits;
 }
 
+/** The pages an image holds, and how many pages were looked at to choose them (a test hook). */
+export interface Selection {
+  readonly source: ImagePageSource;
+  readonly visited: number;
+}
+
 /**
  * The pages an image must hold, sorted by (id, page): every page with
  * contents for a full image (`prev` null) or a dataspace new since `prev`;
  * otherwise the pages with contents that had none at `prev` or are marked.
+ * A dataspace whose frame generation is the one `prev` saw has the same
+ * pages with contents as then: only its marked pages are looked at
+ * (O(dirty)); any other is walked page by page.
  */
 export function selectPages(
   layout: LayoutState,
   dataspaces: ReadonlyMap<number, Dataspace>,
   prev: ChainState | null,
-  marked: Map<Dataspace, Uint8Array> | null,
+  marked: Map<Dataspace, Marks> | null,
   memory: Uint8Array,
-): ImagePageSource {
+): Selection {
   const ids: number[] = [], pages: number[] = [], frames: number[] = [];
+  let visited = 0;
+  const take = (id: number, p: number, frame: number): void => {
+    ids.push(id);
+    pages.push(p);
+    frames.push(frame);
+  };
   for (const rec of layout.dataspaces) {
     const ds = dataspaces.get(rec.id)!;
     const before = prev?.data.get(rec.id);
     const mark = marked?.get(ds);
+    if (before !== undefined && prev!.generations.get(rec.id) === frameGeneration(ds)) {
+      // Same pages with contents as at prev: only marked ones can be new.
+      if (mark === undefined) continue;
+      const list = mark.list.sort((a, b) => a - b);
+      visited += list.length;
+      for (const p of list) {
+        const frame = pageFrame(ds, p);
+        if (frame >= 0) take(rec.id, p, frame);
+      }
+      continue;
+    }
+    visited += ds.pageCount;
     for (let p = 0; p < ds.pageCount; p++) {
       const frame = pageFrame(ds, p);
       if (frame < 0) continue;
-      if (before !== undefined && before[p] === 1 && (mark === undefined || mark[p] === 0)) continue;
-      ids.push(rec.id);
-      pages.push(p);
-      frames.push(frame);
+      if (before !== undefined && before[p] === 1 && (mark === undefined || mark.bits[p] === 0)) continue;
+      take(rec.id, p, frame);
     }
   }
-  return { count: ids.length, ids: Uint32Array.from(ids), pages: Uint32Array.from(pages), frames: Int32Array.from(frames), memory };
+  return { source: { count: ids.length, ids: Uint32Array.from(ids), pages: Uint32Array.from(pages), frames: Int32Array.from(frames), memory }, visited };
 }

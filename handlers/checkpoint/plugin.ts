@@ -5,7 +5,7 @@
  */
 
 import { UsageError, type Machine, type Uninstall } from '../../src/index.js';
-import { ObjectIds, captureLayout, guestFrameLow } from '../../src/plugin-kit.js';
+import { ObjectIds, captureLayout, frameGeneration, guestFrameLow } from '../../src/plugin-kit.js';
 import { dirtyLog, type DirtyLog } from '../dirty-log.js';
 import { dataBits, markedPages, selectPages, type ChainState } from './capture.js';
 import type { CheckpointContributor, CheckpointOptions, Checkpointer, TakeOptions } from './index.js';
@@ -26,6 +26,13 @@ export class CheckpointPlugin implements Checkpointer {
   private logOff: Uninstall | null = null;
   private chain: ChainState | null = null;
   private firstChainId: string | undefined;
+  /**
+   * Pages the last checkpoint looked at one by one to choose and record
+   * its pages (a test hook: an incremental image costs its marked pages).
+   *
+   * @internal
+   */
+  pagesVisited = 0;
   /** Host writes reported while no dirty log is installed. */
   private readonly pendingDirty: [number, number][] = [];
 
@@ -109,7 +116,8 @@ export class CheckpointPlugin implements Checkpointer {
     const prev = options.full === true || !this.incremental ? null : this.chain;
     const marked = prev === null ? null : markedPages(as, dirty, this.pendingDirty, this.logStack);
     this.pendingDirty.length = 0;
-    const pages = selectPages(layout, dataspaces, prev, marked, as.memory.u8);
+    const selection = selectPages(layout, dataspaces, prev, marked, as.memory.u8);
+    const pages = selection.source;
 
     const chainId = prev !== null ? prev.chainId : this.newChainId();
     const sequence = prev !== null ? prev.sequence + 1 : 0;
@@ -122,9 +130,18 @@ export class CheckpointPlugin implements Checkpointer {
     }
     const treeGeneration = machine.fileSystem.generation;
     const bytes = writeImage(machine, { incremental: prev !== null, chainId, sequence, imageId, parentId: prev?.imageId ?? 0 }, layout, plugins, pages, prev?.treeGeneration ?? 0);
-    const data = new Map<number, Uint8Array>();
-    for (const [id, ds] of dataspaces) data.set(id, dataBits(ds));
-    this.chain = { chainId, sequence, imageId, treeGeneration, data };
+    // A dataspace whose pages with contents did not change since prev keeps its bits (no walk).
+    const data = new Map<number, Uint8Array>(), generations = new Map<number, number>();
+    let visited = selection.visited;
+    for (const [id, ds] of dataspaces) {
+      const generation = frameGeneration(ds);
+      const bits = this.chain?.generations.get(id) === generation ? this.chain.data.get(id) : undefined;
+      if (bits === undefined) visited += ds.pageCount;
+      data.set(id, bits ?? dataBits(ds));
+      generations.set(id, generation);
+    }
+    this.chain = { chainId, sequence, imageId, treeGeneration, data, generations };
+    this.pagesVisited = visited;
     return bytes;
   }
 

@@ -48,13 +48,7 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
   checkQuota(machine, decoded[decoded.length - 1]);
   const plan = planRestore(decoded);
   const last = plan.last;
-  const claim = new Map<string, CheckpointContributor>();
-  for (const c of options.contributors ?? []) claim.set(c.name, c);
-  for (const name of last.plugins.keys()) {
-    if (!claim.has(name) && options.ignoreUnclaimedState !== true) {
-      throw new UsageError(`restore: ${last.name} holds state of plugin '${name}' and no contributor of that name was given (pass it in contributors, or ignoreUnclaimedState)`);
-    }
-  }
+  const claim = claimants(last, options);
   // The capability space first: it checks every external object (mounted directories and files, services) before it changes anything.
   restoreCapabilities(machine, plan, options);
   let restorer: LazyRestorer | null = null;
@@ -76,6 +70,23 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
 }
 
 /**
+ * The contributors of `options` by name, once every plugin state `last`
+ * holds has one (or `ignoreUnclaimedState` lets it go).
+ *
+ * @throws UsageError naming the first unclaimed state.
+ */
+export function claimants(last: DecodedImage, options: RestoreOptions): Map<string, CheckpointContributor> {
+  const claim = new Map<string, CheckpointContributor>();
+  for (const c of options.contributors ?? []) claim.set(c.name, c);
+  for (const name of last.plugins.keys()) {
+    if (!claim.has(name) && options.ignoreUnclaimedState !== true) {
+      throw new UsageError(`restore: ${last.name} holds state of plugin '${name}' and no contributor of that name was given (pass it in contributors, or ignoreUnclaimedState)`);
+    }
+  }
+  return claim;
+}
+
+/**
  * Rebuilds the file tree (the full image's tree and every increment's
  * changes) and the handle space of the last image, mounting what
  * `options.mountedDirectory` gives for each recorded mount. Images from
@@ -86,7 +97,7 @@ export function restoreCheckpoint(machine: Machine, images: readonly ImageInput[
  *
  * @throws FormatError or UsageError naming the image and the handle, mount or object that cannot be re-created
  */
-function restoreCapabilities(machine: Machine, plan: RestorePlan, options: RestoreOptions): void {
+export function restoreCapabilities(machine: Machine, plan: RestorePlan, options: RestoreOptions): void {
   const last = plan.last;
   if (last.capabilities === null) return;
   const trees = plan.images.map((image) => {

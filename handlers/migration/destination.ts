@@ -1,15 +1,18 @@
 /**
  * The destination side of a live migration (docs/migration.md): receives
- * the pre-copy images (checking each as it arrives), then the final
- * delta; validates the whole chain and restores it into a fresh machine
- * that does not run yet; answers Ready, and resumes only on the source's
- * Commit. A failure before Commit discards the machine: a half-migrated
- * machine never runs.
+ * the pre-copy images, checking each and copying its pages into the
+ * machine's unattached staging dataspaces as it arrives (StagedRestore);
+ * on the final delta copies only its pages and rebuilds the rest of the
+ * state around them in that machine, which does not run yet; answers
+ * Ready, and resumes only on the source's Commit. Post-copy restores the
+ * skeleton lazily instead. A failure before Commit discards the machine:
+ * a half-migrated machine never runs.
  */
 
 import { PAGE_SIZE, type DecodedImage, type Machine } from '../../src/index.js';
 import { decodeImage } from '../../src/plugin-kit.js';
-import { restoreCheckpoint, type ImageInput, type RestoreOptions, type RestoredCheckpoint } from '../checkpoint/index.js';
+import type { ImageInput, RestoreOptions, RestoredCheckpoint } from '../checkpoint/index.js';
+import { StagedRestore } from '../checkpoint/staged-restore.js';
 import { FramedLink, type MigrationChannel } from './channel.js';
 import { MigrationError } from './errors.js';
 import { FrameType, jsonPayload, parseJson } from './frame.js';
@@ -82,7 +85,11 @@ export interface IncomingMigration {
   readonly machine: Machine;
   /** `pre-copy` or `post-copy`. */
   readonly mode: 'pre-copy' | 'post-copy';
-  /** The restore (its lazy part serves pages from the received images). */
+  /**
+   * The restore. Pre-copy: eager (`lazy` null; every page was copied as
+   * its round arrived, so the plan's page sources are empty). Post-copy:
+   * lazy, its pages served as they arrive from the source.
+   */
   readonly restored: RestoredCheckpoint;
   /** Pre-copy images received before the final one. */
   readonly rounds: number;
@@ -122,24 +129,32 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
     if (hello['protocol'] !== MIGRATION_PROTOCOL) throw new MigrationError(`migration: peer ${link.peer}: protocol ${String(hello['protocol'])}, this side speaks ${MIGRATION_PROTOCOL}`);
     const mode = hello['mode'] === 'post-copy' ? 'post-copy' : 'pre-copy';
     const program = typeof hello['program'] === 'string' ? hello['program'] : '';
-    const chain: ImageInput[] = [];
+    let staged: StagedRestore | null = null;
+    let rounds = 0;
     let finalImage: ImageInput;
     let machine: Machine | undefined;
     let finalArrived = 0;
     for (;;) {
-      const frame = await link.receive(chain.length === 0 ? 'the first image' : `image ${chain.length} or the Final frame`);
+      const frame = await link.receive(rounds === 0 ? 'the first image' : `image ${rounds} or the Final frame`);
       if (frame.type === FrameType.Image) {
-        const name = `${link.peer} round ${chain.length}`;
+        const name = `${link.peer} round ${rounds}`;
         const decoded = decodeImage(frame.payload, name);
-        chain.push({ name, bytes: frame.payload, decoded });
-        const ack = new Uint8Array(4);
-        new DataView(ack.buffer).setUint32(0, chain.length - 1, true);
-        await link.send(FrameType.Ack, ack);
-        // Made after the Ack (the source's round does not wait for it), and not in the downtime: a machine takes tens of milliseconds to build.
+        // Made when the first image arrives (not in the downtime: a machine takes tens of milliseconds to build).
         if (machine === undefined) {
           machine = options.machine({ mode, program, last: decoded });
           prefault(machine, decoded.pages.ids.length * PAGE_SIZE);
         }
+        staged ??= new StagedRestore(machine, { ...options.restore, rehearse: true });
+        // Applied before the Ack, while the guest still runs on the source: the final delta is all that is left for the downtime.
+        try {
+          staged.add({ name, bytes: frame.payload, decoded });
+        } catch (err) {
+          throw await refuse(link, err);
+        }
+        rounds++;
+        const ack = new Uint8Array(4);
+        new DataView(ack.buffer).setUint32(0, rounds - 1, true);
+        await link.send(FrameType.Ack, ack);
       } else if (frame.type === FrameType.Final) {
         finalArrived = now();
         const name = `${link.peer} final image`;
@@ -150,21 +165,20 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
         expect(frame, FrameType.Final, link.peer);
       }
     }
-    const images = [...chain, finalImage];
     const last = finalImage.decoded!;
     machine ??= options.machine({ mode, program, last });
+    staged ??= new StagedRestore(machine);
     let restored: RestoredCheckpoint;
     let client: PageClient | null = null;
     try {
-      restored = restoreCheckpoint(machine, images, { ...options.restore, lazy: true });
+      // Pre-copy: only the final delta's pages are copied now (the rounds were applied as they came); post-copy: a lazy restore of the skeleton.
+      restored = staged.finish(finalImage, { ...options.restore, lazy: true });
       if (mode === 'post-copy') {
         const plan = restored.plan;
         client = new PageClient(link, last, () => plan);
       }
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      await link.send(FrameType.Abort, jsonPayload({ message: `the destination refused the chain: ${message}` })).catch(() => {});
-      throw new MigrationError(`migration: peer ${link.peer}: the chain did not restore: ${message}`, { cause: err });
+      throw await refuse(link, err);
     }
     await link.send(FrameType.Ready, jsonPayload({ restoreMs: now() - finalArrived }));
     const commit = await link.receive('the Commit frame');
@@ -184,7 +198,7 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
       link.close();
     };
     const incoming: IncomingMigration = {
-      machine, mode, restored, rounds: chain.length,
+      machine, mode, restored, rounds,
       get pagesOnDemand() { return client?.pagesOnDemand ?? 0; },
       get complete() { return client === null || client.complete; },
       get error() { return client?.error ?? null; },
@@ -204,6 +218,13 @@ export async function migrateIn(channel: MigrationChannel, options: MigrateInOpt
     if (err instanceof MigrationError) throw err;
     throw new MigrationError(`migration: peer ${link.peer}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/** Tells the source the destination refused the chain (Abort) and returns the error to throw. */
+async function refuse(link: FramedLink, err: unknown): Promise<MigrationError> {
+  const message = err instanceof Error ? err.message : String(err);
+  await link.send(FrameType.Abort, jsonPayload({ message: `the destination refused the chain: ${message}` })).catch(() => {});
+  return new MigrationError(`migration: peer ${link.peer}: the chain did not restore: ${message}`, { cause: err });
 }
 
 /**

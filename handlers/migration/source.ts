@@ -255,10 +255,9 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
     // The guest is stopped from here on: downtime starts.
     const stopped = now();
     const image = checkpointer.checkpoint(postCopy ? { full: true } : {});
-    const decoded = decodeImage(image, 'final image', { verifyPages: false });
-    const finalPages = decoded.pages.ids.length;
-    let finalPayload = image;
-    if (postCopy) finalPayload = skeleton(image, decoded.pages.dataOffset, finalPages * 4096);
+    // Pre-copy sends the image as it is: it is decoded (for the report) once the guest runs again.
+    const skeletonOf = postCopy ? decodeImage(image, 'final image', { verifyPages: false }) : null;
+    const finalPayload = skeletonOf === null ? image : skeleton(image, skeletonOf.pages.dataOffset, skeletonOf.pages.ids.length * PAGE_SIZE);
     const captured = now();
     await link.send(FrameType.Final, finalPayload);
     const ready = await link.receive('the Ready frame (the destination validating the chain)');
@@ -271,6 +270,8 @@ export async function migrateOut(machine: Machine, checkpointer: Checkpointer, c
     expect(resumed, FrameType.Resumed, link.peer);
     const resumedAt = now();
     const downtimeMs = resumedAt - stopped;
+    const decoded = skeletonOf ?? decodeImage(image, 'final image', { verifyPages: false });
+    const finalPages = decoded.pages.ids.length;
     const phases = {
       checkpointMs: captured - stopped,
       restoreMs: typeof restoreMs === 'number' ? restoreMs : NaN,

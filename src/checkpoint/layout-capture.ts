@@ -12,6 +12,7 @@ import type { Machine } from '../machine/machine.js';
 import type { LinuxMemory } from '../syscalls/linux-memory.js';
 import type { Dataspace } from '../memory/dataspace.js';
 import type { RegionMap } from '../memory/region-map.js';
+import type { ProtectionLayer } from '../memory/protection-layer.js';
 import type { AttachTarget, Region } from '../memory/region.js';
 import { ALL_RIGHTS } from '../memory/page.js';
 import { TRAMPOLINE_ADDRESS } from '../machine/guest-handlers.js';
@@ -131,7 +132,7 @@ export function captureLayout(machine: Machine, ids: ObjectIds): CapturedLayout 
         writable: ds.writable,
         shared: ds.shared,
         owned: linuxMemory.isOwned(ds),
-        runs: pageRuns(ds.frames),
+        runs: cachedPageRuns(ds),
       });
     }
     return id;
@@ -182,7 +183,7 @@ export function captureLayout(machine: Machine, ids: ObjectIds): CapturedLayout 
     layout: {
       dataspaces: dsRecords,
       maps,
-      protection: protectionRuns(as.guestProtection.prot),
+      protection: cachedProtectionRuns(as.guestProtection),
       brkBase: linux.brkBase,
       currentBrk: linux.currentBrk,
       brkSet: linux.brkSet,
@@ -195,6 +196,33 @@ export function captureLayout(machine: Machine, ids: ObjectIds): CapturedLayout 
 /** True for the trampoline page the guest-handler registry maps. */
 function isTrampoline(linuxMemory: LinuxMemory, at: number, target: AttachTarget): boolean {
   return at === TRAMPOLINE_ADDRESS && !target.isRegionMap && target.name === TRAMPOLINE_NAME && !target.writable && !linuxMemory.isOwned(target);
+}
+
+/**
+ * Runs of each dataspace and protection layer at the generation they were
+ * computed for: a checkpoint walks a dataspace's frame table (or the 2^20
+ * pages of the guest protection) only when it changed since the previous
+ * capture, so an incremental image costs its dirty pages, not every page.
+ */
+const runsCache = new WeakMap<Dataspace, { readonly generation: number; readonly runs: Uint32Array }>();
+const protectionCache = new WeakMap<ProtectionLayer, { readonly generation: number; readonly runs: readonly ProtectionRun[] }>();
+
+/** {@link pageRuns} of `ds`, reused while no page gained or lost contents. */
+function cachedPageRuns(ds: Dataspace): Uint32Array {
+  const hit = runsCache.get(ds);
+  if (hit !== undefined && hit.generation === ds.frameGeneration) return hit.runs;
+  const runs = pageRuns(ds.frames);
+  runsCache.set(ds, { generation: ds.frameGeneration, runs });
+  return runs;
+}
+
+/** The protection runs of `layer`, reused while it was not changed. */
+function cachedProtectionRuns(layer: ProtectionLayer): ProtectionRun[] {
+  const hit = protectionCache.get(layer);
+  if (hit !== undefined && hit.generation === layer.generation) return [...hit.runs];
+  const runs = protectionRuns(layer.prot);
+  protectionCache.set(layer, { generation: layer.generation, runs });
+  return [...runs];
 }
 
 /**

@@ -23,6 +23,7 @@ import type { Program } from '../loader/program.js';
 import { PageState, RUN_SHIFT, type DataspaceRecord, type RegionRecord } from './image-format.js';
 import { verifyPage } from './image-reader.js';
 import type { RestorePlan } from './restore-plan.js';
+import { recordReservedBytes } from '../kit/page-state.js';
 
 /**
  * Ways a lazy restore changes {@link restoreMachine}.
@@ -54,6 +55,17 @@ export interface RestoreHooks {
    * @param functions - the guest handler addresses, chain order
    */
   readonly beforeGuestHandlers?: (functions: readonly number[]) => void;
+  /**
+   * A dataspace built before the restore for `record` (unattached, of
+   * its size, in this machine, every page already in the record's state
+   * with its contents — a restore staged while the images arrived), used
+   * instead of a new one: {@link restoreMachine} leaves its pages alone
+   * (it neither retires, fills nor offers it to {@link placeRegion}).
+   * Undefined builds a new dataspace as usual.
+   *
+   * @param record - the dataspace's record in the last image
+   */
+  readonly prebuilt?: (record: DataspaceRecord) => Dataspace | undefined;
 }
 
 /**
@@ -117,22 +129,28 @@ export function restoreMachine(machine: Machine, plan: RestorePlan, hooks: Resto
   checkFreshMachine(machine);
   const image = plan.last;
   const as = machine.addressSpace;
-  if (plan.reservedBytes > machine.memory.remaining) {
+  const layout = image.layout;
+  // A prebuilt dataspace holds its share of the quota already.
+  const prebuilt = new Map<number, Dataspace>();
+  let needed = plan.reservedBytes;
+  for (const rec of layout.dataspaces) {
+    const ds = hooks.prebuilt?.(rec);
+    if (ds === undefined) continue;
+    if (ds.size !== rec.size || ds.isDestroyed || ds.attachments.length > 0) {
+      throw new UsageError(`restore: the prebuilt dataspace for record ${rec.id} "${rec.name}" of ${image.name} is ${ds.isDestroyed ? 'destroyed' : ds.attachments.length > 0 ? 'attached' : `of ${ds.size} bytes, not ${rec.size}`}`);
+    }
+    prebuilt.set(rec.id, ds);
+    needed -= recordReservedBytes(rec);
+  }
+  if (needed > machine.memory.remaining) {
     throw new UsageError(
-      `restore: ${image.name} needs ${plan.reservedBytes} bytes of guest memory, the machine's quota leaves ${machine.memory.remaining} (the image was made with a quota of ${image.meta.memoryQuota})`,
+      `restore: ${image.name} needs ${needed} bytes of guest memory, the machine's quota leaves ${machine.memory.remaining} (the image was made with a quota of ${image.meta.memoryQuota})`,
     );
   }
-  const layout = image.layout;
   const dataspaces = new Map<number, Dataspace>();
   const records = new Map<number, DataspaceRecord>();
   for (const rec of layout.dataspaces) {
-    const ds = as.createDataspace(rec.size, { name: rec.name, shared: rec.shared });
-    let page = 0;
-    for (const run of rec.runs) {
-      const count = run >>> RUN_SHIFT;
-      if ((run & 3) === PageState.Retired) ds.retire(page, count);
-      page += count;
-    }
+    const ds = prebuilt.get(rec.id) ?? newDataspace(machine, rec);
     dataspaces.set(rec.id, ds);
     records.set(rec.id, rec);
   }
@@ -145,7 +163,7 @@ export function restoreMachine(machine: Machine, plan: RestorePlan, hooks: Resto
     maps.set(rec.id, map);
     for (const r of rec.regions) {
       const ds = dataspaces.get(r.target);
-      if (ds !== undefined && hooks.placeRegion !== undefined && plan.sources.has(r.target) && hooks.placeRegion(map, r, ds, records.get(r.target)!)) {
+      if (ds !== undefined && !prebuilt.has(r.target) && hooks.placeRegion !== undefined && plan.sources.has(r.target) && hooks.placeRegion(map, r, ds, records.get(r.target)!)) {
         deferred.add(r.target);
         continue;
       }
@@ -155,7 +173,7 @@ export function restoreMachine(machine: Machine, plan: RestorePlan, hooks: Resto
     }
   }
   for (const [id, ds] of dataspaces) {
-    if (!deferred.has(id)) fillDataspace(plan, id, ds);
+    if (!deferred.has(id) && !prebuilt.has(id)) fillDataspace(plan, id, ds);
     const rec = records.get(id)!;
     if (!rec.writable) ds.seal();
     if (rec.owned && ds.attachments.some((r) => r.map === as.root)) machine.linuxMemory.adopt(ds);
@@ -165,6 +183,18 @@ export function restoreMachine(machine: Machine, plan: RestorePlan, hooks: Resto
   hooks.beforeGuestHandlers?.(image.guestHandlers.functions);
   restoreHart(machine, plan);
   return { dataspaces, maps, deferred };
+}
+
+/** A new dataspace for `rec`, its retired pages retired. */
+function newDataspace(machine: Machine, rec: DataspaceRecord): Dataspace {
+  const ds = machine.addressSpace.createDataspace(rec.size, { name: rec.name, shared: rec.shared });
+  let page = 0;
+  for (const run of rec.runs) {
+    const count = run >>> RUN_SHIFT;
+    if ((run & 3) === PageState.Retired) ds.retire(page, count);
+    page += count;
+  }
+  return ds;
 }
 
 /**

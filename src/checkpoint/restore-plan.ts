@@ -44,6 +44,35 @@ export interface RestorePlan {
 }
 
 /**
+ * Checks that `image` continues a chain right after `prev`: it belongs
+ * to the chain of `base` (the chain's full image), has sequence number
+ * `k` and `prev` as its parent. O(1): a restore that receives a chain
+ * image by image checks each as it comes.
+ *
+ * @param base - the chain's full image (sequence 0)
+ * @param prev - the image before `image` (sequence `k - 1`)
+ * @param image - the image to check
+ * @param k - the sequence number `image` must have (1 or more)
+ * @throws FormatError naming `image` and the header offset of the field that does not fit.
+ * @example
+ * ```ts
+ * checkChainLink(images[0], images[1], next, 2);
+ * ```
+ */
+export function checkChainLink(base: DecodedImage, prev: DecodedImage, image: DecodedImage, k: number): void {
+  const h = image.header;
+  if (h.chainId !== base.header.chainId) {
+    throw new FormatError(`${image.name}: offset ${hex32(HeaderField.chainId)}: belongs to chain ${h.chainId}, not to chain ${base.header.chainId} of ${base.name}`);
+  }
+  if (h.sequence !== k) {
+    throw new FormatError(`${image.name}: offset ${hex32(HeaderField.sequence)}: sequence ${h.sequence} where ${k} was expected (images out of order or missing)`);
+  }
+  if (h.parentId !== prev.header.imageId) {
+    throw new FormatError(`${image.name}: offset ${hex32(HeaderField.parentId)}: parent ${hex32(h.parentId)} is not the preceding image ${prev.name} (${hex32(prev.header.imageId)})`);
+  }
+}
+
+/**
  * Validates that `images` are one chain in order: the first is a full
  * image, each next one is incremental, of the same chain, with the next
  * sequence number and its predecessor as parent. Then locates the newest
@@ -69,19 +98,7 @@ export function planRestore(images: readonly DecodedImage[]): RestorePlan {
   if (base.header.incremental) {
     throw new FormatError(`${base.name}: offset ${hex32(HeaderField.sequence)}: incremental image (sequence ${base.header.sequence}) where the full base image of the chain was expected`);
   }
-  for (let k = 1; k < images.length; k++) {
-    const img = images[k]!, prev = images[k - 1]!;
-    const h = img.header;
-    if (h.chainId !== base.header.chainId) {
-      throw new FormatError(`${img.name}: offset ${hex32(HeaderField.chainId)}: belongs to chain ${h.chainId}, not to chain ${base.header.chainId} of ${base.name}`);
-    }
-    if (h.sequence !== k) {
-      throw new FormatError(`${img.name}: offset ${hex32(HeaderField.sequence)}: sequence ${h.sequence} where ${k} was expected (images out of order or missing)`);
-    }
-    if (h.parentId !== prev.header.imageId) {
-      throw new FormatError(`${img.name}: offset ${hex32(HeaderField.parentId)}: parent ${hex32(h.parentId)} is not the preceding image ${prev.name} (${hex32(prev.header.imageId)})`);
-    }
-  }
+  for (let k = 1; k < images.length; k++) checkChainLink(base, images[k - 1]!, images[k]!, k);
   const last = images[images.length - 1]!;
   const wanted = new Map<number, DataspaceRecord>();
   for (const ds of last.layout.dataspaces) {

@@ -52,6 +52,25 @@ export function pageFrame(ds: Dataspace, page: number): number {
 }
 
 /**
+ * A number that changes whenever a page of `ds` gains or loses contents
+ * of its own (a first write, a discard, a retire, destroy); writes to
+ * pages that have contents leave it alone. While it stays the same, the
+ * set of pages with contents is the same: a checkpoint compares it to
+ * skip walking every page. O(1).
+ *
+ * @param ds - the dataspace
+ * @example
+ * ```ts
+ * const before = frameGeneration(ds);
+ * machine.run({ maxInstructions: 1e6 });
+ * if (frameGeneration(ds) === before) console.log('no page of ds gained or lost contents');
+ * ```
+ */
+export function frameGeneration(ds: Dataspace): number {
+  return ds.frameGeneration;
+}
+
+/**
  * The state of every page of a dataspace record of an image, expanded
  * from its run list: one {@link PageState} per page.
  *

@@ -72,6 +72,14 @@ export class Dataspace {
    * @internal Maintained by {@link RegionMap}.
    */
   readonly attachments: Region[] = [];
+  /**
+   * Bumped whenever a page gains or loses its frame (materialized,
+   * discarded, retired, destroyed): while it stays the same, so does
+   * the set of pages with contents, and a checkpoint need not walk them.
+   *
+   * @internal Read through the plugin kit's `frameGeneration`.
+   */
+  frameGeneration = 0;
 
   private isWritable: boolean;
   private destroyed = false;
@@ -251,6 +259,7 @@ export class Dataspace {
       if (f >= 0) this.memory.freeFrame(f);
       this.frames[p] = RETIRED;
     }
+    this.frameGeneration++;
     this.memory.release((this.pageCount - this.retiredPages) * PAGE_SIZE);
     this.retiredPages = this.pageCount;
     this.destroyed = true;
@@ -292,6 +301,7 @@ export class Dataspace {
     }
     const frame = this.memory.allocFrame();
     this.frames[page] = frame;
+    this.frameGeneration++;
     if (this.zeroMapped[page] !== 0) {
       this.zeroMapped[page] = 0;
       this.invalidatePages(page, 1, Prot.Read | Prot.Exec);
@@ -349,6 +359,7 @@ export class Dataspace {
       if (f >= 0) {
         this.memory.freeFrame(f);
         this.frames[p] = NOT_MATERIALIZED;
+        this.frameGeneration++;
       }
     }
     this.invalidatePages(firstPage, count, ALL_RIGHTS);
@@ -370,6 +381,7 @@ export class Dataspace {
       if (f === RETIRED) continue;
       if (f >= 0) this.memory.freeFrame(f);
       this.frames[p] = RETIRED;
+      this.frameGeneration++;
       released++;
     }
     this.retiredPages += released;

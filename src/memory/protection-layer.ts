@@ -30,6 +30,13 @@ export class ProtectionLayer {
    * @internal Read by the MMU slow path; change only through {@link protect}.
    */
   readonly prot = new Uint8Array(VPAGE_COUNT).fill(ALL_RIGHTS);
+  /**
+   * Bumped by every {@link protect}: while it stays the same, so does
+   * the table (a checkpoint reuses its runs).
+   *
+   * @internal
+   */
+  generation = 0;
 
   /** @internal Use `addressSpace.createProtectionLayer`. */
   constructor(
@@ -65,6 +72,7 @@ export class ProtectionLayer {
     const first = vaddr / PAGE_SIZE;
     const end = first + Math.ceil(length / PAGE_SIZE);
     const table = this.prot;
+    this.generation++;
     let removed = 0;
     let lo = end;
     let hi = first;

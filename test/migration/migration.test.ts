@@ -27,6 +27,8 @@ describe('live migration over an in-memory channel', () => {
     const report = outgoing.report;
     expect(report.mode).toBe(postCopy ? 'post-copy' : 'pre-copy');
     expect(report.downtimeMs).toBeGreaterThanOrEqual(0);
+    // Pre-copy applied each round as it came and restored eagerly around it: no page is left to fault in.
+    expect(incoming.restored.lazy === null).toBe(!postCopy);
     if (postCopy) {
       expect(report.rounds).toHaveLength(0);
       expect(report.pagesSentAfterResume).toBe(report.finalPages);
