@@ -10,6 +10,7 @@ import { amoSlow, loadReserved, loadSlow, raise, storeConditional, storeSlow } f
 import { Op } from './op.js';
 import { compileBlock, type BlockHost, type CompiledBlock } from './block-compiler.js';
 import { compileRegion } from './region-compiler.js';
+import { WasmTier } from './wasm/wasm-tier.js';
 
 /**
  * Why {@link Cpu.run} returned.
@@ -96,7 +97,11 @@ export interface CpuOptions {
    * function each, `'region'` compiles the code of a page reachable from a
    * hot entry — its loops, branches and calls within the page — into one
    * function with the guest registers in locals (experimental: slower than
-   * `'block'` today, see docs/performance.md). Every tier gives the same
+   * `'block'` today, see docs/performance.md), `'wasm'` compiles such regions
+   * (up to a whole page) to WebAssembly — it needs a memory made with
+   * `wasm: true` (a {@link Machine} with this tier makes one) and falls back
+   * to `'block'` where WebAssembly or SharedArrayBuffer is missing or
+   * refused. Every tier gives the same
    * results, faults and instruction counts; they differ only in speed.
    */
   readonly tier?: Tier;
@@ -110,10 +115,10 @@ export interface CpuOptions {
  * const machine = new Machine({ tier: 'block' });
  * ```
  */
-export type Tier = 'interp' | 'block' | 'region';
+export type Tier = 'interp' | 'block' | 'region' | 'wasm';
 
 /** The tiers, for option parsing. @internal */
-export const TIERS: readonly Tier[] = ['interp', 'block', 'region'];
+export const TIERS: readonly Tier[] = ['interp', 'block', 'region', 'wasm'];
 
 /** True when this runtime lets us build functions from source. */
 function canCompile(): boolean {
@@ -142,10 +147,13 @@ function canCompile(): boolean {
  * ```
  */
 export class Cpu {
-  /** Integer registers x0..x31 (int32), plus the x0 write sink at index 32. */
-  readonly x = new Int32Array(33);
+  /**
+   * Integer registers x0..x31 (int32), plus the x0 write sink at index 32.
+   * In the wasm tier, a view of the wasm memory's register area.
+   */
+  readonly x: Int32Array;
   /** x0..x31 as one view of {@link x} (for block copies of the state). @internal */
-  readonly regs = this.x.subarray(0, 32);
+  readonly regs: Int32Array;
   /** Address of the next instruction. */
   pc = 0;
   /** Instructions retired since reset (the `instret` counter). */
@@ -186,6 +194,8 @@ export class Cpu {
   private readonly jitThreshold: number;
   /** Compile regions (tier `'region'`) rather than single blocks. */
   private readonly regions: boolean;
+  /** The wasm tier's compiler and imports, or null (another tier, or wasm unavailable). */
+  private readonly wasm: WasmTier | null;
   /** Compiled blocks per decoded page; dropped with the page. */
   private readonly pageBlocks = new WeakMap<Int32Array, PageBlocks>();
   private lastCode: Int32Array = EMPTY_CODE;
@@ -205,6 +215,11 @@ export class Cpu {
     if (!TIERS.includes(tier)) throw new UsageError(`Cpu: tier must be one of ${TIERS.join(', ')}, got ${String(tier)}`);
     this.jit = (options.jit ?? true) && tier !== 'interp' && canCompile();
     this.regions = tier === 'region';
+    const wasmMemory = addressSpace.memory.wasmMemory;
+    const registers = this.jit && tier === 'wasm' && wasmMemory !== null ? addressSpace.memory.claimWasmRegisters() : null;
+    this.x = registers ?? new Int32Array(33);
+    this.regs = this.x.subarray(0, 32);
+    this.wasm = registers !== null ? new WasmTier(this, wasmMemory!) : null;
     const threshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 65535) {
       throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 65535, got ${threshold}`);
@@ -335,7 +350,17 @@ export class Cpu {
             continue;
           }
         } else if (++heat[i >>> 1]! >= hot) {
-          if (this.regions) {
+          const wasm = this.wasm;
+          if (wasm !== null && !wasm.refused) {
+            const region = wasm.compile(code, i, base, frame, i32);
+            if (region === null) {
+              // Refused by this runtime (a policy): the block tier takes over.
+              blocks[i >>> 1] = wasm.refused ? compileBlock(code, i, base, frame, i32, MULTIPLY) : null;
+            } else {
+              for (const s of region.entries) if (blocks[s] === undefined) blocks[s] = region.block;
+              blocks[i >>> 1] = region.block;
+            }
+          } else if (this.regions) {
             const region = compileRegion(code, i, base, frame, i32, MULTIPLY);
             if (region === null) blocks[i >>> 1] = null;
             else {

@@ -8,7 +8,7 @@ import { HandlerError } from '../fault/handler-error.js';
 import { RunEnding } from '../fault/run-ending.js';
 import { UserContext } from '../fault/user-context.js';
 import { AddressSpace } from '../memory/address-space.js';
-import { DEFAULT_QUOTA, PhysicalMemory } from '../memory/physical-memory.js';
+import { DEFAULT_QUOTA, PhysicalMemory, wasmMemorySupported } from '../memory/physical-memory.js';
 import { validateLoadArguments, validateMachineOptions, validateRunOptions } from './validate.js';
 import { RseqEvent } from '../threads/rseq-registration.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
@@ -73,7 +73,7 @@ export interface MachineOptions {
   readonly jit?: boolean;
   /** Executions of a block start before it is compiled; see {@link CpuOptions.jitThreshold}. */
   readonly jitThreshold?: number;
-  /** Execution tier for hot code: 'interp', 'block' (default) or 'region'; see {@link CpuOptions.tier}. */
+  /** Execution tier for hot code: 'interp', 'block' (default), 'region' or 'wasm'; see {@link CpuOptions.tier}. */
   readonly tier?: Tier;
   /**
    * The guest's fd 0: bytes, text (UTF-8) or an {@link InputSource}
@@ -253,7 +253,12 @@ export class Machine {
    */
   constructor(options: MachineOptions = {}) {
     validateMachineOptions(options);
-    this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA, ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }) });
+    this.memory = new PhysicalMemory({
+      quota: options.memoryQuota ?? DEFAULT_QUOTA,
+      ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }),
+      // The wasm tier's code reaches frames, TLBs and registers in one WebAssembly memory.
+      wasm: options.tier === 'wasm' && options.jit !== false && wasmMemorySupported(),
+    });
     this.addressSpace = new AddressSpace({ memory: this.memory });
     this.linuxMemory = new LinuxMemory(this.addressSpace);
     this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold, tier: options.tier });
