@@ -229,6 +229,11 @@ export class Cpu {
     addressSpace.fault.record = this.fault;
   }
 
+  /** True when hot code is compiled to WebAssembly (tier `'wasm'`, available and not refused). @internal */
+  get wasmActive(): boolean {
+    return this.wasm !== null && !this.wasm.refused;
+  }
+
   /** Slow-path load for compiled blocks (a load never grows memory or rewrites code). @internal */
   loadSlow(address: number, size: number, pc: number): number {
     return loadSlow(this, address, size, pc);

@@ -107,24 +107,41 @@ function emitModule(code: Int32Array, pageBase: number, region: Region): Uint8Ar
 
   for (let b = 0; b < k; b++) {
     const start = entries[b]!, len = lengths[b]!;
-    // Label depths from this block's code (outside any if): $dispatch and $exit.
-    const dispatchDepth = k - 1 - b, exitDepth = k - b;
+    const startPc = (pageBase + (start << 2)) | 0;
+    // A block that jumps to its own start runs inside its own `loop`: the
+    // hottest loops go round without the dispatch table.
+    const lastOp = code[(start + len - 1) << 1]! & 0xff;
+    const selfLoop = (isBranch(lastOp) || lastOp === Op.Jal) && code[((start + len - 1) << 1) + 1] === startPc ? 1 : 0;
+    // Label depths from this block's code (outside any if): its own loop,
+    // the later blocks' labels, $dispatch and $exit.
+    const dispatchDepth = k - 1 - b + selfLoop, exitDepth = k - b + selfLoop;
     /** Leaves with pc = `pc` after `count` more instructions, from inside `nest` ifs. */
     const leave = (pc: number, count: number, nest: number) => {
       addDone(count);
       w.i32Const(pc).local(W.LocalSet, PC).byte(W.Br).u32(exitDepth + nest);
     };
-    /** Continues at constant `target` after `count` more instructions, from inside `nest` ifs. */
-    const goTo = (target: number, count: number, nest: number, fallThrough: boolean) => {
+    /**
+     * Continues at constant `target` after `count` more instructions, from
+     * inside `nest` ifs: round this block's loop, forward straight into a
+     * later block's code (its label ends right before it; the next block
+     * follows without a branch at the end of this one), back through
+     * $dispatch, or out.
+     */
+    const goTo = (target: number, count: number, nest: number, atEnd: boolean) => {
       addDone(count);
-      const inPage = (target & ~0xfff) === pageBase;
       const s = (target - pageBase) >>> 2;
-      if (fallThrough && nest === 0 && inPage && b + 1 < k && entries[b + 1] === s) return; // the next block's code follows
+      const j = (target & ~0xfff) === pageBase ? isEntry[s]! : -1;
+      if (selfLoop === 1 && target === startPc) { w.byte(W.Br).u32(nest); return; }
+      if (j > b) {
+        if (atEnd && nest === 0 && j === b + 1) return;
+        w.byte(W.Br).u32(j - b - 1 + selfLoop + nest);
+        return;
+      }
       w.i32Const(target).local(W.LocalSet, PC);
-      w.byte(W.Br).u32((inPage && isEntry[s]! >= 0 ? dispatchDepth : exitDepth) + nest);
+      w.byte(W.Br).u32((j >= 0 ? dispatchDepth : exitDepth) + nest);
     };
 
-    const startPc = (pageBase + (start << 2)) | 0;
+    if (selfLoop === 1) w.byte(W.Loop).byte(VOID);
     // Budget: the whole block must fit.
     w.local(W.LocalGet, DONE).i32Const(len).byte(W.I32Add).local(W.LocalGet, BUDGET).byte(W.I32GtS);
     w.byte(W.If).byte(VOID);
@@ -158,7 +175,7 @@ function emitModule(code: Int32Array, pageBase: number, region: Region): Uint8Ar
         w.byte(W.End);
         w.i32Const(next); set(d);
         addDone(j + 1);
-        w.local(W.LocalGet, A).local(W.LocalSet, PC).byte(W.Br).u32(dispatchDepth);
+        w.local(W.LocalGet, A).local(W.LocalSet, PC).byte(W.Br).u32(dispatchDepth); // (a jalr never ends a self loop)
         ended = true;
       } else if (op >= Op.Lb && op <= Op.Lhu) {
         const size = op === Op.Lw ? 4 : op === Op.Lh || op === Op.Lhu ? 2 : 1;
@@ -198,8 +215,9 @@ function emitModule(code: Int32Array, pageBase: number, region: Region): Uint8Ar
       }
     }
     if (!ended) goTo((pageBase + ((start + len) << 2)) | 0, len, 0, true);
+    if (selfLoop === 1) w.byte(W.End);
+    w.byte(W.End); // closes $B(b+1), whose code follows; after the last block, $dispatch
   }
-  w.byte(W.End); // $dispatch (only reached by falling off the last block: goTo always branches there)
   w.byte(W.End); // $exit
 
   // Epilogue: written registers back, the count, the pc.
