@@ -274,7 +274,8 @@ export class PhysicalMemory {
       this.u8.fill(0, frame, frame + PAGE_SIZE);
       return frame;
     }
-    if (this.bump + PAGE_SIZE > this.buffer.byteLength) this.grow();
+    // (A wasm memory's last 64 KiB page may reach past the limit: frames stop there.)
+    if (this.bump + PAGE_SIZE > Math.min(this.buffer.byteLength, this.limit)) this.grow();
     const frame = this.bump;
     this.bump += PAGE_SIZE;
     return frame;
