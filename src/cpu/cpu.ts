@@ -63,9 +63,11 @@ const DEFAULT_JIT_THRESHOLD = 2000;
 interface PageBlocks {
   readonly blocks: (CompiledBlock | null | undefined)[];
   readonly heat: Uint16Array;
+  /** Regions compiled for the page (the wasm tier). */
+  compiles: number;
 }
 
-const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024) };
+const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024), compiles: 0 };
 const MULTIPLY = { mulh, mulhsu, mulhu };
 
 /**
@@ -194,6 +196,8 @@ export class Cpu {
   private readonly jitThreshold: number;
   /** Compile regions (tier `'region'`) rather than single blocks. */
   private readonly regions: boolean;
+  /** Scratch list of a page's compiled entries (see run). */
+  private readonly wasmRoots: number[] = [];
   /** The wasm tier's compiler and imports, or null (another tier, or wasm unavailable). */
   private readonly wasm: WasmTier | null;
   /** Compiled blocks per decoded page; dropped with the page. */
@@ -265,7 +269,7 @@ export class Cpu {
     if (this.lastCode === code) return this.lastBlocks;
     let pb = this.pageBlocks.get(code);
     if (pb === undefined) {
-      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024) };
+      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024), compiles: 0 };
       this.pageBlocks.set(code, pb);
     }
     this.lastCode = code;
@@ -357,13 +361,25 @@ export class Cpu {
         } else if (++heat[i >>> 1]! >= hot) {
           const wasm = this.wasm;
           if (wasm !== null && !wasm.refused) {
-            const region = wasm.compile(code, i, base, frame, i32);
+            // The page's code compiled so far joins the new region: one
+            // region grows to hold the page's hot code (jump-table targets
+            // too) and jumps between them stay inside wasm. Past 8 regions
+            // in a page only at the 16th, 32nd... compile, so that
+            // recompiling costs O(n log n), not O(n²).
+            const roots = this.wasmRoots;
+            roots.length = 0;
+            const compiles = ++this.lastBlocks.compiles;
+            if (compiles <= 16 || (compiles & (compiles - 1)) === 0) for (let s = 0; s < 1024; s++) if (blocks[s] != null) roots.push(s);
+            const region = wasm.compile(code, i, base, frame, i32, roots);
             if (region === null) {
               // Refused by this runtime (a policy): the block tier takes over.
               blocks[i >>> 1] = wasm.refused ? compileBlock(code, i, base, frame, i32, MULTIPLY) : null;
             } else {
-              for (const s of region.entries) if (blocks[s] === undefined) blocks[s] = region.block;
-              blocks[i >>> 1] = region.block;
+              // Its other instructions start over cold: the interpreter ran
+              // them as often as the entry, and one more step (at the end of
+              // a budget) must not compile a region from each of them.
+              for (let s = 0; s < 1024; s++) if (region.taken[s] !== 0) heat[s] = 0;
+              for (let k = 0; k < region.entries.length; k++) blocks[region.entries[k]!] = region.blocks[k];
             }
           } else if (this.regions) {
             const region = compileRegion(code, i, base, frame, i32, MULTIPLY);

@@ -1,4 +1,4 @@
-import { decodeInto } from './decoder.js';
+import { ZERO_SINK, decodeInto } from './decoder.js';
 import { Op } from './op.js';
 
 /*
@@ -37,10 +37,20 @@ export interface Region {
  * `frame` in `m32`) from instruction slot `i` (an even index into `code`,
  * two words per instruction), breadth first — the code nearest the entry
  * first — following branches and jumps within the page, up to `maxLength`
- * instructions. Decodes slots it needs. Returns null when the first
- * instruction is not compilable.
+ * instructions. `roots` (instruction indexes) are explored after the
+ * entry as further block starts: the wasm tier passes the page's other
+ * compiled entries, so that one region grows to hold the page's hot code
+ * (jump-table targets included, which no walk finds). Decodes slots it
+ * needs. With `returnPoints`, the instruction after a call (a jump that
+ * links: rd is not x0) starts a block too — where the callee returns,
+ * from another page or through a jalr. Returns null when the first
+ * instruction is not compilable. Straight runs longer than `blockLimit`
+ * are cut into blocks of at most that many instructions.
  */
-export function discoverRegion(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, maxLength: number): Region | null {
+export function discoverRegion(
+  code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, maxLength: number,
+  roots: readonly number[] = [], returnPoints = false, blockLimit = 1024,
+): Region | null {
   const slotOf = (pc: number) => (pc - pageBase) >>> 2;
   const inPage = (pc: number) => (pc & ~0xfff) === pageBase;
   const opAt = (n: number): number => {
@@ -57,6 +67,9 @@ export function discoverRegion(code: Int32Array, i: number, pageBase: number, fr
   let count = 0;
   const work = [entry];
   leader[entry] = 1;
+  for (const r of roots) {
+    if (leader[r] === 0 && compilable(opAt(r))) { leader[r] = 1; work.push(r); }
+  }
   for (let w = 0; w < work.length && count < maxLength; w++) {
     let n = work[w]!;
     while (n < 1024 && taken[n] === 0 && count < maxLength) {
@@ -70,10 +83,14 @@ export function discoverRegion(code: Int32Array, i: number, pageBase: number, fr
           const s = slotOf(target);
           if (leader[s] === 0) { leader[s] = 1; work.push(s); }
         }
-        if (op !== Op.Jal && n + 1 < 1024 && leader[n + 1] === 0) { leader[n + 1] = 1; work.push(n + 1); }
+        const links = returnPoints && ((code[n << 1]! >>> 8) & 0xff) !== ZERO_SINK;
+        if ((op !== Op.Jal || links) && n + 1 < 1024 && leader[n + 1] === 0) { leader[n + 1] = 1; work.push(n + 1); }
         break;
       }
-      if (op === Op.Jalr) break;
+      if (op === Op.Jalr) {
+        if (returnPoints && ((code[n << 1]! >>> 8) & 0xff) !== ZERO_SINK && n + 1 < 1024 && leader[n + 1] === 0) { leader[n + 1] = 1; work.push(n + 1); }
+        break;
+      }
       n++;
     }
   }
@@ -88,6 +105,10 @@ export function discoverRegion(code: Int32Array, i: number, pageBase: number, fr
       const op = code[(n + len) << 1]! & 0xff;
       len++;
       if (isBranch(op) || op === Op.Jal || op === Op.Jalr) break;
+      if (len === blockLimit) {
+        if (n + len < 1024) leader[n + len] = 1; // the rest starts a block of its own
+        break;
+      }
     }
     entries.push(n);
     lengths.push(len);

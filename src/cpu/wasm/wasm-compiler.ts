@@ -40,6 +40,14 @@ import { I32, VOID, W, WasmWriter, encodeModule } from './wasm-encoder.js';
 /** Most instructions one wasm region takes: a whole page (wasm does not deoptimize; compile time bounds it). */
 export const MAX_WASM_REGION_LENGTH = 1024;
 
+/**
+ * Longest block of a wasm region: longer straight code is cut (falling
+ * through), so that the dispatcher can enter a block whenever the budget
+ * left covers it, and interprets at most this many instructions at the
+ * end of a time slice.
+ */
+export const MAX_WASM_BLOCK_LENGTH = 64;
+
 /** Local indexes: params pc and budget, then r1..r32 (r32 is the x0 sink), then scratch. */
 const PC = 0, BUDGET = 1;
 const reg = (n: number) => n + 1; // r1 = local 2 ... r32 = local 33
@@ -53,24 +61,23 @@ const LOAD = 0, STORE = 1;
 export interface WasmRegion {
   readonly bytes: Uint8Array;
   readonly entries: readonly number[];
-  /** Instructions in the longest block (a call needs at least this budget). */
-  readonly length: number;
+  /** Instructions in the block of each entry (a call there needs at least this budget). */
+  readonly lengths: readonly number[];
+  /** 1 where an instruction slot is part of the region. */
+  readonly taken: Uint8Array;
 }
 
 /**
  * Compiles the region of decoded page `code` (first instruction at
- * `pageBase`, frame `frame` in `m32`) reachable from slot `i` into module
- * bytes. Decodes slots it needs. Returns null when the first instruction is
+ * `pageBase`, frame `frame` in `m32`) reachable from slot `i` (and from
+ * the instruction indexes `roots`, see discoverRegion) into module bytes. Decodes slots it needs. Returns null when the first instruction is
  * not compilable.
  * @internal
  */
-export function compileWasmRegion(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array): WasmRegion | null {
-  const region = discoverRegion(code, i, pageBase, frame, m32, MAX_WASM_REGION_LENGTH);
+export function compileWasmRegion(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, roots: readonly number[]): WasmRegion | null {
+  const region = discoverRegion(code, i, pageBase, frame, m32, MAX_WASM_REGION_LENGTH, roots, true, MAX_WASM_BLOCK_LENGTH);
   if (region === null) return null;
-  const bytes = emitModule(code, pageBase, region);
-  let longest = 0;
-  for (const len of region.lengths) if (len > longest) longest = len;
-  return { bytes, entries: region.entries, length: longest };
+  return { bytes: emitModule(code, pageBase, region), entries: region.entries, lengths: region.lengths, taken: region.taken };
 }
 
 function emitModule(code: Int32Array, pageBase: number, region: Region): Uint8Array {

@@ -49,12 +49,12 @@ export class WasmTier {
 
   /**
    * Compiles and instantiates the region reachable from slot `i` of the
-   * decoded page (see compileWasmRegion). Null when its first instruction
+   * decoded page and from `roots` (see compileWasmRegion). Null when its first instruction
    * is not compilable, or when WebAssembly compilation is refused (then
    * {@link refused} is set).
    */
-  compile(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array): { block: CompiledBlock; entries: readonly number[] } | null {
-    const region = compileWasmRegion(code, i, pageBase, frame, m32);
+  compile(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, roots: readonly number[]): { blocks: readonly CompiledBlock[]; entries: readonly number[]; taken: Uint8Array } | null {
+    const region = compileWasmRegion(code, i, pageBase, frame, m32, roots);
     if (region === null) return null;
     let module: WebAssembly.Module;
     let instance: WebAssembly.Instance;
@@ -72,18 +72,18 @@ export class WasmTier {
       this.refused = true;
       return null;
     }
-    const run = instance.exports['run'] as (pc: number, budget: number) => number;
+    const exported = instance.exports['run'] as (pc: number, budget: number) => number;
     const words = this.words;
     const retired = (WasmLayout.retired - WasmLayout.registers) >> 2;
-    const block: CompiledBlock = {
-      run: (c, _x, _m8, _m16, _m32, _rt, _wt, budget, pc) => {
-        const next = run(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget);
-        c.retired = words[retired]!;
-        return next;
-      },
-      length: region.length,
+    const run = (c: BlockHost, _x: Int32Array, _m8: Uint8Array, _m16: Uint16Array, _m32: Int32Array, _rt: Int32Array, _wt: Int32Array, budget: number, pc: number): number => {
+      const next = exported(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget);
+      c.retired = words[retired]!;
+      return next;
     };
-    return { block, entries: region.entries };
+    // One record per entry, with the length of the block there: the
+    // dispatcher enters as soon as the budget covers that block.
+    const blocks = region.lengths.map((length): CompiledBlock => ({ run, length }));
+    return { blocks, entries: region.entries, taken: region.taken };
   }
 }
 
