@@ -65,9 +65,14 @@ interface PageBlocks {
   readonly heat: Uint16Array;
   /** Regions compiled for the page (the wasm tier). */
   compiles: number;
+  /** Interpretations of a block start before it is compiled, in this page. */
+  threshold: number;
 }
 
-const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024), compiles: 0 };
+/** Regions compiled in a page after which its threshold is raised (wasm tier). */
+const WASM_BUSY_PAGE = 16;
+
+const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024), compiles: 0, threshold: 65535 };
 const MULTIPLY = { mulh, mulhsu, mulhu };
 
 /**
@@ -269,7 +274,7 @@ export class Cpu {
     if (this.lastCode === code) return this.lastBlocks;
     let pb = this.pageBlocks.get(code);
     if (pb === undefined) {
-      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024), compiles: 0 };
+      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024), compiles: 0, threshold: this.jitThreshold };
       this.pageBlocks.set(code, pb);
     }
     this.lastCode = code;
@@ -305,7 +310,7 @@ export class Cpu {
     let blocks = NO_BLOCKS.blocks, heat = NO_BLOCKS.heat;
     const bps = this.breakpoints;
     const jit = this.jit && bps === null;
-    const hot = this.jitThreshold;
+    let hot = this.jitThreshold;
     const host: BlockHost = this;
     let n = budget;
     this.trapped = false;
@@ -342,6 +347,7 @@ export class Cpu {
           const pb = this.blocksOf(c);
           blocks = pb.blocks;
           heat = pb.heat;
+          hot = pb.threshold;
         }
       }
       const i = (pc & 0xfff) >>> 1;
@@ -368,8 +374,14 @@ export class Cpu {
             // recompiling costs O(n log n), not O(n²).
             const roots = this.wasmRoots;
             roots.length = 0;
-            const compiles = ++this.lastBlocks.compiles;
-            if (compiles <= 16 || (compiles & (compiles - 1)) === 0) for (let s = 0; s < 1024; s++) if (blocks[s] != null) roots.push(s);
+            const pb = this.lastBlocks;
+            const compiles = ++pb.compiles;
+            // A page that keeps needing new regions (code entered at many
+            // places, each run rarely: a large state machine) compiles only
+            // its hotter entries from then on: a module costs ~1 ms, as
+            // much as interpreting a rarely entered block for a whole run.
+            if (compiles === WASM_BUSY_PAGE) pb.threshold = hot = Math.min(this.jitThreshold * 4, 65535);
+            if (compiles <= WASM_BUSY_PAGE || (compiles & (compiles - 1)) === 0) for (let s = 0; s < 1024; s++) if (blocks[s] != null) roots.push(s);
             const region = wasm.compile(code, i, base, frame, i32, roots);
             if (region === null) {
               // Refused by this runtime (a policy): the block tier takes over.
