@@ -32,6 +32,21 @@ import { ServiceRegistry } from '../handles/services.js';
 import { InputStream, OutputStream, inputFromBytes, type InputSource, type StdinOption } from '../handles/stream.js';
 
 /**
+ * A memory backed by a shared WebAssembly memory (the wasm tier's code
+ * reaches frames, TLBs and registers in it), or a plain one when the
+ * runtime cannot reserve another (it limits the address space all wasm
+ * memories of a process take): the cpu then runs the block tier.
+ */
+function wasmBackedOrPlain(options: { quota: number; initialSize?: number }): PhysicalMemory {
+  try {
+    return new PhysicalMemory({ ...options, wasm: true });
+  } catch (error) {
+    if (error instanceof RangeError) return new PhysicalMemory(options);
+    throw error;
+  }
+}
+
+/**
  * Options of a {@link Machine}.
  *
  * @example
@@ -253,12 +268,13 @@ export class Machine {
    */
   constructor(options: MachineOptions = {}) {
     validateMachineOptions(options);
-    this.memory = new PhysicalMemory({
+    const memoryOptions = {
       quota: options.memoryQuota ?? DEFAULT_QUOTA,
       ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }),
-      // The wasm tier's code reaches frames, TLBs and registers in one WebAssembly memory.
-      wasm: options.tier === 'wasm' && options.jit !== false && wasmMemorySupported(),
-    });
+    };
+    this.memory = options.tier === 'wasm' && options.jit !== false && wasmMemorySupported()
+      ? wasmBackedOrPlain(memoryOptions)
+      : new PhysicalMemory(memoryOptions);
     this.addressSpace = new AddressSpace({ memory: this.memory });
     this.linuxMemory = new LinuxMemory(this.addressSpace);
     this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold, tier: options.tier });
