@@ -61,7 +61,7 @@ export { HandlerError, LivelockError } from './fault/handler-error.js';
 export { ExceptionTable, ExtableType } from './fault/exception-table.js';
 
 // Memory
-export { PhysicalMemory, type PhysicalMemoryOptions, DEFAULT_QUOTA, MAX_QUOTA } from './memory/physical-memory.js';
+export { PhysicalMemory, type PhysicalMemoryOptions, DEFAULT_QUOTA, MAX_QUOTA, wasmMemorySupported } from './memory/physical-memory.js';
 export { Dataspace, type DataspaceOptions } from './memory/dataspace.js';
 export { RegionMap, type AttachOptions, type RightsOptions, type RegionMapOptions } from './memory/region-map.js';
 export type { RegionInfo, AttachTarget } from './memory/region.js';

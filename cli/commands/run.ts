@@ -61,10 +61,12 @@ Options:
   --gdb PORT             wait for a GDB client on 127.0.0.1:PORT (0: any
                          free port, printed on stderr) and let it control
                          the run (docs/debugging.md)
-  --tier interp|block|region
+  --tier interp|block|region|wasm
                          how hot guest code runs (default block): interpreted,
-                         compiled block by block, or compiled a page region at
-                         a time (experimental); results and instruction counts
+                         compiled block by block, compiled a page region at
+                         a time (experimental), or page regions compiled to
+                         WebAssembly (faster on most programs,
+                         docs/performance.md); results and instruction counts
                          are the same
 ${JSON_LOG_HELP}${guestIoHelp(false)}  -h, --help             show this help
 `;

@@ -10,6 +10,7 @@ import { amoSlow, loadReserved, loadSlow, raise, storeConditional, storeSlow } f
 import { Op } from './op.js';
 import { compileBlock, type BlockHost, type CompiledBlock } from './block-compiler.js';
 import { compileRegion } from './region-compiler.js';
+import { WasmTier } from './wasm/wasm-tier.js';
 
 /**
  * Why {@link Cpu.run} returned.
@@ -62,9 +63,16 @@ const DEFAULT_JIT_THRESHOLD = 2000;
 interface PageBlocks {
   readonly blocks: (CompiledBlock | null | undefined)[];
   readonly heat: Uint16Array;
+  /** Regions compiled for the page (the wasm tier). */
+  compiles: number;
+  /** Interpretations of a block start before it is compiled, in this page. */
+  threshold: number;
 }
 
-const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024) };
+/** Regions compiled in a page after which its threshold is raised (wasm tier). */
+const WASM_BUSY_PAGE = 16;
+
+const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024), compiles: 0, threshold: 65535 };
 const MULTIPLY = { mulh, mulhsu, mulhu };
 
 /**
@@ -96,7 +104,11 @@ export interface CpuOptions {
    * function each, `'region'` compiles the code of a page reachable from a
    * hot entry — its loops, branches and calls within the page — into one
    * function with the guest registers in locals (experimental: slower than
-   * `'block'` today, see docs/performance.md). Every tier gives the same
+   * `'block'` today, see docs/performance.md), `'wasm'` compiles such regions
+   * (up to a whole page) to WebAssembly — it needs a memory made with
+   * `wasm: true` (a {@link Machine} with this tier makes one) and falls back
+   * to `'block'` where WebAssembly or SharedArrayBuffer is missing or
+   * refused. Every tier gives the same
    * results, faults and instruction counts; they differ only in speed.
    */
   readonly tier?: Tier;
@@ -110,10 +122,10 @@ export interface CpuOptions {
  * const machine = new Machine({ tier: 'block' });
  * ```
  */
-export type Tier = 'interp' | 'block' | 'region';
+export type Tier = 'interp' | 'block' | 'region' | 'wasm';
 
 /** The tiers, for option parsing. @internal */
-export const TIERS: readonly Tier[] = ['interp', 'block', 'region'];
+export const TIERS: readonly Tier[] = ['interp', 'block', 'region', 'wasm'];
 
 /** True when this runtime lets us build functions from source. */
 function canCompile(): boolean {
@@ -142,10 +154,13 @@ function canCompile(): boolean {
  * ```
  */
 export class Cpu {
-  /** Integer registers x0..x31 (int32), plus the x0 write sink at index 32. */
-  readonly x = new Int32Array(33);
+  /**
+   * Integer registers x0..x31 (int32), plus the x0 write sink at index 32.
+   * In the wasm tier, a view of the wasm memory's register area.
+   */
+  readonly x: Int32Array;
   /** x0..x31 as one view of {@link x} (for block copies of the state). @internal */
-  readonly regs = this.x.subarray(0, 32);
+  readonly regs: Int32Array;
   /** Address of the next instruction. */
   pc = 0;
   /** Instructions retired since reset (the `instret` counter). */
@@ -186,6 +201,10 @@ export class Cpu {
   private readonly jitThreshold: number;
   /** Compile regions (tier `'region'`) rather than single blocks. */
   private readonly regions: boolean;
+  /** Scratch list of a page's compiled entries (see run). */
+  private readonly wasmRoots: number[] = [];
+  /** The wasm tier's compiler and imports, or null (another tier, or wasm unavailable). */
+  private readonly wasm: WasmTier | null;
   /** Compiled blocks per decoded page; dropped with the page. */
   private readonly pageBlocks = new WeakMap<Int32Array, PageBlocks>();
   private lastCode: Int32Array = EMPTY_CODE;
@@ -205,6 +224,11 @@ export class Cpu {
     if (!TIERS.includes(tier)) throw new UsageError(`Cpu: tier must be one of ${TIERS.join(', ')}, got ${String(tier)}`);
     this.jit = (options.jit ?? true) && tier !== 'interp' && canCompile();
     this.regions = tier === 'region';
+    const wasmMemory = addressSpace.memory.wasmMemory;
+    const registers = this.jit && tier === 'wasm' && wasmMemory !== null ? addressSpace.memory.claimWasmRegisters() : null;
+    this.x = registers ?? new Int32Array(33);
+    this.regs = this.x.subarray(0, 32);
+    this.wasm = registers !== null ? new WasmTier(this, wasmMemory!) : null;
     const threshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 65535) {
       throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 65535, got ${threshold}`);
@@ -212,6 +236,11 @@ export class Cpu {
     this.jitThreshold = threshold;
     // Translation fills this hart's fault record where it fails (no copy).
     addressSpace.fault.record = this.fault;
+  }
+
+  /** True when hot code is compiled to WebAssembly (tier `'wasm'`, available and not refused). @internal */
+  get wasmActive(): boolean {
+    return this.wasm !== null && !this.wasm.refused;
   }
 
   /** Slow-path load for compiled blocks (a load never grows memory or rewrites code). @internal */
@@ -245,7 +274,7 @@ export class Cpu {
     if (this.lastCode === code) return this.lastBlocks;
     let pb = this.pageBlocks.get(code);
     if (pb === undefined) {
-      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024) };
+      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024), compiles: 0, threshold: this.jitThreshold };
       this.pageBlocks.set(code, pb);
     }
     this.lastCode = code;
@@ -281,7 +310,7 @@ export class Cpu {
     let blocks = NO_BLOCKS.blocks, heat = NO_BLOCKS.heat;
     const bps = this.breakpoints;
     const jit = this.jit && bps === null;
-    const hot = this.jitThreshold;
+    let hot = this.jitThreshold;
     const host: BlockHost = this;
     let n = budget;
     this.trapped = false;
@@ -318,6 +347,7 @@ export class Cpu {
           const pb = this.blocksOf(c);
           blocks = pb.blocks;
           heat = pb.heat;
+          hot = pb.threshold;
         }
       }
       const i = (pc & 0xfff) >>> 1;
@@ -335,7 +365,35 @@ export class Cpu {
             continue;
           }
         } else if (++heat[i >>> 1]! >= hot) {
-          if (this.regions) {
+          const wasm = this.wasm;
+          if (wasm !== null && !wasm.refused) {
+            // The page's code compiled so far joins the new region: one
+            // region grows to hold the page's hot code (jump-table targets
+            // too) and jumps between them stay inside wasm. Past 8 regions
+            // in a page only at the 16th, 32nd... compile, so that
+            // recompiling costs O(n log n), not O(n²).
+            const roots = this.wasmRoots;
+            roots.length = 0;
+            const pb = this.lastBlocks;
+            const compiles = ++pb.compiles;
+            // A page that keeps needing new regions (code entered at many
+            // places, each run rarely: a large state machine) compiles only
+            // its hotter entries from then on: a module costs ~1 ms, as
+            // much as interpreting a rarely entered block for a whole run.
+            if (compiles === WASM_BUSY_PAGE) pb.threshold = hot = Math.min(this.jitThreshold * 4, 65535);
+            if (compiles <= WASM_BUSY_PAGE || (compiles & (compiles - 1)) === 0) for (let s = 0; s < 1024; s++) if (blocks[s] != null) roots.push(s);
+            const region = wasm.compile(code, i, base, frame, i32, roots);
+            if (region === null) {
+              // Refused by this runtime (a policy): the block tier takes over.
+              blocks[i >>> 1] = wasm.refused ? compileBlock(code, i, base, frame, i32, MULTIPLY) : null;
+            } else {
+              // Its other instructions start over cold: the interpreter ran
+              // them as often as the entry, and one more step (at the end of
+              // a budget) must not compile a region from each of them.
+              for (let s = 0; s < 1024; s++) if (region.taken[s] !== 0) heat[s] = 0;
+              for (let k = 0; k < region.entries.length; k++) blocks[region.entries[k]!] = region.blocks[k];
+            }
+          } else if (this.regions) {
             const region = compileRegion(code, i, base, frame, i32, MULTIPLY);
             if (region === null) blocks[i >>> 1] = null;
             else {

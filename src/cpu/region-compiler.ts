@@ -1,4 +1,4 @@
-import { decodeInto } from './decoder.js';
+import { discoverRegion, isBranch } from './region-discovery.js';
 import { Op } from './op.js';
 import type { BlockFunction, CompiledBlock } from './block-compiler.js';
 
@@ -47,14 +47,6 @@ export const MAX_REGION_LENGTH = 32;
 
 type Multiply = { mulh: (a: number, b: number) => number; mulhsu: (a: number, b: number) => number; mulhu: (a: number, b: number) => number };
 
-/** True when the region tier compiles the operation (as the block tier does). */
-function compilable(op: number): boolean {
-  return op >= Op.LoadConstant && op <= Op.Remu;
-}
-
-function isBranch(op: number): boolean {
-  return op >= Op.Beq && op <= Op.Bgeu;
-}
 
 /** Register names: locals `rN`; x0 reads as 0; writes to x0 (decoded as 32) go to the sink local r32. */
 const rd = (n: number) => `r${n}`;
@@ -146,46 +138,11 @@ export interface CompiledRegion {
 export function compileRegion(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, helpers: Multiply): CompiledRegion | null {
   const slotOf = (pc: number) => (pc - pageBase) >>> 2; // instruction index 0..1023
   const inPage = (pc: number) => (pc & ~0xfff) === pageBase;
-  const opAt = (n: number): number => {
-    const s = n << 1;
-    if (code[s] === Op.Undecoded) decodeInto(m32[(frame + (n << 2)) >> 2]!, (pageBase + (n << 2)) | 0, code, s);
-    return code[s]! & 0xff;
-  };
-  const entry = i >> 1;
-  if (!compilable(opAt(entry))) return null;
+  const region = discoverRegion(code, i, pageBase, frame, m32, MAX_REGION_LENGTH);
+  if (region === null) return null;
+  const { leader, taken, entries } = region;
 
-  // Pass 1: explore from the entry; mark leaders (block starts) and the instructions taken.
-  const leader = new Uint8Array(1024);
-  const taken = new Uint8Array(1024);
-  let count = 0;
-  const work = [entry];
-  leader[entry] = 1;
-  while (work.length > 0 && count < MAX_REGION_LENGTH) {
-    let n = work.shift()!; // breadth first: the code nearest the entry first
-    while (n < 1024 && taken[n] === 0 && count < MAX_REGION_LENGTH) {
-      const op = opAt(n);
-      if (!compilable(op)) break;
-      taken[n] = 1;
-      count++;
-      const pc = (pageBase + (n << 2)) | 0;
-      const target = code[(n << 1) + 1]!;
-      if (isBranch(op) || op === Op.Jal) {
-        for (const t of op === Op.Jal ? [target] : [target, (pc + 4) | 0]) {
-          if (!inPage(t)) continue;
-          const s = slotOf(t);
-          if (leader[s] === 0) { leader[s] = 1; work.push(s); }
-        }
-        break;
-      }
-      if (op === Op.Jalr) break;
-      n++;
-    }
-  }
-  // A leader is a block only when its first instruction was taken.
-  const entries: number[] = [];
-  for (let n = 0; n < 1024; n++) if (leader[n] !== 0 && taken[n] !== 0) entries.push(n);
-
-  // Pass 2: one switch case per block, in address order (a block that runs
+  // One switch case per block, in address order (a block that runs
   // into the next one falls through to its case).
   let body = '';
   let longest = 0;
@@ -193,12 +150,7 @@ export function compileRegion(code: Int32Array, i: number, pageBase: number, fra
   const written = new Uint8Array(33);
   for (let e = 0; e < entries.length; e++) {
     const first = entries[e]!;
-    let len = 0;
-    while (first + len < 1024 && taken[first + len] !== 0 && (len === 0 || leader[first + len] === 0)) {
-      const op = code[(first + len) << 1]! & 0xff;
-      len++;
-      if (isBranch(op) || op === Op.Jal || op === Op.Jalr) break;
-    }
+    const len = region.lengths[e]!;
     if (len > longest) longest = len;
     const startPc = (pageBase + (first << 2)) | 0;
     let js = `case ${startPc}:\nif (done > budget - ${len}) break loop;\n`;

@@ -8,7 +8,7 @@ import { HandlerError } from '../fault/handler-error.js';
 import { RunEnding } from '../fault/run-ending.js';
 import { UserContext } from '../fault/user-context.js';
 import { AddressSpace } from '../memory/address-space.js';
-import { DEFAULT_QUOTA, PhysicalMemory } from '../memory/physical-memory.js';
+import { DEFAULT_QUOTA, PhysicalMemory, wasmMemorySupported } from '../memory/physical-memory.js';
 import { validateLoadArguments, validateMachineOptions, validateRunOptions } from './validate.js';
 import { RseqEvent } from '../threads/rseq-registration.js';
 import { loadProgram, type LoadOptions } from '../loader/load-program.js';
@@ -30,6 +30,21 @@ import { OpenFlag } from '../handles/open-file.js';
 import { GuestRandom } from '../handles/random.js';
 import { ServiceRegistry } from '../handles/services.js';
 import { InputStream, OutputStream, inputFromBytes, type InputSource, type StdinOption } from '../handles/stream.js';
+
+/**
+ * A memory backed by a shared WebAssembly memory (the wasm tier's code
+ * reaches frames, TLBs and registers in it), or a plain one when the
+ * runtime cannot reserve another (it limits the address space all wasm
+ * memories of a process take): the cpu then runs the block tier.
+ */
+function wasmBackedOrPlain(options: { quota: number; initialSize?: number }): PhysicalMemory {
+  try {
+    return new PhysicalMemory({ ...options, wasm: true });
+  } catch (error) {
+    if (error instanceof RangeError) return new PhysicalMemory(options);
+    throw error;
+  }
+}
 
 /**
  * Options of a {@link Machine}.
@@ -73,7 +88,7 @@ export interface MachineOptions {
   readonly jit?: boolean;
   /** Executions of a block start before it is compiled; see {@link CpuOptions.jitThreshold}. */
   readonly jitThreshold?: number;
-  /** Execution tier for hot code: 'interp', 'block' (default) or 'region'; see {@link CpuOptions.tier}. */
+  /** Execution tier for hot code: 'interp', 'block' (default), 'region' or 'wasm'; see {@link CpuOptions.tier}. */
   readonly tier?: Tier;
   /**
    * The guest's fd 0: bytes, text (UTF-8) or an {@link InputSource}
@@ -253,7 +268,13 @@ export class Machine {
    */
   constructor(options: MachineOptions = {}) {
     validateMachineOptions(options);
-    this.memory = new PhysicalMemory({ quota: options.memoryQuota ?? DEFAULT_QUOTA, ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }) });
+    const memoryOptions = {
+      quota: options.memoryQuota ?? DEFAULT_QUOTA,
+      ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }),
+    };
+    this.memory = options.tier === 'wasm' && options.jit !== false && wasmMemorySupported()
+      ? wasmBackedOrPlain(memoryOptions)
+      : new PhysicalMemory(memoryOptions);
     this.addressSpace = new AddressSpace({ memory: this.memory });
     this.linuxMemory = new LinuxMemory(this.addressSpace);
     this.cpu = new Cpu(this.addressSpace, { jit: options.jit ?? true, jitThreshold: options.jitThreshold, tier: options.tier });

@@ -72,10 +72,13 @@ export class AddressSpace implements TranslationOwner {
   readonly memory: PhysicalMemory;
   /** The root region map, 2^32 bytes. */
   readonly root: RegionMap;
-  /** Read translations: frame offset per virtual page, or 0. Never replaced. */
-  readonly readTlb = new Int32Array(VPAGE_COUNT);
-  /** Write translations (pages holding decoded code stay 0). Never replaced. */
-  readonly writeTlb = new Int32Array(VPAGE_COUNT);
+  /**
+   * Read translations: frame offset per virtual page, or 0. Never
+   * replaced. In a wasm-backed memory, a view of its prefix (wasm code reads it).
+   */
+  readonly readTlb: Int32Array;
+  /** Write translations (pages holding decoded code stay 0). Never replaced; wasm-backed as {@link readTlb}. */
+  readonly writeTlb: Int32Array;
   /** Execute translations. Never replaced. */
   readonly execTlb = new Int32Array(VPAGE_COUNT);
   /**
@@ -112,6 +115,9 @@ export class AddressSpace implements TranslationOwner {
    */
   constructor(options: AddressSpaceOptions) {
     this.memory = options.memory;
+    const tlbs = this.memory.claimWasmTlbs();
+    this.readTlb = tlbs?.read ?? new Int32Array(VPAGE_COUNT);
+    this.writeTlb = tlbs?.write ?? new Int32Array(VPAGE_COUNT);
     this.root = new RegionMap(ADDRESS_SPACE_SIZE, { name: 'root' });
     this.root.owner = this;
     this.fault = new TranslationFault(this.root);

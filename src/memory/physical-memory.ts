@@ -11,6 +11,10 @@
  * so a translation is `offset | (vaddr & PAGE_MASK)`. Offset 0 is never a
  * frame (its 4 KiB are never handed out): the TLBs use 0 for "no
  * translation", so a fresh zeroed TLB is already empty (address-space.ts).
+ *
+ * A wasm-backed memory (option `wasm`, for the `wasm` tier) puts the read
+ * and write TLBs and the cpu's registers first (see `WasmLayout`); its zero
+ * frame and frames follow them, and offset 0 is a TLB entry, never a frame.
  */
 
 import { FaultlineError, QuotaExceededError, UsageError } from '../errors.js';
@@ -57,6 +61,53 @@ export interface PhysicalMemoryOptions {
    * memory saves the copies of repeated doubling.
    */
   initialSize?: number;
+  /**
+   * Back the frames by a shared `WebAssembly.Memory` (default false), with
+   * the read and write TLBs and a register area before the first frame, so
+   * that code compiled to WebAssembly (the `wasm` tier) reaches all of them.
+   * Throws when this runtime has no shared WebAssembly memory; see
+   * {@link wasmMemorySupported}.
+   */
+  wasm?: boolean;
+}
+
+/**
+ * Layout of a wasm-backed {@link PhysicalMemory} (byte offsets): the
+ * read TLB, the write TLB (1 Mi int32 entries each), the register area of
+ * the cpu (x0..x32, then the exit words), then the frames.
+ * @internal
+ */
+export const WasmLayout = {
+  readTlb: 0,
+  writeTlb: 4 << 20,
+  registers: 8 << 20,
+  /** Instructions the last wasm call retired (int32 after x0..x32). */
+  retired: (8 << 20) + 33 * 4,
+  /** Set (1) by a slow path that faulted during a wasm call. */
+  trapped: (8 << 20) + 34 * 4,
+  /** First frame: the zero frame. */
+  frames: (8 << 20) + 4096,
+} as const;
+
+/** Bytes of a WebAssembly page. */
+const WASM_PAGE = 65536;
+
+/**
+ * True when this runtime can back guest memory by a shared
+ * `WebAssembly.Memory` (WebAssembly, SharedArrayBuffer and threads support).
+ *
+ * @example
+ * ```ts
+ * const memory = new PhysicalMemory({ wasm: wasmMemorySupported() });
+ * ```
+ */
+export function wasmMemorySupported(): boolean {
+  try {
+    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return typeof SharedArrayBuffer !== 'undefined' && m.buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -79,8 +130,10 @@ export interface PhysicalMemoryOptions {
  * ```
  */
 export class PhysicalMemory {
-  /** The whole backing store. Replaced on growth. */
-  buffer: ArrayBuffer;
+  /** The whole backing store. Replaced on growth (a SharedArrayBuffer when wasm-backed). */
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  /** The WebAssembly memory behind {@link buffer}, or null (a plain ArrayBuffer). @internal */
+  readonly wasmMemory: WebAssembly.Memory | null;
   /** Unsigned byte view of {@link buffer}. Replaced on growth. */
   u8: Uint8Array;
   /** Signed byte view. Replaced on growth. */
@@ -101,7 +154,9 @@ export class PhysicalMemory {
   /** Buffer size never exceeded: quota plus the reserved page and the zero frame. */
   private readonly limit: number;
   /** Offset of the first never-used frame. */
-  private bump = RESERVED_BYTES;
+  private bump: number;
+  /** Offset of the first frame: after the never-used first page, or after the wasm prefix. */
+  private readonly firstFrame: number;
   /** Stack of freed frame offsets; its capacity is the buffer's frame count, so a push never overflows. */
   private freeList: Int32Array;
   private freeCount = 0;
@@ -122,9 +177,22 @@ export class PhysicalMemory {
       throw new UsageError(`PhysicalMemory: initialSize must be a positive integer, got ${String(initialSize)}`);
     }
     this.quotaBytes = quota;
-    this.limit = quota + RESERVED_BYTES + PAGE_SIZE;
-    const initial = Math.min(Math.ceil(initialSize / PAGE_SIZE) * PAGE_SIZE, this.limit);
-    this.buffer = new ArrayBuffer(initial);
+    if (options.wasm === true) {
+      // Frames follow the TLBs and registers; a shared memory grows in
+      // place, so views of that prefix stay valid for ever.
+      this.firstFrame = WasmLayout.frames;
+      this.limit = this.firstFrame + quota + PAGE_SIZE;
+      const initial = Math.ceil(Math.min(this.firstFrame + initialSize, this.limit) / WASM_PAGE);
+      this.wasmMemory = new WebAssembly.Memory({ initial, maximum: Math.ceil(this.limit / WASM_PAGE), shared: true });
+      this.buffer = this.wasmMemory.buffer;
+    } else {
+      this.firstFrame = RESERVED_BYTES;
+      this.limit = this.firstFrame + quota + PAGE_SIZE;
+      this.wasmMemory = null;
+      this.buffer = new ArrayBuffer(Math.min(Math.ceil(initialSize / PAGE_SIZE) * PAGE_SIZE, this.limit));
+    }
+    this.bump = this.firstFrame;
+    const initial = this.buffer.byteLength;
     this.u8 = new Uint8Array(this.buffer);
     this.i8 = new Int8Array(this.buffer);
     this.u16 = new Uint16Array(this.buffer);
@@ -156,7 +224,7 @@ export class PhysicalMemory {
 
   /** Frames handed out and not freed, the zero frame included. */
   get framesInUse(): number {
-    return (this.bump - RESERVED_BYTES) / PAGE_SIZE - this.freeCount;
+    return (this.bump - this.firstFrame) / PAGE_SIZE - this.freeCount;
   }
 
   /**
@@ -217,7 +285,8 @@ export class PhysicalMemory {
       this.u8.fill(0, frame, frame + PAGE_SIZE);
       return frame;
     }
-    if (this.bump + PAGE_SIZE > this.buffer.byteLength) this.grow();
+    // (A wasm memory's last 64 KiB page may reach past the limit: frames stop there.)
+    if (this.bump + PAGE_SIZE > Math.min(this.buffer.byteLength, this.limit)) this.grow();
     const frame = this.bump;
     this.bump += PAGE_SIZE;
     return frame;
@@ -262,11 +331,42 @@ export class PhysicalMemory {
    * ```
    */
   freeFrame(frame: number): void {
-    if ((frame & PAGE_MASK) !== 0 || frame < RESERVED_BYTES || frame >= this.bump || frame === this.zeroFrame) {
+    if ((frame & PAGE_MASK) !== 0 || frame < this.firstFrame || frame >= this.bump || frame === this.zeroFrame) {
       throw new FaultlineError(`freeFrame: ${String(frame)} is not an allocated frame offset`);
     }
     this.freeList[this.freeCount++] = frame;
   }
+
+  /**
+   * The TLB arrays of a wasm-backed memory (views of its prefix, filled
+   * with -1), for the first address space that asks; null for any later one
+   * or when not wasm-backed (that address space keeps plain arrays).
+   * @internal
+   */
+  claimWasmTlbs(): { read: Int32Array; write: Int32Array } | null {
+    if (this.wasmMemory === null || this.tlbsClaimed) return null;
+    this.tlbsClaimed = true;
+    const buffer = this.wasmMemory.buffer;
+    return {
+      read: new Int32Array(buffer, WasmLayout.readTlb, 1 << 20),
+      write: new Int32Array(buffer, WasmLayout.writeTlb, 1 << 20),
+    };
+  }
+
+  /**
+   * Registers x0..x32 of the cpu that runs wasm code against this memory
+   * (a view of its register area), for the first cpu that asks; null for
+   * any later one or when not wasm-backed.
+   * @internal
+   */
+  claimWasmRegisters(): Int32Array | null {
+    if (this.wasmMemory === null || this.registersClaimed) return null;
+    this.registersClaimed = true;
+    return new Int32Array(this.wasmMemory.buffer, WasmLayout.registers, 33);
+  }
+
+  private tlbsClaimed = false;
+  private registersClaimed = false;
 
   /** Doubles the buffer (capped at the limit), copying the used part. */
   private grow(): void {
@@ -276,10 +376,18 @@ export class PhysicalMemory {
         `allocFrame: physical memory exhausted at ${old} bytes (quota ${this.quotaBytes} bytes)`,
       );
     }
-    const size = Math.min(old * 2, this.limit);
-    const buffer = new ArrayBuffer(size);
+    let buffer: ArrayBuffer | SharedArrayBuffer;
+    if (this.wasmMemory !== null) {
+      // Grows in place: nothing to copy, the old views stay valid (shorter).
+      const pages = Math.min(old * 2, Math.ceil(this.limit / WASM_PAGE) * WASM_PAGE) / WASM_PAGE;
+      this.wasmMemory.grow(pages - old / WASM_PAGE);
+      buffer = this.wasmMemory.buffer;
+    } else {
+      buffer = new ArrayBuffer(Math.min(old * 2, this.limit));
+      new Uint8Array(buffer).set(this.u8.subarray(0, this.bump));
+    }
+    const size = buffer.byteLength;
     const u8 = new Uint8Array(buffer);
-    u8.set(this.u8.subarray(0, this.bump));
     const freeList = new Int32Array(size / PAGE_SIZE);
     freeList.set(this.freeList.subarray(0, this.freeCount));
     this.buffer = buffer;

@@ -8,8 +8,8 @@ import type { Tier } from '../../src/cpu/cpu.js';
 /*
  * The realistic benchmark programs (bench/programs/real, committed ELFs)
  * check their own results: each must exit 0 with its verdict line in the
- * block tier at the smallest work multiplier (ROUNDS = 1, 30–110 M
- * instructions). The interpreter and the region tier run the first
+ * block and wasm tiers at the smallest work multiplier (ROUNDS = 1, 30–110 M
+ * instructions). The interpreter and the region and wasm tiers run the first
  * INTERP_PREFIX instructions and must stand exactly where the block tier
  * stands after as many (registers, pc, count); under CI every tier runs
  * each program to the end as well.
@@ -25,7 +25,7 @@ const PROGRAMS: Record<string, string> = {
 };
 
 /** Tiers that run every program to the end (all of them under CI). */
-const TIERS: readonly Tier[] = process.env['CI'] ? ['interp', 'block', 'region'] : ['block'];
+const TIERS: readonly Tier[] = process.env['CI'] ? ['interp', 'block', 'region', 'wasm'] : ['block', 'wasm'];
 
 /** Instructions the interpreter runs of each program outside CI. */
 const INTERP_PREFIX = 3_000_000;
@@ -52,7 +52,7 @@ describe('realistic benchmark programs pass their self-checks in every tier', ()
       expect(new Set(runs.map((r) => r.out)).size).toBe(1);
       expect(new Set(runs.map((r) => r.instret)).size).toBe(1);
       const block = run(name, 'block', ['1'], INTERP_PREFIX);
-      for (const tier of ['interp', 'region'] as const) {
+      for (const tier of ['interp', 'region', 'wasm'] as const) {
         const other = run(name, tier, ['1'], INTERP_PREFIX);
         expect(other.status).toEqual({ kind: 'limit' });
         expect({ tier, regs: other.regs, pc: other.pc, instret: other.instret }).toEqual({ tier, regs: block.regs, pc: block.pc, instret: block.instret });

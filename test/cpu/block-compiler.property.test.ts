@@ -6,7 +6,7 @@ import { Machine } from '../../src/machine/machine.js';
 import type { Tier } from '../../src/cpu/cpu.js';
 
 /*
- * Each compiled tier (block, region) against the interpreter: random loops of ALU, M,
+ * Each compiled tier (block, region, wasm) against the interpreter: random loops of ALU, M,
  * load and store instructions, with loads through a pointer that faults
  * (a handler repairs it), stores into the loop's own code page, and runs
  * cut into random instruction-limit slices. After every slice both
@@ -93,7 +93,7 @@ function state(m: Machine) {
   };
 }
 
-describe.each(['block', 'region'] as const)('%s tier vs interpreter', (tier) => {
+describe.each(['block', 'region', 'wasm'] as const)('%s tier vs interpreter', (tier) => {
   it('random loops, faults inside blocks, code stores and instruction-limit slices leave identical state', () => {
     fc.assert(
       fc.property(
@@ -104,6 +104,7 @@ describe.each(['block', 'region'] as const)('%s tier vs interpreter', (tier) => 
           const source = program(body, iterations);
           const interpreted = machineFor(source, 'interp');
           const compiled = machineFor(source, tier);
+          if (tier === 'wasm') expect(compiled.cpu.wasmActive).toBe(true);
           for (const slice of [...slices, 1_000_000]) {
             const a = interpreted.run({ maxInstructions: slice });
             const b = compiled.run({ maxInstructions: slice });
@@ -114,7 +115,7 @@ describe.each(['block', 'region'] as const)('%s tier vs interpreter', (tier) => 
           expect(interpreted.exitCode).not.toBeNull();
         },
       ),
-      { numRuns: 150 }, // per tier: the two tiers together keep the 300 runs of one
+      { numRuns: 100 }, // per tier: the three tiers together keep the 300 runs of one
     );
   });
 });

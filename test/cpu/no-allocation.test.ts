@@ -16,8 +16,8 @@ import { describe, expect, it } from 'vitest';
  */
 const PROBE = fileURLToPath(new URL('./fixtures/allocation-probe.mjs', import.meta.url));
 
-function probe(kind: string): { count: number; collections: number; heapGrowth: number } {
-  return JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=1', PROBE, kind], { encoding: 'utf8' })) as { count: number; collections: number; heapGrowth: number };
+function probe(kind: string, tier = 'block'): { count: number; collections: number; heapGrowth: number } {
+  return JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=1', PROBE, kind, tier], { encoding: 'utf8' })) as { count: number; collections: number; heapGrowth: number };
 }
 
 describe('hot paths do not allocate', () => {
@@ -25,6 +25,18 @@ describe('hot paths do not allocate', () => {
     const r = probe('instructions');
     expect(r.count).toBe(50_000_000);
     expect(r.collections).toBeLessThanOrEqual(2);
+  });
+
+  it('the wasm tier: 50 M instructions of the compute benchmark cause (almost) no garbage collection', () => {
+    const r = probe('instructions', 'wasm');
+    expect(r.count).toBe(50_000_000);
+    expect(r.collections).toBeLessThanOrEqual(2);
+  });
+
+  it('fault dispatch in the wasm tier: 1.5 M fault round trips cause (almost) no garbage collection', () => {
+    const r = probe('faults', 'wasm');
+    expect(r.count).toBeGreaterThan(1_499_000);
+    expect(r.collections).toBeLessThanOrEqual(10);
   });
 
   it('fault dispatch: 1.5 M fault round trips through a fixing handler cause (almost) no garbage collection', () => {

@@ -9,8 +9,8 @@
  * page fault, 132 illegal instruction, 133 ebreak, 135 misaligned
  * AMO/LR/SC). Rejects only on a host-side error.
  *
- * The guest runs three times: interpreted only, then in the block tier and
- * in the region tier with everything compiled on its first execution
+ * The guest runs four times: interpreted only, then in the block, region
+ * and wasm tiers with everything compiled on its first execution
  * (jitThreshold 1). All must agree — the compiled tiers are held to the
  * interpreter, and all to the reference.
  */
@@ -41,7 +41,8 @@ export async function runFaultline(elfBytes: Uint8Array, name: string): Promise<
   const interpreted = runOnce(elfBytes, name, { jit: false });
   const compiled = runOnce(elfBytes, name, { tier: 'block', jitThreshold: 1 });
   const region = runOnce(elfBytes, name, { tier: 'region', jitThreshold: 1 });
-  for (const [tier, run] of [['block', compiled], ['region', region]] as const) {
+  const wasm = runOnce(elfBytes, name, { tier: 'wasm', jitThreshold: 1 });
+  for (const [tier, run] of [['block', compiled], ['region', region], ['wasm', wasm]] as const) {
     if (interpreted.status !== run.status || interpreted.stdout !== run.stdout) {
       throw new Error(
         `${name}: the ${tier} tier disagrees with the interpreter\n` +
