@@ -127,6 +127,14 @@ export type Tier = 'interp' | 'block' | 'region' | 'wasm';
 /** The tiers, for option parsing. @internal */
 export const TIERS: readonly Tier[] = ['interp', 'block', 'region', 'wasm'];
 
+/**
+ * The tier a machine runs when none is asked for: `'wasm'` (about twice the
+ * block tier on the realistic programs, docs/performance.md); where shared
+ * WebAssembly memory or compilation is unavailable it runs as `'block'`.
+ * @internal
+ */
+export const DEFAULT_TIER: Tier = 'wasm';
+
 /** True when this runtime lets us build functions from source. */
 function canCompile(): boolean {
   try {
@@ -220,7 +228,7 @@ export class Cpu {
    * @throws UsageError when `jitThreshold` is not an integer from 1 to 65535.
    */
   constructor(readonly addressSpace: AddressSpace, options: CpuOptions = {}) {
-    const tier = options.tier ?? 'block';
+    const tier = options.tier ?? DEFAULT_TIER;
     if (!TIERS.includes(tier)) throw new UsageError(`Cpu: tier must be one of ${TIERS.join(', ')}, got ${String(tier)}`);
     this.jit = (options.jit ?? true) && tier !== 'interp' && canCompile();
     this.regions = tier === 'region';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { Cpu, type CpuOptions, type Tier } from '../cpu/cpu.js';
+import { Cpu, DEFAULT_TIER, type CpuOptions, type Tier } from '../cpu/cpu.js';
 import { UsageError } from '../errors.js';
 import { describeValue } from '../fault/describe-value.js';
 import { ExceptionTable } from '../fault/exception-table.js';
@@ -272,7 +272,7 @@ export class Machine {
       quota: options.memoryQuota ?? DEFAULT_QUOTA,
       ...(options.memoryInitialSize === undefined ? {} : { initialSize: options.memoryInitialSize }),
     };
-    this.memory = options.tier === 'wasm' && options.jit !== false && wasmMemorySupported()
+    this.memory = (options.tier ?? DEFAULT_TIER) === 'wasm' && options.jit !== false && wasmMemorySupported()
       ? wasmBackedOrPlain(memoryOptions)
       : new PhysicalMemory(memoryOptions);
     this.addressSpace = new AddressSpace({ memory: this.memory });
