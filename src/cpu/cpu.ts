@@ -98,7 +98,7 @@ export interface CpuOptions {
    */
   readonly jitThreshold?: number;
   /**
-   * Which execution tier runs hot code (default `'block'`; see
+   * Which execution tier runs hot code (default `'wasm'`; see
    * docs/performance.md): `'interp'` interprets every instruction (as
    * `jit: false`), `'block'` compiles hot basic blocks (superblocks) one
    * function each, `'region'` compiles the code of a page reachable from a
