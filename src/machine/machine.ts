@@ -88,7 +88,7 @@ export interface MachineOptions {
   readonly jit?: boolean;
   /** Executions of a block start before it is compiled; see {@link CpuOptions.jitThreshold}. */
   readonly jitThreshold?: number;
-  /** Execution tier for hot code: 'interp', 'block', 'region' or 'wasm' (default); see {@link CpuOptions.tier}. */
+  /** Execution tier for hot code: 'interp', 'block' (default), 'region' or 'wasm'; see {@link CpuOptions.tier}. */
   readonly tier?: Tier;
   /**
    * The guest's fd 0: bytes, text (UTF-8) or an {@link InputSource}

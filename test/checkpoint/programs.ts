@@ -3,6 +3,7 @@
  * prints and increments (the monitoring scenario), random programs for the
  * equivalence property, and a comparison of two machines' state.
  */
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import { Machine, type MachineOptions } from '../../src/index.js';
 
@@ -77,6 +78,32 @@ export type Op =
 export const FREE_REGS = [5, 6, 7, 10, 11, 12, 13, 14, 15, 28, 29, 30, 31] as const;
 /** Bytes of .data the generated programs address. */
 export const DATA_BYTES = 16 * 4096;
+
+/** How often each kind of {@link Op} is drawn (0 or absent: never). */
+export type OpWeights = { readonly [K in Op['kind']]?: number };
+
+/** The weights most properties use: mostly ALU work and stores, every other kind now and then. */
+export const DEFAULT_OP_WEIGHTS: OpWeights = { alu: 4, store: 4, load: 2, write: 1, mmap: 1, munmap: 1, mprotect: 1, brk: 1, stack: 1 };
+
+/** Random {@link Op}s for {@link randomSource}, each kind drawn as often as `weights` says. */
+export function opArbitrary(weights: OpWeights = DEFAULT_OP_WEIGHTS): fc.Arbitrary<Op> {
+  const reg = fc.constantFrom(...FREE_REGS);
+  const kinds: { readonly [K in Op['kind']]: fc.Arbitrary<Op> } = {
+    alu: fc.record({ kind: fc.constant('alu' as const), rd: reg, rs: reg, imm: fc.integer({ min: -2048, max: 2047 }) }),
+    store: fc.record({ kind: fc.constant('store' as const), offset: fc.integer({ min: 0, max: DATA_BYTES - 4 }), rs: reg, byte: fc.boolean() }),
+    load: fc.record({ kind: fc.constant('load' as const), rd: reg, offset: fc.integer({ min: 0, max: DATA_BYTES - 4 }) }),
+    write: fc.record({ kind: fc.constant('write' as const), offset: fc.integer({ min: 0, max: DATA_BYTES - 64 }), length: fc.integer({ min: 1, max: 24 }) }),
+    mmap: fc.record({ kind: fc.constant('mmap' as const), pages: fc.integer({ min: 1, max: 3 }) }),
+    munmap: fc.record({ kind: fc.constant('munmap' as const) }),
+    mprotect: fc.record({ kind: fc.constant('mprotect' as const), prot: fc.constantFrom(1, 3) }),
+    brk: fc.record({ kind: fc.constant('brk' as const), delta: fc.integer({ min: -8192, max: 12288 }) }),
+    stack: fc.record({ kind: fc.constant('stack' as const), offset: fc.integer({ min: 0, max: 8000 }), rs: reg }),
+  };
+  const drawn = (Object.keys(kinds) as Op['kind'][])
+    .filter((k) => (weights[k] ?? 0) > 0)
+    .map((k) => ({ weight: weights[k]!, arbitrary: kinds[k] }));
+  return fc.oneof(...drawn);
+}
 
 /**
  * Assembly for `ops` run `rounds` times in a loop. s1 points at 16 pages

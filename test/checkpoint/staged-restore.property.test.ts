@@ -11,19 +11,9 @@ import { CollectedOutput, FormatError, assemble } from '../../src/index.js';
 import { checkpoint, restoreCheckpoint, type ImageInput } from '../../handlers/index.js';
 import { StagedRestore } from '../../handlers/checkpoint/staged-restore.js';
 import { decodeImage } from '../../src/plugin-kit.js';
-import { DATA_BYTES, FREE_REGS, counterSource, expectSameState, newMachine, randomSource, type Op } from './programs.js';
+import { counterSource, expectSameState, newMachine, opArbitrary, randomSource } from './programs.js';
 
-const reg = fc.constantFrom(...FREE_REGS);
-const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('store' as const), offset: fc.integer({ min: 0, max: DATA_BYTES - 4 }), rs: reg, byte: fc.boolean() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('alu' as const), rd: reg, rs: reg, imm: fc.integer({ min: -2048, max: 2047 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('write' as const), offset: fc.integer({ min: 0, max: DATA_BYTES - 64 }), length: fc.integer({ min: 1, max: 24 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('mmap' as const), pages: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('munmap' as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('mprotect' as const), prot: fc.constantFrom(1, 3) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('brk' as const), delta: fc.integer({ min: -8192, max: 12288 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('stack' as const), offset: fc.integer({ min: 0, max: 8000 }), rs: reg }) },
-);
+const op = opArbitrary({ store: 4, alu: 2, write: 1, mmap: 2, munmap: 2, mprotect: 1, brk: 2, stack: 1 });
 
 const scenario = fc.record({
   ops: fc.array(op, { minLength: 1, maxLength: 24 }),
