@@ -378,8 +378,8 @@ export class Cpu {
           if (wasm !== null && !wasm.refused) {
             // The page's code compiled so far joins the new region: one
             // region grows to hold the page's hot code (jump-table targets
-            // too) and jumps between them stay inside wasm. Past 8 regions
-            // in a page only at the 16th, 32nd... compile, so that
+            // too) and jumps between them stay inside wasm. Past 16 regions
+            // in a page only at the 32nd, 64th... compile, so that
             // recompiling costs O(n log n), not O(n²).
             const roots = this.wasmRoots;
             roots.length = 0;
