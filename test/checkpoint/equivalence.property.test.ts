@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CollectedOutput, assemble } from '../../src/index.js';
-import { checkpoint, restoreCheckpoint, type ImageInput } from '../../handlers/index.js';
-import { expectSameState, newMachine, opArbitrary, randomSource } from './programs.js';
+import { restoreCheckpoint } from '../../handlers/index.js';
+import { checkpointChain, expectSameState, newMachine, opArbitrary, randomSource } from './programs.js';
 
 const op = opArbitrary();
 
@@ -22,14 +22,7 @@ describe('checkpoint/restore equivalence', () => {
         const outA = new CollectedOutput();
         const a = newMachine({ stdout: outA.sink });
         a.load(program);
-        const cp = checkpoint();
-        a.use(cp);
-        const images: ImageInput[] = [];
-        const run = steps.slice(0, -1);
-        for (const n of run) {
-          a.run({ maxInstructions: n });
-          images.push({ name: `#${images.length}`, bytes: cp.checkpoint() });
-        }
+        const images = checkpointChain(a, steps.slice(0, -1));
         const printedAtCheckpoint = outA.text().length;
         const after = steps[steps.length - 1]!;
         const resultA = a.run({ maxInstructions: after });

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { Machine, type MachineOptions } from '../../src/index.js';
+import { checkpoint, type ImageInput } from '../../handlers/index.js';
 
 /**
  * A counter: prints 0, 1, 2, ... one per line (decimal), spinning `spin`
@@ -179,4 +180,17 @@ export function expectSameState(a: Machine, b: Machine): void {
     }
   }
   expect(b.addressSpace.memory.reserved).toBe(a.addressSpace.memory.reserved);
+}
+
+/**
+ * Installs the checkpoint plugin in `machine` and runs it `steps` instructions
+ * at a time, taking an image after each step: the chain, named `#0`, `#1`…
+ */
+export function checkpointChain(machine: Machine, steps: readonly number[]): ImageInput[] {
+  const cp = checkpoint();
+  machine.use(cp);
+  return steps.map((n, k) => {
+    machine.run({ maxInstructions: n });
+    return { name: `#${k}`, bytes: cp.checkpoint() };
+  });
 }

@@ -8,10 +8,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CollectedOutput, FormatError, assemble } from '../../src/index.js';
-import { checkpoint, restoreCheckpoint, type ImageInput } from '../../handlers/index.js';
+import { checkpoint, restoreCheckpoint } from '../../handlers/index.js';
 import { StagedRestore } from '../../handlers/checkpoint/staged-restore.js';
 import { decodeImage } from '../../src/plugin-kit.js';
-import { counterSource, expectSameState, newMachine, opArbitrary, randomSource } from './programs.js';
+import { checkpointChain, counterSource, expectSameState, newMachine, opArbitrary, randomSource } from './programs.js';
 
 const op = opArbitrary({ store: 4, alu: 2, write: 1, mmap: 2, munmap: 2, mprotect: 1, brk: 2, stack: 1 });
 
@@ -30,13 +30,7 @@ describe('staged restore', () => {
         const outA = new CollectedOutput();
         const a = newMachine({ stdout: outA.sink });
         a.load(program);
-        const cp = checkpoint();
-        a.use(cp);
-        const images: ImageInput[] = [];
-        for (const n of steps.slice(0, -1)) {
-          a.run({ maxInstructions: n });
-          images.push({ name: `#${images.length}`, bytes: cp.checkpoint() });
-        }
+        const images = checkpointChain(a, steps.slice(0, -1));
         const printedAtCheckpoint = outA.text().length;
         const after = steps[steps.length - 1]!;
         const resultA = a.run({ maxInstructions: after });
@@ -65,13 +59,7 @@ describe('staged restore', () => {
   it('gives the staging up when the quota cannot hold it (finish then restores the whole chain the usual way)', () => {
     const a = newMachine();
     a.load(assemble(counterSource(50_000, 4), { fileName: 'counter.s' }));
-    const cp = checkpoint();
-    a.use(cp);
-    const images: ImageInput[] = [];
-    for (let k = 0; k < 3; k++) {
-      a.run({ maxInstructions: 20_000 });
-      images.push({ name: `#${k}`, bytes: cp.checkpoint() });
-    }
+    const images = checkpointChain(a, [20_000, 20_000, 20_000]);
     const resultA = a.run();
     const reference = newMachine();
     restoreCheckpoint(reference, images);

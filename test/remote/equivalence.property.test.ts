@@ -8,8 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CollectedOutput, assemble } from '../../src/index.js';
-import { checkpoint, restoreRemote } from '../../handlers/index.js';
-import { expectSameState, newMachine, opArbitrary, randomSource } from '../checkpoint/programs.js';
+import { restoreRemote } from '../../handlers/index.js';
+import { checkpointChain, expectSameState, newMachine, opArbitrary, randomSource } from '../checkpoint/programs.js';
 import { withServer, writeChain } from './remote-helpers.js';
 
 const op = opArbitrary();
@@ -31,13 +31,7 @@ describe('remote restore equivalence', () => {
         const outA = new CollectedOutput();
         const a = newMachine({ stdout: outA.sink });
         a.load(program);
-        const cp = checkpoint();
-        a.use(cp);
-        const images: Uint8Array[] = [];
-        for (const n of steps.slice(0, -1)) {
-          a.run({ maxInstructions: n });
-          images.push(cp.checkpoint());
-        }
+        const images = checkpointChain(a, steps.slice(0, -1)).map((image) => image.bytes);
         const printedAtCheckpoint = outA.text().length;
         const after = steps[steps.length - 1]!;
         const resultA = a.run({ maxInstructions: after });
