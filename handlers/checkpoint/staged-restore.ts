@@ -18,7 +18,7 @@
  */
 
 import { Machine, PAGE_SIZE, PageState, QuotaExceededError, FormatError, hex32, type Dataspace, type DataspaceRecord, type DecodedImage, type RestorePlan } from '../../src/index.js';
-import { beginRestore, checkChainLink, decodeImage, pageFrame, recordPageStates, recordReservedBytes, restoreMachine } from '../../src/plugin-kit.js';
+import { beginRestore, checkChainLink, decodeImage, pageFrame, recordPageStates, recordReservedBytes, restoreMachine, type RestoreHooks } from '../../src/plugin-kit.js';
 import type { ImageInput, RestoreOptions, RestoredCheckpoint } from './index.js';
 import { claimants, restoreCapabilities, restoreCheckpoint } from './restore.js';
 
@@ -76,7 +76,7 @@ export class StagedRestore {
       return;
     }
     this.settle(image, this.staged, null);
-    if (this.options.rehearse === true) this.rehearse(image);
+    if (this.options.rehearse === true) this.rehearse();
   }
 
   /**
@@ -96,21 +96,13 @@ export class StagedRestore {
     const prev = this.decoded[this.decoded.length - 1]!;
     this.link(last);
     const claim = claimants(last, options);
-    let reservedBytes = 0;
-    for (const rec of last.layout.dataspaces) reservedBytes += recordReservedBytes(rec);
-    // Page sources are empty: every page with contents is in a staging dataspace.
-    const plan: RestorePlan = { images: [...this.decoded, last], last, sources: new Map(), reservedBytes };
+    const plan = stagedPlan([...this.decoded, last]);
     // The capability space first, as restoreCheckpoint does: it checks every external object before memory changes.
     restoreCapabilities(this.machine, plan, options);
     this.drop(last, staged);
     this.copyPages(last);
     this.settle(last, staged, prev);
-    const end = beginRestore(this.machine);
-    try {
-      restoreMachine(this.machine, plan, { prebuilt: (rec) => staged.get(rec.id) });
-    } finally {
-      end();
-    }
+    rebuild(this.machine, plan, { prebuilt: (rec) => staged.get(rec.id) });
     for (const [name, state] of last.plugins) claim.get(name)?.restoreState(state);
     this.staged = null;
     return { image: last, plan, lazy: null };
@@ -118,26 +110,19 @@ export class StagedRestore {
 
   /**
    * Runs what `finish` runs — the capability space, the layout, the hart
-   * and threads — on a scratch machine with `image`'s state (no page
+   * and threads — on a scratch machine with the newest image's state (no page
    * contents, no plugin state handed back), then drops it: in a fresh
    * process (and after the engine dropped code unused for a while),
    * compiling that code costs more than running it, and `finish` runs
    * while the guest is stopped. A failure here is ignored: `finish`
    * reports it on the real image.
    */
-  private rehearse(image: DecodedImage): void {
+  private rehearse(): void {
     try {
       const scratch = new Machine({ memoryQuota: this.machine.memory.quota });
-      let reservedBytes = 0;
-      for (const rec of image.layout.dataspaces) reservedBytes += recordReservedBytes(rec);
-      const plan: RestorePlan = { images: [...this.decoded], last: image, sources: new Map(), reservedBytes };
+      const plan = stagedPlan([...this.decoded]);
       restoreCapabilities(scratch, plan, this.options);
-      const end = beginRestore(scratch);
-      try {
-        restoreMachine(scratch, plan);
-      } finally {
-        end();
-      }
+      rebuild(scratch, plan);
     } catch {
       // Only a rehearsal.
     }
@@ -240,6 +225,27 @@ export class StagedRestore {
 }
 
 /** True when `a` and `b` hold the same run words. */
+/**
+ * The plan of a chain whose pages are all in staging dataspaces already:
+ * no page sources; the quota the last image's layout reserves.
+ */
+function stagedPlan(images: readonly DecodedImage[]): RestorePlan {
+  const last = images[images.length - 1]!;
+  let reservedBytes = 0;
+  for (const rec of last.layout.dataspaces) reservedBytes += recordReservedBytes(rec);
+  return { images, last, sources: new Map(), reservedBytes };
+}
+
+/** Rebuilds `machine` from `plan`, the plugins installed before stepped aside meanwhile (beginRestore). */
+function rebuild(machine: Machine, plan: RestorePlan, hooks: RestoreHooks = {}): void {
+  const end = beginRestore(machine);
+  try {
+    restoreMachine(machine, plan, hooks);
+  } finally {
+    end();
+  }
+}
+
 function sameRuns(a: Uint32Array | undefined, b: Uint32Array): boolean {
   if (a === undefined || a.length !== b.length) return false;
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;

@@ -204,25 +204,26 @@ function isTrampoline(linuxMemory: LinuxMemory, at: number, target: AttachTarget
  * pages of the guest protection) only when it changed since the previous
  * capture, so an incremental image costs its dirty pages, not every page.
  */
-const runsCache = new WeakMap<Dataspace, { readonly generation: number; readonly runs: Uint32Array }>();
-const protectionCache = new WeakMap<ProtectionLayer, { readonly generation: number; readonly runs: readonly ProtectionRun[] }>();
+const runsCache = new WeakMap<Dataspace, { readonly generation: number; readonly value: Uint32Array }>();
+const protectionCache = new WeakMap<ProtectionLayer, { readonly generation: number; readonly value: readonly ProtectionRun[] }>();
+
+/** What `compute` gives for `key`, computed again only when `generation` moved since the last time. */
+function atGeneration<K extends object, V>(cache: WeakMap<K, { readonly generation: number; readonly value: V }>, key: K, generation: number, compute: () => V): V {
+  const hit = cache.get(key);
+  if (hit !== undefined && hit.generation === generation) return hit.value;
+  const value = compute();
+  cache.set(key, { generation, value });
+  return value;
+}
 
 /** {@link pageRuns} of `ds`, reused while no page gained or lost contents. */
 function cachedPageRuns(ds: Dataspace): Uint32Array {
-  const hit = runsCache.get(ds);
-  if (hit !== undefined && hit.generation === ds.frameGeneration) return hit.runs;
-  const runs = pageRuns(ds.frames);
-  runsCache.set(ds, { generation: ds.frameGeneration, runs });
-  return runs;
+  return atGeneration(runsCache, ds, ds.frameGeneration, () => pageRuns(ds.frames));
 }
 
-/** The protection runs of `layer`, reused while it was not changed. */
+/** The protection runs of `layer` (a copy the caller owns), reused while it was not changed. */
 function cachedProtectionRuns(layer: ProtectionLayer): ProtectionRun[] {
-  const hit = protectionCache.get(layer);
-  if (hit !== undefined && hit.generation === layer.generation) return [...hit.runs];
-  const runs = protectionRuns(layer.prot);
-  protectionCache.set(layer, { generation: layer.generation, runs });
-  return [...runs];
+  return [...atGeneration(protectionCache, layer, layer.generation, () => protectionRuns(layer.prot))];
 }
 
 /**

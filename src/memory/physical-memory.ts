@@ -177,21 +177,19 @@ export class PhysicalMemory {
       throw new UsageError(`PhysicalMemory: initialSize must be a positive integer, got ${String(initialSize)}`);
     }
     this.quotaBytes = quota;
+    // Frames follow the never-used first page, or a wasm memory's TLBs and registers.
+    this.firstFrame = options.wasm === true ? WasmLayout.frames : RESERVED_BYTES;
+    this.limit = this.firstFrame + quota + PAGE_SIZE;
+    this.bump = this.firstFrame;
     if (options.wasm === true) {
-      // Frames follow the TLBs and registers; a shared memory grows in
-      // place, so views of that prefix stay valid for ever.
-      this.firstFrame = WasmLayout.frames;
-      this.limit = this.firstFrame + quota + PAGE_SIZE;
+      // A shared memory grows in place, so views of its prefix stay valid for ever.
       const initial = Math.ceil(Math.min(this.firstFrame + initialSize, this.limit) / WASM_PAGE);
       this.wasmMemory = new WebAssembly.Memory({ initial, maximum: Math.ceil(this.limit / WASM_PAGE), shared: true });
       this.buffer = this.wasmMemory.buffer;
     } else {
-      this.firstFrame = RESERVED_BYTES;
-      this.limit = this.firstFrame + quota + PAGE_SIZE;
       this.wasmMemory = null;
       this.buffer = new ArrayBuffer(Math.min(Math.ceil(initialSize / PAGE_SIZE) * PAGE_SIZE, this.limit));
     }
-    this.bump = this.firstFrame;
     const initial = this.buffer.byteLength;
     this.u8 = new Uint8Array(this.buffer);
     this.i8 = new Int8Array(this.buffer);

@@ -262,7 +262,7 @@ const LOAD_OP = [W.I32Load8S, W.I32Load16S, W.I32Load, W.I32Load8U, W.I32Load16U
 
 /**
  * a = rs1 + imm; e = tlb[a >>> 12]; leaves on the stack whether the fast
- * path applies: e > 0 (a frame; an empty entry is negative or 0) and the
+ * path applies: e > 0 (a frame; an empty entry is 0) and the
  * access aligned (a misaligned one may cross a page: the slow path).
  */
 function translate(w: WasmWriter, rs1: number, imm: number, size: number, tlb: number, get: (n: number) => void): void {
