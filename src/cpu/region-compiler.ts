@@ -87,7 +87,8 @@ function emitPlain(w: number, imm: number, pc: number, k: number): string {
     case Op.Ori: return `${d} = ${a} | ${imm};\n`;
     case Op.Andi: return `${d} = ${a} & ${imm};\n`;
     case Op.Slli: return `${d} = ${a} << ${imm};\n`;
-    case Op.Srli: return `${d} = ${a} >>> ${imm};\n`;
+    // `>>>` gives an unsigned number; a local (unlike an Int32Array slot) keeps it: back to int32.
+    case Op.Srli: return `${d} = (${a} >>> ${imm}) | 0;\n`;
     case Op.Srai: return `${d} = ${a} >> ${imm};\n`;
     case Op.Add: return `${d} = (${a} + ${b}) | 0;\n`;
     case Op.Sub: return `${d} = (${a} - ${b}) | 0;\n`;
@@ -95,7 +96,7 @@ function emitPlain(w: number, imm: number, pc: number, k: number): string {
     case Op.Slt: return `${d} = ${a} < ${b} ? 1 : 0;\n`;
     case Op.Sltu: return `${d} = (${a} >>> 0) < (${b} >>> 0) ? 1 : 0;\n`;
     case Op.Xor: return `${d} = ${a} ^ ${b};\n`;
-    case Op.Srl: return `${d} = ${a} >>> ${b};\n`;
+    case Op.Srl: return `${d} = (${a} >>> ${b}) | 0;\n`;
     case Op.Sra: return `${d} = ${a} >> ${b};\n`;
     case Op.Or: return `${d} = ${a} | ${b};\n`;
     case Op.And: return `${d} = ${a} & ${b};\n`;
