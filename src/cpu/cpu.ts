@@ -11,6 +11,7 @@ import { Op } from './op.js';
 import { compileBlock, type BlockHost, type CompiledBlock } from './block-compiler.js';
 import { compileRegion } from './region-compiler.js';
 import { WasmTier } from './wasm/wasm-tier.js';
+import { naturalLeaders } from './region-discovery.js';
 
 /**
  * Why {@link Cpu.run} returned.
@@ -65,6 +66,8 @@ interface PageBlocks {
   readonly heat: Uint16Array;
   /** Regions compiled for the page (the wasm tier). */
   compiles: number;
+  /** Block starts interpreted in the page since its last region (the wasm tier compiles whole pages). */
+  entered: number;
   /** Interpretations of a block start before it is compiled, in this page. */
   threshold: number;
 }
@@ -72,7 +75,7 @@ interface PageBlocks {
 /** Regions compiled in a page after which its threshold is raised (wasm tier). */
 const WASM_BUSY_PAGE = 16;
 
-const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024), compiles: 0, threshold: 65535 };
+const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024), compiles: 0, entered: 0, threshold: 65535 };
 const MULTIPLY = { mulh, mulhsu, mulhu };
 
 /**
@@ -236,7 +239,9 @@ export class Cpu {
     const registers = this.jit && tier === 'wasm' && wasmMemory !== null ? addressSpace.memory.claimWasmRegisters() : null;
     this.x = registers ?? new Int32Array(33);
     this.regs = this.x.subarray(0, 32);
-    this.wasm = registers !== null ? new WasmTier(this, wasmMemory!) : null;
+    const wasm = registers !== null ? new WasmTier(this, wasmMemory!) : null;
+    this.wasm = wasm;
+    if (wasm !== null) addressSpace.onCodeDropped = (start, end) => wasm.forgetPages(start, end);
     const threshold = options.jitThreshold ?? DEFAULT_JIT_THRESHOLD;
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 65535) {
       throw new UsageError(`Cpu: jitThreshold must be an integer from 1 to 65535, got ${threshold}`);
@@ -271,10 +276,11 @@ export class Cpu {
     return ok;
   }
 
-  /** Forgets the compiled blocks of a decoded page (its slots were rewritten). @internal */
-  dropBlocks(code: Int32Array): void {
+  /** Forgets the compiled blocks of decoded page `code` of virtual page `vpage` (its slots were rewritten). @internal */
+  dropBlocks(code: Int32Array, vpage: number): void {
     this.pageBlocks.delete(code);
     if (this.lastCode === code) this.lastCode = EMPTY_CODE;
+    this.wasm?.forgetPages(vpage, vpage + 1);
   }
 
   private blocksOf(code: Int32Array): PageBlocks {
@@ -282,7 +288,7 @@ export class Cpu {
     if (this.lastCode === code) return this.lastBlocks;
     let pb = this.pageBlocks.get(code);
     if (pb === undefined) {
-      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024), compiles: 0, threshold: this.jitThreshold };
+      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024), compiles: 0, entered: 0, threshold: this.jitThreshold };
       this.pageBlocks.set(code, pb);
     }
     this.lastCode = code;
@@ -315,8 +321,11 @@ export class Cpu {
     let base = -1;
     let frame = 0;
     let code = EMPTY_CODE;
-    let blocks = NO_BLOCKS.blocks, heat = NO_BLOCKS.heat;
+    let page = NO_BLOCKS, blocks = NO_BLOCKS.blocks, heat = NO_BLOCKS.heat;
     let faultInBlock = false;
+    // The wasm tier compiles a page once its block starts were interpreted
+    // `hot` times in all (a switch spreads them over many cases).
+    const pageHeat = this.wasm !== null;
     const bps = this.breakpoints;
     const jit = this.jit && bps === null;
     let hot = this.jitThreshold;
@@ -354,6 +363,7 @@ export class Cpu {
         base = pc & ~0xfff;
         if (jit) {
           const pb = this.blocksOf(c);
+          page = pb;
           blocks = pb.blocks;
           heat = pb.heat;
           hot = pb.threshold;
@@ -373,7 +383,7 @@ export class Cpu {
             }
             continue;
           }
-        } else if (++heat[i >>> 1]! >= hot) {
+        } else if (++heat[i >>> 1]! >= hot || (pageHeat && page.compiles === 0 && ++page.entered >= hot)) {
           const wasm = this.wasm;
           if (wasm !== null && !wasm.refused) {
             // The page's code compiled so far joins the new region: one
@@ -383,7 +393,8 @@ export class Cpu {
             // recompiling costs O(n log n), not O(n²).
             const roots = this.wasmRoots;
             roots.length = 0;
-            const pb = this.lastBlocks;
+            const pb = page;
+            pb.entered = 0;
             const compiles = ++pb.compiles;
             // A page that keeps needing new regions (code entered at many
             // places, each run rarely: a large state machine) compiles only
@@ -391,6 +402,10 @@ export class Cpu {
             // much as interpreting a rarely entered block for a whole run.
             if (compiles === WASM_BUSY_PAGE) pb.threshold = hot = Math.min(this.jitThreshold * 4, 65535);
             if (compiles <= WASM_BUSY_PAGE || (compiles & (compiles - 1)) === 0) for (let s = 0; s < 1024; s++) if (blocks[s] != null) roots.push(s);
+            // A second hot entry in a page: compile all of the page's code
+            // that a jump can enter (switch cases, returns), not one
+            // entry at a time.
+            if (compiles === 1) naturalLeaders(code, base, frame, i32, roots);
             const region = wasm.compile(code, i, base, frame, i32, roots);
             if (region === null) {
               // Refused by this runtime (a policy): the block tier takes over.

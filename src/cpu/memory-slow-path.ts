@@ -74,11 +74,12 @@ function invalidateDecoded(cpu: Cpu, address: number, size: number): void {
   const cache = cpu.addressSpace.codeCache;
   if (cache.size === 0) return;
   for (let a = address & ~3; a < address + size; a += 4) {
-    const code = cache.get((a >>> PAGE_SHIFT) >>> 0);
+    const vpage = (a >>> PAGE_SHIFT) >>> 0;
+    const code = cache.get(vpage);
     if (code !== undefined) {
       const slot = ((a & PAGE_MASK) >>> 2) << 1;
       code[slot] = Op.Undecoded;
-      cpu.dropBlocks(code);
+      cpu.dropBlocks(code, vpage);
       cpu.codeTouched = true;
     }
   }

@@ -115,3 +115,21 @@ export function discoverRegion(
   }
   return { taken, leader, entries, lengths, count };
 }
+
+/**
+ * Appends to `into` the instruction slots of decoded page `code` where a
+ * block naturally starts without being reached by a walk: the page's
+ * first slot and every slot after a control transfer (where a jump table,
+ * a return or a fall-through from another page enters; compiled switch
+ * cases start there). Decodes every slot.
+ */
+export function naturalLeaders(code: Int32Array, pageBase: number, frame: number, m32: Int32Array, into: number[]): void {
+  let after = true;
+  for (let n = 0; n < 1024; n++) {
+    const s = n << 1;
+    if (code[s] === Op.Undecoded) decodeInto(m32[(frame + (n << 2)) >> 2]!, (pageBase + (n << 2)) | 0, code, s);
+    const op = code[s]! & 0xff;
+    if (after && compilable(op)) into.push(n);
+    after = isBranch(op) || op === Op.Jal || op === Op.Jalr || !compilable(op);
+  }
+}

@@ -92,6 +92,14 @@ export class AddressSpace implements TranslationOwner {
   /** The guest's `mprotect` overlay (7 = no restriction where never set). */
   readonly guestProtection: ProtectionLayer;
 
+  /**
+   * Called after decoded code of virtual pages [start, end) was dropped
+   * (anything compiled from it must not run again), or null. The wasm
+   * tier's cpu sets it: its code map outlives a single run.
+   * @internal
+   */
+  onCodeDropped: ((start: number, end: number) => void) | null = null;
+
   /** 1 where `codeCache` has an entry: writeTlb stays 0 there. */
   private readonly codePages = new Uint8Array(VPAGE_COUNT);
   /** Every protection layer, guestProtection first. Replaced on change (copy-on-write). */
@@ -347,6 +355,7 @@ export class AddressSpace implements TranslationOwner {
   dropDecodedCode(): void {
     for (const vpage of this.codeCache.keys()) this.codePages[vpage] = 0;
     this.codeCache.clear();
+    this.onCodeDropped?.(0, VPAGE_COUNT);
   }
 
   /** Drops decoded code of pages [start, end). */
@@ -368,6 +377,7 @@ export class AddressSpace implements TranslationOwner {
         }
       }
     }
+    this.onCodeDropped?.(start, end);
   }
 
   // ---- protection layers -------------------------------------------------

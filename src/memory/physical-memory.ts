@@ -13,7 +13,7 @@
  * translation", so a fresh zeroed TLB is already empty (address-space.ts).
  *
  * A wasm-backed memory (option `wasm`, for the `wasm` tier) puts the read
- * and write TLBs and the cpu's registers first (see `WasmLayout`); its zero
+ * and write TLBs, the cpu's registers and the code map first (see `WasmLayout`); its zero
  * frame and frames follow them, and offset 0 is a TLB entry, never a frame.
  */
 
@@ -71,10 +71,13 @@ export interface PhysicalMemoryOptions {
   wasm?: boolean;
 }
 
+/** Slots of the wasm tier's code map (a power of two). @internal */
+export const CODE_MAP_SLOTS = 1 << 16;
+
 /**
  * Layout of a wasm-backed {@link PhysicalMemory} (byte offsets): the
  * read TLB, the write TLB (1 Mi int32 entries each), the register area of
- * the cpu (x0..x32, then the exit words), then the frames.
+ * the cpu (x0..x32, then the exit words), the code map, then the frames.
  * @internal
  */
 export const WasmLayout = {
@@ -83,10 +86,19 @@ export const WasmLayout = {
   registers: 8 << 20,
   /** Instructions the last wasm call retired (int32 after x0..x32). */
   retired: (8 << 20) + 33 * 4,
-  /** Set (1) by a slow path that faulted during a wasm call. */
-  trapped: (8 << 20) + 34 * 4,
+  /**
+   * Set (1) when a wasm call must return to JavaScript: a slow path
+   * faulted, grew memory or rewrote code. The caller clears it.
+   */
+  stop: (8 << 20) + 34 * 4,
+  /**
+   * The wasm tier's code map: {@link CODE_MAP_SLOTS} pairs (entry pc,
+   * table index of the region entered there), by a hash of the pc
+   * (src/cpu/wasm/wasm-dispatcher.ts). A tag of 1 (no pc is odd) is empty.
+   */
+  codeMap: (8 << 20) + 4096,
   /** First frame: the zero frame. */
-  frames: (8 << 20) + 4096,
+  frames: (8 << 20) + 4096 + CODE_MAP_SLOTS * 8,
 } as const;
 
 /** Bytes of a WebAssembly page. */

@@ -15,7 +15,7 @@ export const VOID = 0x40;
 /** Instruction opcodes used by the wasm tier. @internal */
 export const enum W {
   Unreachable = 0x00, Block = 0x02, Loop = 0x03, If = 0x04, Else = 0x05, End = 0x0b,
-  Br = 0x0c, BrIf = 0x0d, BrTable = 0x0e, Return = 0x0f, Call = 0x10, Drop = 0x1a, Select = 0x1b,
+  Br = 0x0c, BrIf = 0x0d, BrTable = 0x0e, Return = 0x0f, Call = 0x10, CallIndirect = 0x11, Drop = 0x1a, Select = 0x1b,
   LocalGet = 0x20, LocalSet = 0x21, LocalTee = 0x22,
   I32Load = 0x28, I32Load8S = 0x2c, I32Load8U = 0x2d, I32Load16S = 0x2e, I32Load16U = 0x2f,
   I32Store = 0x36, I32Store8 = 0x3a, I32Store16 = 0x3b,
@@ -127,11 +127,13 @@ export interface FuncBody {
   readonly export?: string;
 }
 
-/** What a module imports: functions (by type index) and at most one memory. @internal */
+/** What a module imports: functions (by type index), at most one memory and at most one table. @internal */
 export interface ModuleImports {
   readonly functions: readonly { module: string; name: string; type: number }[];
   /** A shared memory of at most `maximum` pages, or none. */
   readonly memory?: { module: string; name: string; minimum: number; maximum: number; shared: boolean };
+  /** A table of functions (`funcref`) of at least `minimum` elements, or none. */
+  readonly table?: { module: string; name: string; minimum: number };
 }
 
 /**
@@ -156,13 +158,15 @@ export function encodeModule(types: readonly FuncType[], imports: ModuleImports,
       for (const r of t.results) w.byte(r);
     }
   });
-  const memory = imports.memory;
+  const { memory, table } = imports;
   section(2, (w) => {
-    w.u32(imports.functions.length + (memory === undefined ? 0 : 1));
+    w.u32(imports.functions.length + (memory === undefined ? 0 : 1) + (table === undefined ? 0 : 1));
     for (const f of imports.functions) w.name(f.module).name(f.name).byte(0x00).u32(f.type);
     if (memory !== undefined) {
       w.name(memory.module).name(memory.name).byte(0x02).byte(memory.shared ? 0x03 : 0x01).u32(memory.minimum).u32(memory.maximum);
     }
+    // funcref (0x70), limits with a minimum only (0x00).
+    if (table !== undefined) w.name(table.module).name(table.name).byte(0x01).byte(0x70).byte(0x00).u32(table.minimum);
   });
   section(3, (w) => {
     w.u32(bodies.length);

@@ -1,14 +1,23 @@
-import { WasmLayout } from '../../memory/physical-memory.js';
+import { CODE_MAP_SLOTS, WasmLayout } from '../../memory/physical-memory.js';
 import type { BlockHost, CompiledBlock } from '../block-compiler.js';
 import { compileWasmRegion } from './wasm-compiler.js';
+import { codeMapSlot, dispatcherModule } from './wasm-dispatcher.js';
 
 /*
  * Runtime of the wasm tier: compiles regions to modules (once per distinct
  * module bytes, shared by every machine), instantiates them per cpu against
- * that cpu's memory and slow paths, and wraps an instance as a
- * CompiledBlock so the dispatcher (Cpu.run) calls it like any block. The
- * cpu's registers already live in the wasm memory (Cpu.x is a view of the
- * register area), so a call copies nothing.
+ * that cpu's memory and slow paths, puts each in the cpu's function table
+ * and its entry pcs in the code map, and wraps it as a CompiledBlock that
+ * enters the dispatcher (wasm-dispatcher.ts): from there, control goes
+ * from region to region inside wasm until something needs JavaScript.
+ * The cpu's registers already live in the wasm memory (Cpu.x is a view of
+ * the register area), so a call copies nothing.
+ *
+ * The code map must never send the dispatcher to a region whose code is
+ * stale: whenever the address space drops decoded code (a mapping, execute
+ * right or contents changed) or a store rewrites a decoded slot, the
+ * page's entries are taken out of the map (forgetPages) before anything
+ * runs again.
  */
 
 /** What a wasm-tier cpu gives its regions: the memory and the slow paths. @internal */
@@ -16,31 +25,71 @@ export interface WasmHost extends BlockHost {
   slowPath: boolean;
 }
 
-/** Largest budget passed to one call (the function counts in int32). */
-const MAX_CALL_BUDGET = 0x3fffffff;
+/**
+ * Largest budget passed to one call. Small enough that a call returns
+ * every few milliseconds: V8 runs a new module's baseline code until its
+ * optimized code is ready and switches only at the next call.
+ */
+const MAX_CALL_BUDGET = 1 << 20;
 
-/** The per-cpu side of the tier: imports and the counts view. @internal */
+/** A region in the cpu's function table; `live` until its page's code is dropped. */
+interface TableEntry {
+  readonly index: number;
+  live: boolean;
+}
+
+/** A page's regions and the entry pcs put in the code map. */
+interface PageRegions {
+  readonly regions: TableEntry[];
+  readonly pcs: number[];
+}
+
+/** Tag of an empty code-map slot (no entry pc is odd). */
+const EMPTY_TAG = 1;
+
+/** The per-cpu side of the tier: imports, function table, code map. @internal */
 export class WasmTier {
   private readonly imports: Record<string, Record<string, unknown>>;
   private readonly words: Int32Array;
+  private readonly map: Int32Array;
+  private readonly table: WebAssembly.Table | null;
+  private readonly dispatch: ((pc: number, budget: number, index: number) => number) | null;
+  /** Table indexes free for reuse. */
+  private readonly freeIndexes: number[] = [];
+  private nextIndex = 0;
+  /** Regions per virtual page, to take out of the map when the page's code is dropped. */
+  private readonly pages = new Map<number, PageRegions>();
   /** Set when this runtime refused to compile a module (a policy): the cpu falls back. */
   refused = false;
 
-  constructor(host: WasmHost, memory: WebAssembly.Memory) {
+  constructor(private readonly host: WasmHost, memory: WebAssembly.Memory) {
     const words = new Int32Array(memory.buffer, WasmLayout.registers, 64);
     this.words = words;
-    const trapped = (WasmLayout.trapped - WasmLayout.registers) >> 2;
+    this.map = new Int32Array(memory.buffer, WasmLayout.codeMap, CODE_MAP_SLOTS * 2);
+    for (let k = 0; k < this.map.length; k += 2) this.map[k] = EMPTY_TAG;
+    const stop = (WasmLayout.stop - WasmLayout.registers) >> 2;
+    let table: WebAssembly.Table | null = null;
+    let dispatch: WasmTier['dispatch'] = null;
+    try {
+      table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule()), { c: { m: memory, t: table } });
+      dispatch = instance.exports['dispatch'] as (pc: number, budget: number, index: number) => number;
+    } catch {
+      this.refused = true;
+    }
+    this.table = table;
+    this.dispatch = dispatch;
     this.imports = {
       c: {
         m: memory,
         load: (address: number, size: number, pc: number): number => {
           const v = host.loadSlow(address, size, pc);
-          if (host.trapped) words[trapped] = 1;
+          if (host.trapped) words[stop] = 1;
           return v;
         },
         store: (address: number, size: number, value: number, pc: number): number => {
-          if (!host.storeSlow(address, size, value, pc)) return 0;
-          if (host.slowPath) return 2;
+          if (!host.storeSlow(address, size, value, pc)) { words[stop] = 1; return 0; }
+          if (host.slowPath) { words[stop] = 1; return 2; }
           return 1;
         },
       },
@@ -49,11 +98,13 @@ export class WasmTier {
 
   /**
    * Compiles and instantiates the region reachable from slot `i` of the
-   * decoded page and from `roots` (see compileWasmRegion). Null when its first instruction
-   * is not compilable, or when WebAssembly compilation is refused (then
-   * {@link refused} is set).
+   * decoded page and from `roots` (see compileWasmRegion), and enters it
+   * in the code map. Null when its first instruction is not compilable,
+   * or when WebAssembly compilation is refused (then {@link refused} is set).
    */
   compile(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, roots: readonly number[]): { blocks: readonly CompiledBlock[]; entries: readonly number[]; taken: Uint8Array } | null {
+    const table = this.table, dispatch = this.dispatch;
+    if (table === null || dispatch === null) return null;
     const region = compileWasmRegion(code, i, pageBase, frame, m32, roots);
     if (region === null) return null;
     let module: WebAssembly.Module;
@@ -72,12 +123,45 @@ export class WasmTier {
       this.refused = true;
       return null;
     }
-    const exported = instance.exports['run'] as (pc: number, budget: number) => number;
+    const index = this.allocateIndex(table);
+    table.set(index, instance.exports['run']);
+    const entry: TableEntry = { index, live: true };
+    const vpage = pageBase >>> 12;
+    let page = this.pages.get(vpage);
+    if (page === undefined) {
+      page = { regions: [], pcs: [] };
+      this.pages.set(vpage, page);
+    }
+    page.regions.push(entry);
+    const map = this.map;
+    for (const s of region.entries) {
+      const pc = (pageBase + (s << 2)) | 0;
+      const slot = codeMapSlot(pc) << 1;
+      map[slot] = pc;
+      map[slot + 1] = index;
+      page.pcs.push(pc);
+    }
     const words = this.words;
     const retired = (WasmLayout.retired - WasmLayout.registers) >> 2;
+    const stop = (WasmLayout.stop - WasmLayout.registers) >> 2;
+    const host = this.host;
     const run = (c: BlockHost, _x: Int32Array, _m8: Uint8Array, _m16: Uint16Array, _m32: Int32Array, _rt: Int32Array, _wt: Int32Array, budget: number, pc: number): number => {
-      const next = exported(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget);
+      if (!entry.live) {
+        // The page's code was dropped while Cpu.run still held its blocks
+        // (a slow path flushed it): back to the dispatcher, which looks
+        // the page up again.
+        c.retired = 0;
+        host.slowPath = true;
+        return pc;
+      }
+      // The JavaScript dispatcher came here, so this entry is current: put
+      // it back in the map if another pc took its slot.
+      const slot = codeMapSlot(pc) << 1;
+      map[slot] = pc;
+      map[slot + 1] = index;
+      const next = dispatch(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget, index);
       c.retired = words[retired]!;
+      words[stop] = 0;
       return next;
     };
     // One record per entry, with the length of the block there: the
@@ -85,8 +169,43 @@ export class WasmTier {
     const blocks = region.lengths.map((length): CompiledBlock => ({ run, length }));
     return { blocks, entries: region.entries, taken: region.taken };
   }
-}
 
+  /**
+   * Takes the regions of virtual pages [start, end) out of the code map
+   * and the table: their decoded code was dropped or rewritten.
+   */
+  forgetPages(start: number, end: number): void {
+    const pages = this.pages;
+    if (pages.size === 0) return;
+    if (end - start === 1) {
+      const page = pages.get(start);
+      if (page !== undefined) this.forget(start, page);
+      return;
+    }
+    for (const [vpage, page] of pages) if (vpage >= start && vpage < end) this.forget(vpage, page);
+  }
+
+  private forget(vpage: number, page: PageRegions): void {
+    const map = this.map;
+    for (const pc of page.pcs) {
+      const slot = codeMapSlot(pc) << 1;
+      if (map[slot] === pc) map[slot] = EMPTY_TAG;
+    }
+    for (const entry of page.regions) {
+      entry.live = false;
+      this.table!.set(entry.index, null);
+      this.freeIndexes.push(entry.index);
+    }
+    this.pages.delete(vpage);
+  }
+
+  private allocateIndex(table: WebAssembly.Table): number {
+    const reused = this.freeIndexes.pop();
+    if (reused !== undefined) return reused;
+    if (this.nextIndex === table.length) table.grow(table.length);
+    return this.nextIndex++;
+  }
+}
 /** The module bytes as a string, the cache key. */
 function keyOf(bytes: Uint8Array): string {
   let s = '';
