@@ -30,10 +30,9 @@ import { I32, VOID, W, WasmWriter, encodeModule } from './wasm-encoder.js';
  *   end
  *   registers written -> memory; retired = done; return pc
  *
- * The budget is tested at `$dispatch` and at the head of each self loop,
- * against the longest run to the next test (checkedRuns: a call never
- * retires more than its budget; the interpreter runs what is left), jumps
- * back within the region go round `$dispatch`, a faulting access leaves with pc
+ * Each block starts with the budget test against its full length (so a
+ * call retires exactly what the interpreter would at that budget), jumps
+ * within the region go round `$dispatch`, a faulting access leaves with pc
  * = that instruction and `done` = the instructions before it (precise, as
  * every tier). The module depends only on the guest code and its address,
  * so modules are cached by their bytes and instantiated per cpu.
@@ -63,7 +62,7 @@ const LOAD = 0, STORE = 1;
 export interface WasmRegion {
   readonly bytes: Uint8Array;
   readonly entries: readonly number[];
-  /** Budget a call at each entry needs (the region's longest run between budget checks). */
+  /** Instructions in the block of each entry (a call there needs at least this budget). */
   readonly lengths: readonly number[];
   /** 1 where an instruction slot is part of the region. */
   readonly taken: Uint8Array;
@@ -79,60 +78,10 @@ export interface WasmRegion {
 export function compileWasmRegion(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, roots: readonly number[]): WasmRegion | null {
   const region = discoverRegion(code, i, pageBase, frame, m32, MAX_WASM_REGION_LENGTH, roots, true, MAX_WASM_BLOCK_LENGTH);
   if (region === null) return null;
-  const runs = checkedRuns(code, pageBase, region);
-  return { bytes: emitModule(code, pageBase, region, runs), entries: region.entries, lengths: region.entries.map(() => runs.longest), taken: region.taken };
+  return { bytes: emitModule(code, pageBase, region), entries: region.entries, lengths: region.lengths, taken: region.taken };
 }
 
-/** Where the budget is tested (see checkedRuns). */
-interface CheckedRuns {
-  /** 1 where a block jumps to its own start (it runs in its own wasm loop, tested each round). */
-  readonly selfLoop: Uint8Array;
-  /** Per block: most instructions from its start to the next test or exit. */
-  readonly run: Int32Array;
-  /** The largest of {@link run}: what the test at $dispatch asks for. */
-  readonly longest: number;
-}
-
-/**
- * The budget is tested only where control can come round again: at
- * $dispatch (every entry, every jump to an earlier block, every jalr) and
- * at the head of a self loop. Between tests control only goes forward
- * through the blocks, so the most instructions it can retire before the
- * next test is the longest forward path, computed from the last block
- * back. A test asks for that much budget: a call never retires more than
- * its budget, and what a test leaves over the interpreter runs.
- */
-function checkedRuns(code: Int32Array, pageBase: number, region: Region): CheckedRuns {
-  const { entries, lengths } = region;
-  const k = entries.length;
-  const blockAt = new Int32Array(1024).fill(-1);
-  for (let b = 0; b < k; b++) blockAt[entries[b]!] = b;
-  const selfLoop = new Uint8Array(k);
-  const run = new Int32Array(k);
-  let longest = 0;
-  for (let b = k - 1; b >= 0; b--) {
-    const start = entries[b]!, len = lengths[b]!;
-    const last = (start + len - 1) << 1;
-    const op = code[last]! & 0xff;
-    const startPc = (pageBase + (start << 2)) | 0;
-    const jumps = isBranch(op) || op === Op.Jal;
-    if (jumps && code[last + 1] === startPc) selfLoop[b] = 1;
-    /** The run after going to `target`: a later block's (untested on the way in), else 0. */
-    const after = (target: number): number => {
-      if ((target & ~0xfff) !== pageBase) return 0;
-      const j = blockAt[(target - pageBase) >>> 2]!;
-      return j > b && selfLoop[j] === 0 ? run[j]! : 0;
-    };
-    let rest = 0;
-    if (jumps) rest = after(code[last + 1]!);
-    if (op !== Op.Jal && op !== Op.Jalr) rest = Math.max(rest, after((pageBase + ((start + len) << 2)) | 0));
-    run[b] = len + rest;
-    if (run[b]! > longest) longest = run[b]!;
-  }
-  return { selfLoop, run, longest };
-}
-
-function emitModule(code: Int32Array, pageBase: number, region: Region, runs: CheckedRuns): Uint8Array {
+function emitModule(code: Int32Array, pageBase: number, region: Region): Uint8Array {
   const { entries, lengths } = region;
   const k = entries.length;
   const isEntry = new Int32Array(1024).fill(-1);
@@ -145,8 +94,6 @@ function emitModule(code: Int32Array, pageBase: number, region: Region, runs: Ch
   // Dispatch: nested blocks, innermost first, and the table.
   w.byte(W.Block).byte(VOID); // $exit
   w.byte(W.Loop).byte(VOID); // $dispatch
-  // Budget: the longest run to the next test must fit (checkedRuns).
-  w.local(W.LocalGet, DONE).i32Const(runs.longest).byte(W.I32Add).local(W.LocalGet, BUDGET).byte(W.I32GtS).byte(W.BrIf).u32(1);
   for (let b = 0; b < k; b++) w.byte(W.Block).byte(VOID);
   const first = entries[0]!, last = entries[k - 1]!;
   const span = last - first + 1;
@@ -171,7 +118,8 @@ function emitModule(code: Int32Array, pageBase: number, region: Region, runs: Ch
     const startPc = (pageBase + (start << 2)) | 0;
     // A block that jumps to its own start runs inside its own `loop`: the
     // hottest loops go round without the dispatch table.
-    const selfLoop = runs.selfLoop[b]!;
+    const lastOp = code[(start + len - 1) << 1]! & 0xff;
+    const selfLoop = (isBranch(lastOp) || lastOp === Op.Jal) && code[((start + len - 1) << 1) + 1] === startPc ? 1 : 0;
     // Label depths from this block's code (outside any if): its own loop,
     // the later blocks' labels, $dispatch and $exit.
     const dispatchDepth = k - 1 - b + selfLoop, exitDepth = k - b + selfLoop;
@@ -201,14 +149,12 @@ function emitModule(code: Int32Array, pageBase: number, region: Region, runs: Ch
       w.byte(W.Br).u32((j >= 0 ? dispatchDepth : exitDepth) + nest);
     };
 
-    if (selfLoop === 1) {
-      // Budget, each time round: the run from here must fit.
-      w.byte(W.Loop).byte(VOID);
-      w.local(W.LocalGet, DONE).i32Const(runs.run[b]!).byte(W.I32Add).local(W.LocalGet, BUDGET).byte(W.I32GtS);
-      w.byte(W.If).byte(VOID);
-      leave(startPc, 0, 1);
-      w.byte(W.End);
-    }
+    if (selfLoop === 1) w.byte(W.Loop).byte(VOID);
+    // Budget: the whole block must fit.
+    w.local(W.LocalGet, DONE).i32Const(len).byte(W.I32Add).local(W.LocalGet, BUDGET).byte(W.I32GtS);
+    w.byte(W.If).byte(VOID);
+    leave(startPc, 0, 1);
+    w.byte(W.End);
 
     let ended = false;
     for (let j = 0; j < len; j++) {
