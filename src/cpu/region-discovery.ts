@@ -45,11 +45,13 @@ export interface Region {
  * links: rd is not x0) starts a block too — where the callee returns,
  * from another page or through a jalr. Returns null when the first
  * instruction is not compilable. Straight runs longer than `blockLimit`
- * are cut into blocks of at most that many instructions.
+ * are cut into blocks of at most that many instructions. With `claimed`,
+ * the walk stops at slots set there (another function has them) and sets
+ * the ones it takes.
  */
 export function discoverRegion(
   code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, maxLength: number,
-  roots: readonly number[] = [], returnPoints = false, blockLimit = 1024,
+  roots: readonly number[] = [], returnPoints = false, blockLimit = 1024, claimed: Uint8Array | null = null,
 ): Region | null {
   const slotOf = (pc: number) => (pc - pageBase) >>> 2;
   const inPage = (pc: number) => (pc & ~0xfff) === pageBase;
@@ -59,7 +61,7 @@ export function discoverRegion(
     return code[s]! & 0xff;
   };
   const entry = i >> 1;
-  if (!compilable(opAt(entry))) return null;
+  if (!compilable(opAt(entry)) || (claimed !== null && claimed[entry] !== 0)) return null;
 
   // Pass 1: mark leaders (block starts) and the instructions taken.
   const leader = new Uint8Array(1024);
@@ -74,7 +76,7 @@ export function discoverRegion(
     let n = work[w]!;
     while (n < 1024 && taken[n] === 0 && count < maxLength) {
       const op = opAt(n);
-      if (!compilable(op)) break;
+      if (!compilable(op) || (claimed !== null && claimed[n] !== 0)) break;
       taken[n] = 1;
       count++;
       if (isBranch(op) || op === Op.Jal) {
@@ -113,6 +115,7 @@ export function discoverRegion(
     entries.push(n);
     lengths.push(len);
   }
+  if (claimed !== null) for (let n = 0; n < 1024; n++) claimed[n] |= taken[n]!;
   return { taken, leader, entries, lengths, count };
 }
 

@@ -58,30 +58,63 @@ const SCRATCH_LOCALS = 32 + 4;
 /** Import indexes. */
 const LOAD = 0, STORE = 1;
 
-/** A compiled region: the module bytes and the instruction slots where it may be entered. @internal */
-export interface WasmRegion {
-  readonly bytes: Uint8Array;
+/** One function of a compiled page: the instruction slots where it may be entered. @internal */
+export interface WasmFunction {
   readonly entries: readonly number[];
   /** Instructions in the block of each entry (a call there needs at least this budget). */
   readonly lengths: readonly number[];
-  /** 1 where an instruction slot is part of the region. */
+}
+
+/** A compiled page: the module bytes (function k exported as `r<k>`) and what each function holds. @internal */
+export interface WasmRegion {
+  readonly bytes: Uint8Array;
+  readonly functions: readonly WasmFunction[];
+  /** 1 where an instruction slot is part of one of the functions. */
   readonly taken: Uint8Array;
 }
 
 /**
- * Compiles the region of decoded page `code` (first instruction at
- * `pageBase`, frame `frame` in `m32`) reachable from slot `i` (and from
- * the instruction indexes `roots`, see discoverRegion) into module bytes. Decodes slots it needs. Returns null when the first instruction is
- * not compilable.
+ * Compiles the code of decoded page `code` (first instruction at
+ * `pageBase`, frame `frame` in `m32`) reachable from slot `i`, and then
+ * from each of the instruction indexes `roots` not reached yet, into one
+ * module: each start and what it reaches (see discoverRegion) becomes a
+ * function of its own — roughly one per guest function, so that V8
+ * allocates registers for each alone — and a jump from one to another
+ * leaves through the dispatcher. Decodes slots it needs. Returns null when
+ * the first instruction is not compilable.
  * @internal
  */
 export function compileWasmRegion(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, roots: readonly number[]): WasmRegion | null {
-  const region = discoverRegion(code, i, pageBase, frame, m32, MAX_WASM_REGION_LENGTH, roots, true, MAX_WASM_BLOCK_LENGTH);
-  if (region === null) return null;
-  return { bytes: emitModule(code, pageBase, region), entries: region.entries, lengths: region.lengths, taken: region.taken };
+  const claimed = new Uint8Array(1024);
+  const first = discoverRegion(code, i, pageBase, frame, m32, MAX_WASM_REGION_LENGTH, [], true, MAX_WASM_BLOCK_LENGTH, claimed);
+  if (first === null) return null;
+  const regions = [first];
+  let count = first.count;
+  for (const root of roots) {
+    if (claimed[root] !== 0 || count >= MAX_WASM_REGION_LENGTH) continue;
+    const region = discoverRegion(code, root << 1, pageBase, frame, m32, MAX_WASM_REGION_LENGTH - count, [], true, MAX_WASM_BLOCK_LENGTH, claimed);
+    if (region === null) continue;
+    regions.push(region);
+    count += region.count;
+  }
+  const bodies = regions.map((region, k) => ({ type: 2, locals: [{ count: SCRATCH_LOCALS, type: I32 }], code: emitFunction(code, pageBase, region), export: `r${k}` }));
+  const bytes = encodeModule(
+    [
+      { params: [I32, I32, I32], results: [I32] },
+      { params: [I32, I32, I32, I32], results: [I32] },
+      { params: [I32, I32], results: [I32] },
+    ],
+    {
+      functions: [{ module: 'c', name: 'load', type: 0 }, { module: 'c', name: 'store', type: 1 }],
+      memory: { module: 'c', name: 'm', minimum: 1, maximum: 65536, shared: true },
+    },
+    bodies,
+  );
+  return { bytes, functions: regions.map((r) => ({ entries: r.entries, lengths: r.lengths })), taken: claimed };
 }
 
-function emitModule(code: Int32Array, pageBase: number, region: Region): Uint8Array {
+/** The body of one region's function `run` (see the file comment). */
+function emitFunction(code: Int32Array, pageBase: number, region: Region): Uint8Array {
   const { entries, lengths } = region;
   const k = entries.length;
   const isEntry = new Int32Array(1024).fill(-1);
@@ -242,19 +275,7 @@ function emitModule(code: Int32Array, pageBase: number, region: Region): Uint8Ar
   const code2 = new Uint8Array(prologue.length + body.length);
   code2.set(prologue.finish());
   code2.set(body.finish(), prologue.length);
-
-  return encodeModule(
-    [
-      { params: [I32, I32, I32], results: [I32] },
-      { params: [I32, I32, I32, I32], results: [I32] },
-      { params: [I32, I32], results: [I32] },
-    ],
-    {
-      functions: [{ module: 'c', name: 'load', type: 0 }, { module: 'c', name: 'store', type: 1 }],
-      memory: { module: 'c', name: 'm', minimum: 1, maximum: 65536, shared: true },
-    },
-    [{ type: 2, locals: [{ count: SCRATCH_LOCALS, type: I32 }], code: code2, export: 'run' }],
-  );
+  return code2;
 }
 
 const BRANCH = [W.I32Eq, W.I32Ne, W.I32LtS, W.I32GeS, W.I32LtU, W.I32GeU];

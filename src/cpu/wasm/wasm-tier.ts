@@ -123,29 +123,45 @@ export class WasmTier {
       this.refused = true;
       return null;
     }
-    const index = this.allocateIndex(table);
-    table.set(index, instance.exports['run']);
-    const entry: TableEntry = { index, live: true };
     const vpage = pageBase >>> 12;
     let page = this.pages.get(vpage);
     if (page === undefined) {
       page = { regions: [], pcs: [] };
       this.pages.set(vpage, page);
     }
-    page.regions.push(entry);
-    const map = this.map;
-    for (const s of region.entries) {
-      const pc = (pageBase + (s << 2)) | 0;
-      const slot = codeMapSlot(pc) << 1;
-      map[slot] = pc;
-      map[slot + 1] = index;
-      page.pcs.push(pc);
-    }
-    const words = this.words;
+    const blocks: CompiledBlock[] = [];
+    const entries: number[] = [];
+    region.functions.forEach((fn, k) => {
+      const index = this.allocateIndex(table);
+      table.set(index, instance.exports[`r${k}`]);
+      const entry: TableEntry = { index, live: true };
+      page.regions.push(entry);
+      const map = this.map;
+      for (const s of fn.entries) {
+        const pc = (pageBase + (s << 2)) | 0;
+        const slot = codeMapSlot(pc) << 1;
+        map[slot] = pc;
+        map[slot + 1] = index;
+        page.pcs.push(pc);
+      }
+      const run = this.entryFunction(entry);
+      // One record per entry, with the length of the block there: the
+      // dispatcher enters as soon as the budget covers that block.
+      for (let e = 0; e < fn.entries.length; e++) {
+        entries.push(fn.entries[e]!);
+        blocks.push({ run, length: fn.lengths[e]! });
+      }
+    });
+    return { blocks, entries, taken: region.taken };
+  }
+
+  /** What Cpu.run calls at an entry of the function in table slot `entry`: the dispatcher, from there. */
+  private entryFunction(entry: TableEntry): CompiledBlock['run'] {
+    const { map, words, host, dispatch } = this;
+    const index = entry.index;
     const retired = (WasmLayout.retired - WasmLayout.registers) >> 2;
     const stop = (WasmLayout.stop - WasmLayout.registers) >> 2;
-    const host = this.host;
-    const run = (c: BlockHost, _x: Int32Array, _m8: Uint8Array, _m16: Uint16Array, _m32: Int32Array, _rt: Int32Array, _wt: Int32Array, budget: number, pc: number): number => {
+    return (c, _x, _m8, _m16, _m32, _rt, _wt, budget, pc) => {
       if (!entry.live) {
         // The page's code was dropped while Cpu.run still held its blocks
         // (a slow path flushed it): back to the dispatcher, which looks
@@ -159,15 +175,11 @@ export class WasmTier {
       const slot = codeMapSlot(pc) << 1;
       map[slot] = pc;
       map[slot + 1] = index;
-      const next = dispatch(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget, index);
+      const next = dispatch!(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget, index);
       c.retired = words[retired]!;
       words[stop] = 0;
       return next;
     };
-    // One record per entry, with the length of the block there: the
-    // dispatcher enters as soon as the budget covers that block.
-    const blocks = region.lengths.map((length): CompiledBlock => ({ run, length }));
-    return { blocks, entries: region.entries, taken: region.taken };
   }
 
   /**
