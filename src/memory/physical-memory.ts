@@ -92,9 +92,9 @@ export const WasmLayout = {
    */
   stop: (8 << 20) + 34 * 4,
   /**
-   * The wasm tier's code map: {@link CODE_MAP_SLOTS} pairs (entry pc,
-   * table index of the region entered there), by a hash of the pc
-   * (src/cpu/wasm/wasm-dispatcher.ts). A tag of 1 (no pc is odd) is empty.
+   * The wasm tier's code map: {@link CODE_MAP_SLOTS} pairs (entry pc + 1,
+   * table index of the function entered there), by a hash of the pc
+   * (src/cpu/wasm/wasm-dispatcher.ts); zeros are empty slots.
    */
   codeMap: (8 << 20) + 4096,
   /** First frame: the zero frame. */

@@ -288,7 +288,8 @@ const LOAD_OP = [W.I32Load8S, W.I32Load16S, W.I32Load, W.I32Load8U, W.I32Load16U
  */
 function translate(w: WasmWriter, rs1: number, imm: number, size: number, tlb: number, get: (n: number) => void): void {
   get(rs1);
-  w.i32Const(imm).byte(W.I32Add).local(W.LocalTee, A);
+  if (imm !== 0) w.i32Const(imm).byte(W.I32Add);
+  w.local(W.LocalTee, A);
   w.i32Const(12).byte(W.I32ShrU).i32Const(2).byte(W.I32Shl).memory(W.I32Load, 2, tlb).local(W.LocalTee, E);
   w.i32Const(0).byte(W.I32GtS);
   if (size > 1) w.local(W.LocalGet, A).i32Const(size - 1).byte(W.I32And).byte(W.I32Eqz).byte(W.I32And);

@@ -10,7 +10,8 @@ import { I32, W, WasmWriter, encodeModule } from './wasm-encoder.js';
  * calls region `index` of the cpu's function table at `pc`, then, while
  * the region made progress, the budget is not spent and no slow path
  * asked to stop (the word at WasmLayout.stop), looks up the next pc in
- * the code map (WasmLayout.codeMap: pairs of entry pc and table index,
+ * the code map (WasmLayout.codeMap: pairs of tag and table index, the tag
+ * pc + 1 so that a fresh memory's zeros are empty slots (pcs are even),
  * direct-mapped by {@link codeMapSlot}) and calls that region. A miss,
  * an exhausted budget, a region that did nothing (the pc is not one of
  * its entries, or its block does not fit the budget) or a stop returns
@@ -49,7 +50,7 @@ export function dispatcherModule(): Uint8Array {
   w.local(W.LocalGet, DONE).local(W.LocalGet, BUDGET).byte(W.I32GeS).byte(W.BrIf).u32(1);
   // slot = codeMapSlot(pc) * 8; a different tag is a miss.
   w.local(W.LocalGet, PC).i32Const(HASH).byte(W.I32Mul).i32Const(HASH_SHIFT).byte(W.I32ShrU).i32Const(3).byte(W.I32Shl).local(W.LocalTee, SLOT);
-  w.memory(W.I32Load, 2, WasmLayout.codeMap).local(W.LocalGet, PC).byte(W.I32Ne).byte(W.BrIf).u32(1);
+  w.memory(W.I32Load, 2, WasmLayout.codeMap).local(W.LocalGet, PC).i32Const(1).byte(W.I32Add).byte(W.I32Ne).byte(W.BrIf).u32(1);
   w.local(W.LocalGet, SLOT).memory(W.I32Load, 2, WasmLayout.codeMap + 4).local(W.LocalSet, INDEX);
   w.byte(W.Br).u32(0);
   w.byte(W.End); // $next

@@ -44,8 +44,8 @@ interface PageRegions {
   readonly pcs: number[];
 }
 
-/** Tag of an empty code-map slot (no entry pc is odd). */
-const EMPTY_TAG = 1;
+/** Tag of an empty code-map slot: a fresh memory's zero (a slot holding pc is tagged pc + 1, see wasm-dispatcher.ts). */
+const EMPTY_TAG = 0;
 
 /** The per-cpu side of the tier: imports, function table, code map. @internal */
 export class WasmTier {
@@ -66,7 +66,6 @@ export class WasmTier {
     const words = new Int32Array(memory.buffer, WasmLayout.registers, 64);
     this.words = words;
     this.map = new Int32Array(memory.buffer, WasmLayout.codeMap, CODE_MAP_SLOTS * 2);
-    for (let k = 0; k < this.map.length; k += 2) this.map[k] = EMPTY_TAG;
     const stop = (WasmLayout.stop - WasmLayout.registers) >> 2;
     let table: WebAssembly.Table | null = null;
     let dispatch: WasmTier['dispatch'] = null;
@@ -140,7 +139,7 @@ export class WasmTier {
       for (const s of fn.entries) {
         const pc = (pageBase + (s << 2)) | 0;
         const slot = codeMapSlot(pc) << 1;
-        map[slot] = pc;
+        map[slot] = pc + 1;
         map[slot + 1] = index;
         page.pcs.push(pc);
       }
@@ -173,7 +172,7 @@ export class WasmTier {
       // The JavaScript dispatcher came here, so this entry is current: put
       // it back in the map if another pc took its slot.
       const slot = codeMapSlot(pc) << 1;
-      map[slot] = pc;
+      map[slot] = pc + 1;
       map[slot + 1] = index;
       const next = dispatch!(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget, index);
       c.retired = words[retired]!;
@@ -201,7 +200,7 @@ export class WasmTier {
     const map = this.map;
     for (const pc of page.pcs) {
       const slot = codeMapSlot(pc) << 1;
-      if (map[slot] === pc) map[slot] = EMPTY_TAG;
+      if (map[slot] === pc + 1) map[slot] = EMPTY_TAG;
     }
     for (const entry of page.regions) {
       entry.live = false;
