@@ -5,13 +5,13 @@ import type { AddressSpace } from '../memory/address-space.js';
 import { PAGE_SHIFT } from '../memory/page.js';
 import { JUMP_ALWAYS, decodeInto } from './decoder.js';
 import { amoResult } from './amo.js';
-import { mulh, mulhsu, mulhu } from './multiply.js';
+import { MULTIPLY, mulh, mulhsu, mulhu } from './multiply.js';
 import { amoSlow, loadReserved, loadSlow, raise, storeConditional, storeSlow } from './memory-slow-path.js';
 import { Op } from './op.js';
-import { compileBlock, type BlockHost, type CompiledBlock } from './block-compiler.js';
+import { compileBlock, type BlockHost } from './block-compiler.js';
 import { compileRegion } from './region-compiler.js';
 import { WasmTier } from './wasm/wasm-tier.js';
-import { naturalLeaders } from './region-discovery.js';
+import { newPageBlocks, type PageBlocks } from './page-blocks.js';
 
 /**
  * Why {@link Cpu.run} returned.
@@ -60,23 +60,7 @@ const EMPTY_CODE = new Int32Array(2);
 // matters runs its 2000 interpretations in microseconds (docs/performance.md).
 const DEFAULT_JIT_THRESHOLD = 2000;
 
-/** Compiled blocks of one decoded page: per slot a block, null (not compilable) or undefined (not yet). */
-interface PageBlocks {
-  readonly blocks: (CompiledBlock | null | undefined)[];
-  readonly heat: Uint16Array;
-  /** Regions compiled for the page (the wasm tier). */
-  compiles: number;
-  /** Block starts interpreted in the page since its last region (the wasm tier compiles whole pages). */
-  entered: number;
-  /** Interpretations of a block start before it is compiled, in this page. */
-  threshold: number;
-}
-
-/** Regions compiled in a page after which its threshold is raised (wasm tier). */
-const WASM_BUSY_PAGE = 16;
-
 const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024), compiles: 0, entered: 0, threshold: 65535 };
-const MULTIPLY = { mulh, mulhsu, mulhu };
 
 /**
  * Options of a {@link Cpu}; a {@link Machine} passes its own `jit` and
@@ -212,8 +196,6 @@ export class Cpu {
   private readonly jitThreshold: number;
   /** Compile regions (tier `'region'`) rather than single blocks. */
   private readonly regions: boolean;
-  /** Scratch list of a page's compiled entries (see run). */
-  private readonly wasmRoots: number[] = [];
   /** The wasm tier's compiler and imports, or null (another tier, or wasm unavailable). */
   private readonly wasm: WasmTier | null;
   /** Compiled blocks per decoded page; dropped with the page. */
@@ -288,7 +270,7 @@ export class Cpu {
     if (this.lastCode === code) return this.lastBlocks;
     let pb = this.pageBlocks.get(code);
     if (pb === undefined) {
-      pb = { blocks: new Array<CompiledBlock | null | undefined>(1024).fill(undefined), heat: new Uint16Array(1024), compiles: 0, entered: 0, threshold: this.jitThreshold };
+      pb = newPageBlocks(this.jitThreshold);
       this.pageBlocks.set(code, pb);
     }
     this.lastCode = code;
@@ -385,39 +367,8 @@ export class Cpu {
           }
         } else if (++heat[i >>> 1]! >= hot || (pageHeat && page.compiles === 0 && ++page.entered >= hot)) {
           const wasm = this.wasm;
-          if (wasm !== null && !wasm.refused) {
-            // The page's code compiled so far joins the new region: one
-            // region grows to hold the page's hot code (jump-table targets
-            // too) and jumps between them stay inside wasm. Past 16 regions
-            // in a page only at the 32nd, 64th... compile, so that
-            // recompiling costs O(n log n), not O(n²).
-            const roots = this.wasmRoots;
-            roots.length = 0;
-            const pb = page;
-            pb.entered = 0;
-            const compiles = ++pb.compiles;
-            // A page that keeps needing new regions (code entered at many
-            // places, each run rarely: a large state machine) compiles only
-            // its hotter entries from then on: a module costs ~1 ms, as
-            // much as interpreting a rarely entered block for a whole run.
-            if (compiles === WASM_BUSY_PAGE) pb.threshold = hot = Math.min(this.jitThreshold * 4, 65535);
-            if (compiles <= WASM_BUSY_PAGE || (compiles & (compiles - 1)) === 0) for (let s = 0; s < 1024; s++) if (blocks[s] != null) roots.push(s);
-            // A second hot entry in a page: compile all of the page's code
-            // that a jump can enter (switch cases, returns), not one
-            // entry at a time.
-            if (compiles === 1) naturalLeaders(code, base, frame, i32, roots);
-            const region = wasm.compile(code, i, base, frame, i32, roots);
-            if (region === null) {
-              // Refused by this runtime (a policy): the block tier takes over.
-              blocks[i >>> 1] = wasm.refused ? compileBlock(code, i, base, frame, i32, MULTIPLY) : null;
-            } else {
-              // Its other instructions start over cold: the interpreter ran
-              // them as often as the entry, and one more step (at the end of
-              // a budget) must not compile a region from each of them.
-              for (let s = 0; s < 1024; s++) if (region.taken[s] !== 0) heat[s] = 0;
-              for (let k = 0; k < region.entries.length; k++) blocks[region.entries[k]!] = region.blocks[k];
-            }
-          } else if (this.regions) {
+          if (wasm !== null && !wasm.refused) hot = wasm.compileHot(page, code, i, base, frame, i32, this.jitThreshold);
+          else if (this.regions) {
             const region = compileRegion(code, i, base, frame, i32, MULTIPLY);
             if (region === null) blocks[i >>> 1] = null;
             else {

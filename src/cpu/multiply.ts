@@ -29,3 +29,6 @@ export function mulhsu(a: number, b: number): number {
   if (a < 0) high = (high - b) | 0;
   return high;
 }
+
+/** The three, as the compiled tiers take them (compileBlock, compileRegion). */
+export const MULTIPLY = { mulh, mulhsu, mulhu };

@@ -1,5 +1,8 @@
 import { CODE_MAP_SLOTS, WasmLayout } from '../../memory/physical-memory.js';
-import type { BlockHost, CompiledBlock } from '../block-compiler.js';
+import { compileBlock, type BlockHost, type CompiledBlock } from '../block-compiler.js';
+import { MULTIPLY } from '../multiply.js';
+import type { PageBlocks } from '../page-blocks.js';
+import { naturalLeaders } from '../region-discovery.js';
 import { compileWasmRegion } from './wasm-compiler.js';
 import { codeMapSlot, dispatcherModule } from './wasm-dispatcher.js';
 
@@ -44,6 +47,10 @@ interface PageRegions {
   readonly pcs: number[];
 }
 
+/** Modules compiled in a page after which its threshold is raised (compileHot). */
+const BUSY_PAGE = 16;
+
+
 /** Tag of an empty code-map slot: a fresh memory's zero (a slot holding pc is tagged pc + 1, see wasm-dispatcher.ts). */
 const EMPTY_TAG = 0;
 
@@ -59,6 +66,8 @@ export class WasmTier {
   private nextIndex = 0;
   /** Regions per virtual page, to take out of the map when the page's code is dropped. */
   private readonly pages = new Map<number, PageRegions>();
+  /** Scratch list of a page's starts (compileHot). */
+  private readonly roots: number[] = [];
   /** Set when this runtime refused to compile a module (a policy): the cpu falls back. */
   refused = false;
 
@@ -96,12 +105,52 @@ export class WasmTier {
   }
 
   /**
+   * Compiles page `page`'s hot code at instruction slot `i` (heat reached
+   * its threshold) into its blocks, and returns the page's threshold from
+   * now on. The policy:
+   * - the first module of a page holds all of its code that a jump can
+   *   enter (naturalLeaders: switch cases, return points), one function
+   *   per start, so that a switch's cases are not interpreted one entry
+   *   at a time;
+   * - a later module (an entry that no start reached, such as a jump into
+   *   straight code) holds the page's compiled entries again, so that jumps
+   *   between them stay inside one module; past 16 modules only at the
+   *   32nd, 64th... (recompiling costs O(n log n), not O(n²)), and the
+   *   page's threshold is raised: a page entered at ever new places (a
+   *   large state machine) compiles only its hotter entries, since a
+   *   module costs about a millisecond;
+   * - where this runtime refuses to compile (a policy), the block tier
+   *   takes over.
+   */
+  compileHot(page: PageBlocks, code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, jitThreshold: number): number {
+    const { blocks, heat } = page;
+    const roots = this.roots;
+    roots.length = 0;
+    page.entered = 0;
+    const compiles = ++page.compiles;
+    if (compiles === BUSY_PAGE) page.threshold = Math.min(jitThreshold * 4, 65535);
+    if (compiles <= BUSY_PAGE || (compiles & (compiles - 1)) === 0) for (let s = 0; s < 1024; s++) if (blocks[s] != null) roots.push(s);
+    if (compiles === 1) naturalLeaders(code, pageBase, frame, m32, roots);
+    const region = this.compile(code, i, pageBase, frame, m32, roots);
+    if (region === null) {
+      blocks[i >>> 1] = this.refused ? compileBlock(code, i, pageBase, frame, m32, MULTIPLY) : null;
+      return page.threshold;
+    }
+    // Its other instructions start over cold: the interpreter ran them as
+    // often as the entry, and one more step (at the end of a budget) must
+    // not compile a module from each of them.
+    for (let s = 0; s < 1024; s++) if (region.taken[s] !== 0) heat[s] = 0;
+    for (let k = 0; k < region.entries.length; k++) blocks[region.entries[k]!] = region.blocks[k];
+    return page.threshold;
+  }
+
+  /**
    * Compiles and instantiates the region reachable from slot `i` of the
    * decoded page and from `roots` (see compileWasmRegion), and enters it
    * in the code map. Null when its first instruction is not compilable,
    * or when WebAssembly compilation is refused (then {@link refused} is set).
    */
-  compile(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, roots: readonly number[]): { blocks: readonly CompiledBlock[]; entries: readonly number[]; taken: Uint8Array } | null {
+  private compile(code: Int32Array, i: number, pageBase: number, frame: number, m32: Int32Array, roots: readonly number[]): { blocks: readonly CompiledBlock[]; entries: readonly number[]; taken: Uint8Array } | null {
     const table = this.table, dispatch = this.dispatch;
     if (table === null || dispatch === null) return null;
     const region = compileWasmRegion(code, i, pageBase, frame, m32, roots);
