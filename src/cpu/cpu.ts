@@ -85,7 +85,7 @@ export interface CpuOptions {
    */
   readonly jitThreshold?: number;
   /**
-   * Which execution tier runs hot code (default `'block'`; see
+   * Which execution tier runs hot code (default `'wasm'`; see
    * docs/performance.md): `'interp'` interprets every instruction (as
    * `jit: false`), `'block'` compiles hot basic blocks (superblocks) one
    * function each, `'region'` compiles the code of a page reachable from a
@@ -115,12 +115,11 @@ export type Tier = 'interp' | 'block' | 'region' | 'wasm';
 export const TIERS: readonly Tier[] = ['interp', 'block', 'region', 'wasm'];
 
 /**
- * The tier a machine runs when none is asked for: `'block'`. (`'wasm'` runs
- * the realistic programs about twice as fast but makes a zero-fill
- * demand-paging fault slower, a cost that must not grow: docs/decisions.md.)
+ * The tier a machine runs when none is asked for: `'wasm'` (where the
+ * runtime cannot, the block tier; docs/performance.md).
  * @internal
  */
-export const DEFAULT_TIER: Tier = 'block';
+export const DEFAULT_TIER: Tier = 'wasm';
 
 /** True when this runtime lets us build functions from source. */
 function canCompile(): boolean {
