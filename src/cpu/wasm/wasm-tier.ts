@@ -160,11 +160,11 @@ export class WasmTier {
     try {
       const key = keyOf(region.bytes);
       const cached = moduleCache.get(key);
-      if (cached !== undefined) module = cached;
+      if (cached !== undefined && sameBytes(cached.bytes, region.bytes)) module = cached.module;
       else {
         module = new WebAssembly.Module(region.bytes);
         if (moduleCache.size >= MODULE_CACHE_LIMIT) moduleCache.clear();
-        moduleCache.set(key, module);
+        moduleCache.set(key, { bytes: region.bytes, module });
       }
       instance = new WebAssembly.Instance(module, this.imports);
     } catch {
@@ -266,14 +266,23 @@ export class WasmTier {
     return this.nextIndex++;
   }
 }
-/** The module bytes as a string, the cache key. */
+/** The cache key of module bytes: their length and two 32-bit hashes (FNV-1a, and one by 31). */
 function keyOf(bytes: Uint8Array): string {
-  let s = '';
-  for (let k = 0; k < bytes.length; k += 4096) s += String.fromCharCode(...bytes.subarray(k, k + 4096));
-  return s;
+  let a = 0x811c9dc5 | 0, b = 0;
+  for (let k = 0; k < bytes.length; k++) {
+    a = Math.imul(a ^ bytes[k]!, 0x01000193);
+    b = (Math.imul(b, 31) + bytes[k]!) | 0;
+  }
+  return `${bytes.length}:${a}:${b}`;
 }
 
-/** Compiled modules by their bytes, shared by every machine (as the block tier's cache). */
-const moduleCache = new Map<string, WebAssembly.Module>();
+function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  return true;
+}
+
+/** Compiled modules by their key (and bytes, compared on a hit), shared by every machine (as the block tier's cache). */
+const moduleCache = new Map<string, { readonly bytes: Uint8Array; readonly module: WebAssembly.Module }>();
 /** Bound of {@link moduleCache}: cleared when full. */
 const MODULE_CACHE_LIMIT = 2_000;
