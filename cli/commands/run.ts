@@ -62,10 +62,10 @@ Options:
                          free port, printed on stderr) and let it control
                          the run (docs/debugging.md)
   --tier interp|block|region|wasm
-                         how hot guest code runs (default block): interpreted,
-                         compiled block by block, compiled a page region at
-                         a time (experimental), or page regions compiled to
-                         WebAssembly (faster on most programs,
+                         how hot guest code runs (default wasm): interpreted,
+                         compiled block by block to JavaScript, compiled a
+                         page region at a time (experimental), or hot pages
+                         compiled to WebAssembly (the fastest,
                          docs/performance.md); results and instruction counts
                          are the same
 ${JSON_LOG_HELP}${guestIoHelp(false)}  -h, --help             show this help
