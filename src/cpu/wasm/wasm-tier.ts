@@ -50,7 +50,6 @@ interface PageRegions {
 /** Modules compiled in a page after which its threshold is raised (compileHot). */
 const BUSY_PAGE = 16;
 
-
 /** Tag of an empty code-map slot: a fresh memory's zero (a slot holding pc is tagged pc + 1, see wasm-dispatcher.ts). */
 const EMPTY_TAG = 0;
 
