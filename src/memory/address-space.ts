@@ -92,6 +92,8 @@ export class AddressSpace implements TranslationOwner {
   /** The guest's `mprotect` overlay (7 = no restriction where never set). */
   readonly guestProtection: ProtectionLayer;
 
+  /** True when readTlb and writeTlb are views of the wasm memory (see clearTlb). */
+  private readonly sharedTlbs: boolean;
   /** 1 where `codeCache` has an entry: writeTlb stays 0 there. */
   private readonly codePages = new Uint8Array(VPAGE_COUNT);
   /** Every protection layer, guestProtection first. Replaced on change (copy-on-write). */
@@ -118,6 +120,7 @@ export class AddressSpace implements TranslationOwner {
     const tlbs = this.memory.claimWasmTlbs();
     this.readTlb = tlbs?.read ?? new Int32Array(VPAGE_COUNT);
     this.writeTlb = tlbs?.write ?? new Int32Array(VPAGE_COUNT);
+    this.sharedTlbs = tlbs !== null;
     this.root = new RegionMap(ADDRESS_SPACE_SIZE, { name: 'root' });
     this.root.owner = this;
     this.fault = new TranslationFault(this.root);
@@ -312,8 +315,8 @@ export class AddressSpace implements TranslationOwner {
       return;
     }
     const end = vpageStart + count;
-    if ((rights & Prot.Read) !== 0) this.readTlb.fill(0, vpageStart, end);
-    if ((rights & Prot.Write) !== 0) this.writeTlb.fill(0, vpageStart, end);
+    if ((rights & Prot.Read) !== 0) this.clearTlb(this.readTlb, vpageStart, end);
+    if ((rights & Prot.Write) !== 0) this.clearTlb(this.writeTlb, vpageStart, end);
     if ((rights & Prot.Exec) !== 0) {
       this.execTlb.fill(0, vpageStart, end);
       this.dropCode(vpageStart, end);
@@ -329,10 +332,21 @@ export class AddressSpace implements TranslationOwner {
    * ```
    */
   flushAll(): void {
-    this.readTlb.fill(0);
-    this.writeTlb.fill(0);
+    this.clearTlb(this.readTlb, 0, VPAGE_COUNT);
+    this.clearTlb(this.writeTlb, 0, VPAGE_COUNT);
     this.execTlb.fill(0);
     this.dropDecodedCode();
+  }
+
+  /**
+   * Zeroes entries `[start, end)` of the read or write TLB. Those of a
+   * wasm-backed memory are views of it, where `fill` stores element by
+   * element (≈ 20x slower); the memory's `fillBytes` clears them at memset
+   * speed.
+   */
+  private clearTlb(tlb: Int32Array, start: number, end: number): void {
+    if (this.sharedTlbs) this.memory.fillBytes(tlb.byteOffset + start * 4, (end - start) * 4, 0);
+    else tlb.fill(0, start, end);
   }
 
   /**

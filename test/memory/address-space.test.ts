@@ -3,7 +3,7 @@ import { FaultlineError, UsageError } from '../../src/errors.js';
 import { Access } from '../../src/fault/cause.js';
 import { AddressSpace } from '../../src/memory/address-space.js';
 import { PAGE_SIZE, Prot } from '../../src/memory/page.js';
-import { PhysicalMemory } from '../../src/memory/physical-memory.js';
+import { PhysicalMemory, wasmMemorySupported } from '../../src/memory/physical-memory.js';
 import { tlbGuestAccess as g } from './guest-access.js';
 
 const P = PAGE_SIZE;
@@ -155,6 +155,22 @@ describe('code pages and flushing', () => {
     expect([as.readTlb[0x10]! > 0, as.writeTlb[0x10]! > 0, as.execTlb[0x10]! > 0]).toEqual([true, false, true]);
     as.flushAll();
     expect([as.readTlb[0x10], as.writeTlb[0x10], as.execTlb[0x10]]).toEqual([0, 0, 0]);
+  });
+
+  it.skipIf(!wasmMemorySupported())('flush and flushAll clear exactly the range of TLBs that are views of a wasm memory', () => {
+    const as = new AddressSpace({ memory: new PhysicalMemory({ quota: 1 << 24, wasm: true }) });
+    expect(as.readTlb.buffer).toBe(as.memory.wasmMemory!.buffer); // the TLBs live in the wasm memory
+    const pages = 0x40;
+    as.root.attach(as.createDataspace(pages * P), { at: 0x10000 });
+    for (let p = 0x10; p < 0x10 + pages; p++) as.translate(p * P, Access.Write);
+    as.flush(0x13, 0x21, Prot.Read | Prot.Write);
+    for (const t of [as.readTlb, as.writeTlb]) {
+      const cached = [...t.subarray(0x0f, 0x11 + pages)].map((e) => e > 0);
+      expect(cached).toEqual(cached.map((_, k) => k >= 1 && k <= pages && (k < 4 || k >= 4 + 0x21)));
+    }
+    as.flushAll();
+    expect(as.readTlb.every((e) => e === 0) && as.writeTlb.every((e) => e === 0)).toBe(true);
+    expect(as.translate(0x10000, Access.Write)).toBeGreaterThan(0);
   });
 
   it('a host write drops decoded code of the written page', () => {
