@@ -219,6 +219,32 @@ export class AddressSpace implements TranslationOwner {
   }
 
   /**
+   * Caches the translation that {@link translate} would make for `vaddr`
+   * and `access`, when that is only a cache fill: the access is allowed
+   * now and a write finds its page already materialized. Otherwise does
+   * nothing: it never allocates a frame and never fills the fault record.
+   * A fault handler that has just made an access possible calls it, so
+   * that the retried access hits the TLB — in the wasm tier a miss is a
+   * call out of WebAssembly and back (docs/performance.md, "Fault costs
+   * on wasm-backed memory").
+   *
+   * @internal
+   */
+  prefill(vaddr: number, access: number): void {
+    vaddr = vaddr >>> 0;
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return;
+    const ds = w.dataspace!;
+    if (ds.memory !== this.memory) return;
+    if (access === Access.Write && !ds.isMaterialized(w.dataspaceOffset >>> PAGE_SHIFT)) return;
+    let prot = w.rights;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vaddr >>> PAGE_SHIFT]!;
+    const need = access === Access.Write ? Prot.Write : access === Access.Execute ? Prot.Exec : Prot.Read;
+    if ((prot & need) !== 0) this.translate(vaddr, access);
+  }
+
+  /**
    * Effective Prot bits at `vaddr` (all layers and levels ANDed), or -1
    * when nothing is mapped there. Does not touch the TLBs.
    *

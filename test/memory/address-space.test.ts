@@ -72,6 +72,34 @@ describe('AddressSpace.translate', () => {
     expect(as.fault.protection).toBe(true);
   });
 
+  it('prefill caches what translate would, only where that allocates nothing and cannot fail', () => {
+    const as = setup();
+    const ds = as.createDataspace(4 * P);
+    as.root.attach(ds, { at: 0x10000 });
+    as.root.attach(as.createDataspace(P), { at: 0x20000, writable: false });
+    as.translate(0x12000, Access.Write); // materialized, then made read-only by the guest
+    as.guestProtection.protect(0x12000, P, Prot.Read);
+    expect(as.writeTlb[0x12]).toBe(0);
+    expect(as.translate(0x9000, Access.Read)).toBe(-1); // a fault record prefill must leave alone
+    const record = [as.fault.address, as.fault.access, as.fault.protection, as.fault.offset];
+    const frames = as.memory.framesInUse;
+    as.prefill(0x10010, Access.Write); // never written: the store itself materializes it
+    expect([as.writeTlb[0x10], as.readTlb[0x10], as.memory.framesInUse, ds.isMaterialized(0)]).toEqual([0, 0, frames, false]);
+    as.prefill(0x10010, Access.Read); // the zero frame, as a read would map
+    expect(as.readTlb[0x10]).toBe(as.memory.zeroFrame);
+    const frame = as.translate(0x11000, Access.Write);
+    as.flush(0x11, 1);
+    as.prefill(0x11ffc, Access.Write); // materialized: a cache fill
+    expect([as.writeTlb[0x11], as.readTlb[0x11]]).toEqual([frame, frame]);
+    as.prefill(0x12000, Access.Write); // the guest's mprotect forbids it
+    as.prefill(0x20000, Access.Write); // a read-only region
+    as.prefill(0x30000, Access.Read); // nothing mapped
+    as.prefill(0x10000, Access.Execute); // not executable
+    expect([as.writeTlb[0x12], as.writeTlb[0x20], as.readTlb[0x30], as.execTlb[0x10]]).toEqual([0, 0, 0, 0]);
+    expect([as.fault.address, as.fault.access, as.fault.protection, as.fault.offset]).toEqual(record);
+    expect(as.memory.framesInUse).toBe(frames + 1);
+  });
+
   it('refuses a dataspace of another physical memory', () => {
     const as = setup();
     const other = setup();
