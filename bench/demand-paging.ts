@@ -1,5 +1,5 @@
 import { demandPaging } from '../handlers/index.js';
-import { Machine, PAGE_SIZE, assemble } from '../src/index.js';
+import { Machine, PAGE_SIZE, assemble, type Tier } from '../src/index.js';
 import { settle, summarize, timeSeconds, type Results } from './harness.js';
 
 /*
@@ -43,10 +43,10 @@ function provision(machine: Machine, frames: number): void {
 }
 
 /** Nanoseconds per demand-paging fault over `pages` first touches. */
-function zeroFillFault(pages: number, guest = STORE_FIRST): number {
+function zeroFillFault(pages: number, guest = STORE_FIRST, tier?: Tier): number {
   const program = assemble(guest.replace('BASE', String(BASE)).replace('PAGES', String(pages)), { fileName: 'demand-paging.s' });
   // Quota: the region plus the program; every page gets a frame.
-  const machine = new Machine({ memoryQuota: pages * PAGE_SIZE + (16 << 20) });
+  const machine = new Machine({ memoryQuota: pages * PAGE_SIZE + (16 << 20), tier });
   machine.load(program);
   const lazy = demandPaging({ at: BASE, size: pages * PAGE_SIZE, backing: { kind: 'zero' } });
   machine.use(lazy);
@@ -72,16 +72,17 @@ function zeroFillFault(pages: number, guest = STORE_FIRST): number {
  * benchDemandPaging(results, 5);
  * console.log(results.table());
  * ```
+ * `tier` picks the machines' execution tier (default: the machine's default).
  */
-export function benchDemandPaging(results: Results, runs: number): void {
-  zeroFillFault(16_384); // warm-up
-  const small = Array.from({ length: runs }, () => zeroFillFault(65_536));
+export function benchDemandPaging(results: Results, runs: number, tier?: Tier): void {
+  zeroFillFault(16_384, STORE_FIRST, tier); // warm-up
+  const small = Array.from({ length: runs }, () => zeroFillFault(65_536, STORE_FIRST, tier));
   const smallFigure = summarize(small, 'ns');
   results.add('demand_paging_fault_ns', smallFigure, '65,536 pages, zero-fill, first touch by a store');
-  const large = Array.from({ length: runs }, () => zeroFillFault(262_144));
+  const large = Array.from({ length: runs }, () => zeroFillFault(262_144, STORE_FIRST, tier));
   const largeFigure = summarize(large, 'ns');
   const ratio = largeFigure.median / smallFigure.median;
   results.add('demand_paging_fault_ns_262144', largeFigure, `262,144 pages; ${ratio.toFixed(2)}x the 65,536-page median`);
-  const readFirst = Array.from({ length: runs }, () => zeroFillFault(65_536, LOAD_THEN_STORE));
+  const readFirst = Array.from({ length: runs }, () => zeroFillFault(65_536, LOAD_THEN_STORE, tier));
   results.add('demand_paging_fault_ns_read_then_write', summarize(readFirst, 'ns'), '65,536 pages, a load (zero frame) then a store per page');
 }

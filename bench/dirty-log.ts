@@ -1,4 +1,4 @@
-import { Machine, PAGE_SIZE, assemble } from '../src/index.js';
+import { Machine, PAGE_SIZE, assemble, type Tier } from '../src/index.js';
 import { dirtyLog, type DirtyLog } from '../handlers/index.js';
 import { summarize, type Results } from './harness.js';
 
@@ -59,10 +59,10 @@ round:
 `;
 
 /** Per-page ns of each faulting round, and of the fault-free sweep. */
-function sweep(pages: number, runs: number): { faulting: number[]; sweepOnly: number } {
+function sweep(pages: number, runs: number, tier?: Tier): { faulting: number[]; sweepOnly: number } {
   const rounds = runs + 3; // touch, warm-up, `runs` measured, one baseline
   const program = assemble(SWEEP.replaceAll('PAGES', String(pages)).replace('ROUNDS', String(rounds)), { fileName: 'dirty-log-sweep.s' });
-  const machine = new Machine({ memoryQuota: pages * PAGE_SIZE + (32 << 20) });
+  const machine = new Machine({ memoryQuota: pages * PAGE_SIZE + (32 << 20), tier });
   machine.load(program);
   const log: DirtyLog = dirtyLog();
   machine.use(log);
@@ -118,8 +118,8 @@ buf: .space 1024 * 1024
 `;
 
 /** Seconds of the write-heavy guest after its first pass (all pages written once), with or without the log. */
-function writeHeavy(withLog: boolean, passes: number): number {
-  const machine = new Machine({ memoryQuota: 64 << 20 });
+function writeHeavy(withLog: boolean, passes: number, tier?: Tier): number {
+  const machine = new Machine({ memoryQuota: 64 << 20, tier });
   machine.load(assemble(WRITE_HEAVY.replace('PASSES', String(passes)), { fileName: 'dirty-log-steady.s' }));
   if (withLog) machine.use(dirtyLog());
   let marks = 0;
@@ -136,28 +136,29 @@ function writeHeavy(withLog: boolean, passes: number): number {
 /**
  * dirty_log_fault_ns (65,536 pages), dirty_log_fault_ns_262144 (with the
  * ratio to 65,536 in the note; the bound is 1.5x) and
- * dirty_log_steady_slowdown_pct (docs/design.md §9).
+ * dirty_log_steady_slowdown_pct (docs/design.md §9). `tier` picks the
+ * machines' execution tier (default: the machine's default).
  */
-export function benchDirtyLog(results: Results, runs: number): void {
-  sweep(16_384, 3); // warm-up (JIT tiers)
-  const small = sweep(65_536, runs);
+export function benchDirtyLog(results: Results, runs: number, tier?: Tier): void {
+  sweep(16_384, 3, tier); // warm-up (JIT tiers)
+  const small = sweep(65_536, runs, tier);
   const smallFigure = summarize(small.faulting, 'ns');
   results.add('dirty_log_fault_ns', smallFigure, `65,536 pages; sweep alone ${small.sweepOnly.toFixed(1)} ns/page`);
-  const large = sweep(262_144, runs);
+  const large = sweep(262_144, runs, tier);
   const largeFigure = summarize(large.faulting, 'ns');
   results.add('dirty_log_fault_ns_262144', largeFigure, `262,144 pages; ${(largeFigure.median / smallFigure.median).toFixed(2)}x the 65,536-page figure (bound 1.5x); sweep alone ${large.sweepOnly.toFixed(1)} ns/page`);
 
   // Each sample: the best of three alternating off/on runs each (the
   // machine is shared; the minimum filters out other processes' bursts).
   const passes = 200;
-  writeHeavy(false, 5); // warm-up
-  writeHeavy(true, 5);
+  writeHeavy(false, 5, tier); // warm-up
+  writeHeavy(true, 5, tier);
   const samples: number[] = [];
   for (let r = 0; r < runs; r++) {
     let off = Infinity, on = Infinity;
     for (let k = 0; k < 3; k++) {
-      off = Math.min(off, writeHeavy(false, passes));
-      on = Math.min(on, writeHeavy(true, passes));
+      off = Math.min(off, writeHeavy(false, passes, tier));
+      on = Math.min(on, writeHeavy(true, passes, tier));
     }
     samples.push(((on - off) / off) * 100);
   }

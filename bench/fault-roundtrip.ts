@@ -2,6 +2,7 @@ import { assemble } from '../src/asm/assemble.js';
 import { ExceptionTable } from '../src/fault/exception-table.js';
 import { FaultStatus } from '../src/fault/status.js';
 import { Machine } from '../src/machine/machine.js';
+import type { Tier } from '../src/cpu/cpu.js';
 import { summarize, timeSeconds, type Results } from './harness.js';
 
 /*
@@ -29,9 +30,9 @@ loop:
 good: .word 1
 `;
 
-function roundTrip(faults: number, continues: number): number {
+function roundTrip(faults: number, continues: number, tier?: Tier): number {
   const program = assemble(GUEST.replace('FAULTS', String(faults)), { fileName: 'roundtrip.s' });
-  const machine = new Machine({ memoryQuota: 16 << 20 });
+  const machine = new Machine({ memoryQuota: 16 << 20, tier });
   machine.load(program);
   const A1 = 11, S0 = 8;
   machine.registerFaultHandler((_fault, ctx) => {
@@ -46,12 +47,12 @@ function roundTrip(faults: number, continues: number): number {
   return (seconds * 1e9) / faults;
 }
 
-/** fault_roundtrip_ns, _4 and _16 (docs/design.md §9). */
-export function benchFaultRoundTrip(results: Results, runs: number): void {
+/** fault_roundtrip_ns, _4 and _16 (docs/design.md §9); `tier` picks the machines' execution tier. */
+export function benchFaultRoundTrip(results: Results, runs: number, tier?: Tier): void {
   const faults = 1_000_000;
   for (const [name, continues] of [['fault_roundtrip_ns', 0], ['fault_roundtrip_ns_4', 3], ['fault_roundtrip_ns_16', 15]] as const) {
-    roundTrip(faults / 10, continues); // warm-up
-    const samples = Array.from({ length: runs }, () => roundTrip(faults, continues));
+    roundTrip(faults / 10, continues, tier); // warm-up
+    const samples = Array.from({ length: runs }, () => roundTrip(faults, continues, tier));
     results.add(name, summarize(samples, 'ns'), `${continues} Continue handlers in front`);
   }
 }

@@ -48,10 +48,19 @@ export class Results {
 /**
  * Collects garbage left by earlier runs (when node runs with --expose-gc,
  * as `npm run bench` does), so that one run's garbage is not collected
- * inside the next run's timing.
+ * inside the next run's timing. Twice: V8 frees dead array buffers after a
+ * collection, on a background thread, and the second collection waits for
+ * that to finish. A shared WebAssembly memory (the wasm tier) of a
+ * previous run is freed only there (a plain ArrayBuffer's allocation makes
+ * V8 collect earlier): unmapping its ≈ 270 MiB took ≈ 12 ms of a core
+ * inside the next timed run (docs/performance.md, "Fault costs on
+ * wasm-backed memory").
  */
 export function settle(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return;
+  gc();
+  gc();
 }
 
 /** Wall-clock seconds of `fn`. */

@@ -403,6 +403,8 @@ class DirtyLogPlugin implements DirtyLog {
     }
     this.record(vpage);
     this.faultCount++;
+    // The retried store then hits the write TLB (in the wasm tier, no second call out of WebAssembly).
+    this.space!.prefill(vaddr, Access.Write);
     return FaultStatus.Fixed;
   }
 

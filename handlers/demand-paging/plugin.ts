@@ -222,6 +222,10 @@ export class DemandPagingPlugin implements DemandPaging {
       r.access = access;
       tell(r);
     }
+    // A read (or fetch) retried after this fault then hits the TLB: in the
+    // wasm tier a miss is a call out of WebAssembly and back. (A first write
+    // is left to the store: it takes the page's frame.)
+    if (access !== Access.Write) this.machine?.addressSpace.prefill(address, access);
   }
 
   // ---- eviction, restore and uninstall ---------------------------------------

@@ -100,6 +100,8 @@ export class AddressSpace implements TranslationOwner {
    */
   onCodeDropped: ((start: number, end: number) => void) | null = null;
 
+  /** True when readTlb and writeTlb are views of the wasm memory (see clearTlb). */
+  private readonly sharedTlbs: boolean;
   /** 1 where `codeCache` has an entry: writeTlb stays 0 there. */
   private readonly codePages = new Uint8Array(VPAGE_COUNT);
   /** Every protection layer, guestProtection first. Replaced on change (copy-on-write). */
@@ -126,6 +128,7 @@ export class AddressSpace implements TranslationOwner {
     const tlbs = this.memory.claimWasmTlbs();
     this.readTlb = tlbs?.read ?? new Int32Array(VPAGE_COUNT);
     this.writeTlb = tlbs?.write ?? new Int32Array(VPAGE_COUNT);
+    this.sharedTlbs = tlbs !== null;
     this.root = new RegionMap(ADDRESS_SPACE_SIZE, { name: 'root' });
     this.root.owner = this;
     this.fault = new TranslationFault(this.root);
@@ -221,6 +224,32 @@ export class AddressSpace implements TranslationOwner {
       else this.execTlb[vpage] = frame;
     }
     return frame;
+  }
+
+  /**
+   * Caches the translation that {@link translate} would make for `vaddr`
+   * and `access`, when that is only a cache fill: the access is allowed
+   * now and a write finds its page already materialized. Otherwise does
+   * nothing: it never allocates a frame and never fills the fault record.
+   * A fault handler that has just made an access possible calls it, so
+   * that the retried access hits the TLB — in the wasm tier a miss is a
+   * call out of WebAssembly and back (docs/performance.md, "Fault costs
+   * on wasm-backed memory").
+   *
+   * @internal
+   */
+  prefill(vaddr: number, access: number): void {
+    vaddr = vaddr >>> 0;
+    const w = this.walk;
+    if (!walkRegions(this.root, vaddr, w)) return;
+    const ds = w.dataspace!;
+    if (ds.memory !== this.memory) return;
+    if (access === Access.Write && !ds.isMaterialized(w.dataspaceOffset >>> PAGE_SHIFT)) return;
+    let prot = w.rights;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vaddr >>> PAGE_SHIFT]!;
+    const need = access === Access.Write ? Prot.Write : access === Access.Execute ? Prot.Exec : Prot.Read;
+    if ((prot & need) !== 0) this.translate(vaddr, access);
   }
 
   /**
@@ -320,8 +349,8 @@ export class AddressSpace implements TranslationOwner {
       return;
     }
     const end = vpageStart + count;
-    if ((rights & Prot.Read) !== 0) this.readTlb.fill(0, vpageStart, end);
-    if ((rights & Prot.Write) !== 0) this.writeTlb.fill(0, vpageStart, end);
+    if ((rights & Prot.Read) !== 0) this.clearTlb(this.readTlb, vpageStart, end);
+    if ((rights & Prot.Write) !== 0) this.clearTlb(this.writeTlb, vpageStart, end);
     if ((rights & Prot.Exec) !== 0) {
       this.execTlb.fill(0, vpageStart, end);
       this.dropCode(vpageStart, end);
@@ -337,10 +366,21 @@ export class AddressSpace implements TranslationOwner {
    * ```
    */
   flushAll(): void {
-    this.readTlb.fill(0);
-    this.writeTlb.fill(0);
+    this.clearTlb(this.readTlb, 0, VPAGE_COUNT);
+    this.clearTlb(this.writeTlb, 0, VPAGE_COUNT);
     this.execTlb.fill(0);
     this.dropDecodedCode();
+  }
+
+  /**
+   * Zeroes entries `[start, end)` of the read or write TLB. Those of a
+   * wasm-backed memory are views of it, where `fill` stores element by
+   * element (≈ 20x slower); the memory's `fillBytes` clears them at memset
+   * speed.
+   */
+  private clearTlb(tlb: Int32Array, start: number, end: number): void {
+    if (this.sharedTlbs) this.memory.fillBytes(tlb.byteOffset + start * 4, (end - start) * 4, 0);
+    else tlb.fill(0, start, end);
   }
 
   /**

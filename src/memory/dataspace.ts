@@ -214,7 +214,7 @@ export class Dataspace {
     eachPagePiece(offset, length, (page, inPage, chunk) => {
       if (byte !== 0 || this.frames[page]! >= 0) {
         const f = this.frameForWrite(page);
-        this.memory.u8.fill(byte, f + inPage, f + inPage + chunk);
+        this.memory.fillBytes(f + inPage, chunk, byte);
       }
     });
     if (length > 0) this.invalidateContents(offset, length);

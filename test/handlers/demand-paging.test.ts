@@ -4,6 +4,7 @@ import { demandPaging, type PageSource } from '../../handlers/index.js';
 import { runAsyncPageSource } from '../../examples/async-page-source.js';
 import { runMonitor } from '../../examples/monitor.js';
 import {
+  Access,
   CollectedOutput,
   FaultStatus,
   HandlerError,
@@ -208,6 +209,27 @@ describe('demand paging from an asynchronous page source gives the output of a r
     expect(report.output).toBe(report.text);
     expect(report.lines).toBe(150);
     expect(report.fetched).toEqual([0, PAGE_SIZE, 2 * PAGE_SIZE]);
+  });
+
+  it('a served read leaves its translation cached for the retry; a served first write leaves the page unmaterialized until the store', () => {
+    const { machine } = guest(`
+      li t0, BASE
+      lw a0, 0(t0)
+      li t1, BASE + 8192
+      sw a0, 0(t1)
+    `);
+    const lazy = demandPaging({ at: BASE, size: 4 * PAGE_SIZE, backing: { kind: 'zero' } });
+    machine.use(lazy);
+    const seen: [number, number, number][] = [];
+    const as = machine.addressSpace;
+    machine.events.on('fixed', (fault) => {
+      const vpage = fault.address >>> 12;
+      seen.push([fault.access, as.readTlb[vpage]!, as.writeTlb[vpage]!]);
+    });
+    expect(machine.run()).toEqual({ kind: 'exit', exitCode: 0 });
+    // At the 'fixed' event (before the retry): the read's zero-frame translation is in the TLB already.
+    expect(seen).toEqual([[Access.Read, machine.memory.zeroFrame, 0], [Access.Write, 0, 0]]);
+    expect(lazy.faultsServed).toBe(2);
   });
 
   it('serves a synchronous page source under run()', () => {

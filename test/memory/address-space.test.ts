@@ -3,7 +3,7 @@ import { FaultlineError, UsageError } from '../../src/errors.js';
 import { Access } from '../../src/fault/cause.js';
 import { AddressSpace } from '../../src/memory/address-space.js';
 import { PAGE_SIZE, Prot } from '../../src/memory/page.js';
-import { PhysicalMemory } from '../../src/memory/physical-memory.js';
+import { PhysicalMemory, wasmMemorySupported } from '../../src/memory/physical-memory.js';
 import { tlbGuestAccess as g } from './guest-access.js';
 
 const P = PAGE_SIZE;
@@ -70,6 +70,34 @@ describe('AddressSpace.translate', () => {
     expect(as.readTlb[0x10]).toBe(0);
     expect(as.translate(0x10000, Access.Read)).toBe(-1);
     expect(as.fault.protection).toBe(true);
+  });
+
+  it('prefill caches what translate would, only where that allocates nothing and cannot fail', () => {
+    const as = setup();
+    const ds = as.createDataspace(4 * P);
+    as.root.attach(ds, { at: 0x10000 });
+    as.root.attach(as.createDataspace(P), { at: 0x20000, writable: false });
+    as.translate(0x12000, Access.Write); // materialized, then made read-only by the guest
+    as.guestProtection.protect(0x12000, P, Prot.Read);
+    expect(as.writeTlb[0x12]).toBe(0);
+    expect(as.translate(0x9000, Access.Read)).toBe(-1); // a fault record prefill must leave alone
+    const record = [as.fault.address, as.fault.access, as.fault.protection, as.fault.offset];
+    const frames = as.memory.framesInUse;
+    as.prefill(0x10010, Access.Write); // never written: the store itself materializes it
+    expect([as.writeTlb[0x10], as.readTlb[0x10], as.memory.framesInUse, ds.isMaterialized(0)]).toEqual([0, 0, frames, false]);
+    as.prefill(0x10010, Access.Read); // the zero frame, as a read would map
+    expect(as.readTlb[0x10]).toBe(as.memory.zeroFrame);
+    const frame = as.translate(0x11000, Access.Write);
+    as.flush(0x11, 1);
+    as.prefill(0x11ffc, Access.Write); // materialized: a cache fill
+    expect([as.writeTlb[0x11], as.readTlb[0x11]]).toEqual([frame, frame]);
+    as.prefill(0x12000, Access.Write); // the guest's mprotect forbids it
+    as.prefill(0x20000, Access.Write); // a read-only region
+    as.prefill(0x30000, Access.Read); // nothing mapped
+    as.prefill(0x10000, Access.Execute); // not executable
+    expect([as.writeTlb[0x12], as.writeTlb[0x20], as.readTlb[0x30], as.execTlb[0x10]]).toEqual([0, 0, 0, 0]);
+    expect([as.fault.address, as.fault.access, as.fault.protection, as.fault.offset]).toEqual(record);
+    expect(as.memory.framesInUse).toBe(frames + 1);
   });
 
   it('refuses a dataspace of another physical memory', () => {
@@ -155,6 +183,22 @@ describe('code pages and flushing', () => {
     expect([as.readTlb[0x10]! > 0, as.writeTlb[0x10]! > 0, as.execTlb[0x10]! > 0]).toEqual([true, false, true]);
     as.flushAll();
     expect([as.readTlb[0x10], as.writeTlb[0x10], as.execTlb[0x10]]).toEqual([0, 0, 0]);
+  });
+
+  it.skipIf(!wasmMemorySupported())('flush and flushAll clear exactly the range of TLBs that are views of a wasm memory', () => {
+    const as = new AddressSpace({ memory: new PhysicalMemory({ quota: 1 << 24, wasm: true }) });
+    expect(as.readTlb.buffer).toBe(as.memory.wasmMemory!.buffer); // the TLBs live in the wasm memory
+    const pages = 0x40;
+    as.root.attach(as.createDataspace(pages * P), { at: 0x10000 });
+    for (let p = 0x10; p < 0x10 + pages; p++) as.translate(p * P, Access.Write);
+    as.flush(0x13, 0x21, Prot.Read | Prot.Write);
+    for (const t of [as.readTlb, as.writeTlb]) {
+      const cached = [...t.subarray(0x0f, 0x11 + pages)].map((e) => e > 0);
+      expect(cached).toEqual(cached.map((_, k) => k >= 1 && k <= pages && (k < 4 || k >= 4 + 0x21)));
+    }
+    as.flushAll();
+    expect(as.readTlb.every((e) => e === 0) && as.writeTlb.every((e) => e === 0)).toBe(true);
+    expect(as.translate(0x10000, Access.Write)).toBeGreaterThan(0);
   });
 
   it('a host write drops decoded code of the written page', () => {

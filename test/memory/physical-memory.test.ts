@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { QuotaExceededError, UsageError } from '../../src/errors.js';
 import { PAGE_SIZE } from '../../src/memory/page.js';
-import { DEFAULT_QUOTA, MAX_QUOTA, PhysicalMemory } from '../../src/memory/physical-memory.js';
+import { DEFAULT_QUOTA, MAX_QUOTA, PhysicalMemory, wasmMemorySupported } from '../../src/memory/physical-memory.js';
 
 describe('PhysicalMemory', () => {
   it('defaults to a 1 GiB quota and starts small', () => {
@@ -102,5 +103,40 @@ describe('PhysicalMemory', () => {
     for (let i = 0; i < (3 << 20) / PAGE_SIZE; i++) m.allocFrame();
     expect(m.capacity).toBe(3 * (1 << 20) + 2 * PAGE_SIZE);
     expect(() => m.allocFrame()).toThrow(QuotaExceededError);
+  });
+
+  // fillBytes uses WebAssembly's memory.fill on a wasm-backed memory (bulk-fill.ts).
+  const backings = wasmMemorySupported() ? [false, true] : [false];
+
+  it.each(backings)('fillBytes (wasm %s) sets exactly the range, as u8.fill does', (wasm) => {
+    const m = new PhysicalMemory({ quota: 8 * PAGE_SIZE, wasm });
+    const base = m.allocFrame();
+    m.allocFrame();
+    const span = 2 * PAGE_SIZE;
+    const model = new Uint8Array(span);
+    const op = fc.tuple(fc.nat(span), fc.nat(span), fc.nat(255));
+    fc.assert(fc.property(fc.array(op, { maxLength: 12 }), (ops) => {
+      model.fill(0);
+      m.u8.fill(0, base, base + span);
+      for (const [from, to, byte] of ops) {
+        const at = Math.min(from, to), length = Math.abs(to - from);
+        m.fillBytes(base + at, length, byte);
+        model.fill(byte, at, at + length);
+      }
+      const got = m.u8.subarray(base, base + span);
+      const first = got.findIndex((v, k) => v !== model[k]);
+      expect(first, `first differing byte at ${first}`).toBe(-1);
+    }), { numRuns: 150 });
+  });
+
+  it.each(backings)('reuses freed frames zeroed without touching their neighbours (wasm %s)', (wasm) => {
+    const m = new PhysicalMemory({ quota: 16 * PAGE_SIZE, wasm });
+    const [a, b, c] = [m.allocFrame(), m.allocFrame(), m.allocFrame()];
+    for (const f of [a, b, c]) m.u8.fill(0x5a, f, f + PAGE_SIZE);
+    m.freeFrame(b);
+    expect(m.allocFrame()).toBe(b);
+    expect(m.u8.subarray(b, b + PAGE_SIZE).every((v) => v === 0)).toBe(true);
+    expect(m.u8.subarray(a, a + PAGE_SIZE).every((v) => v === 0x5a)).toBe(true);
+    expect(m.u8.subarray(c, c + PAGE_SIZE).every((v) => v === 0x5a)).toBe(true);
   });
 });
