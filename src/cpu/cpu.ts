@@ -60,6 +60,11 @@ const EMPTY_CODE = new Int32Array(2);
 // matters runs its 2000 interpretations in microseconds (docs/performance.md).
 const DEFAULT_JIT_THRESHOLD = 2000;
 
+/** A compiled block that faults within this many instructions of its entry... */
+const FAULTING_BLOCK_PROGRESS = 16;
+/** ...is interpreted this many times before it is entered again (its heat counts them down). */
+const FAULTING_BLOCK_REST = 64;
+
 const NO_BLOCKS: PageBlocks = { blocks: [], heat: new Uint16Array(1024), compiles: 0, entered: 0, threshold: 65535 };
 
 /**
@@ -355,14 +360,26 @@ export class Cpu {
         const block = blocks[i >>> 1];
         if (block !== undefined) {
           if (block !== null && block.length <= n) {
-            pc = block.run(host, x, u8, u16, i32, rt, wt, n, pc);
-            n -= this.retired;
-            if (this.trapped) { faultInBlock = true; break exec; }
-            if (this.slowPath) {
-              this.slowPath = false;
-              u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
+            const s = i >>> 1;
+            if (heat[s] === 0) {
+              pc = block.run(host, x, u8, u16, i32, rt, wt, n, pc);
+              n -= this.retired;
+              if (this.trapped) {
+                // Compiled code that faults before doing much (a loop whose
+                // every pass faults: the fault costs more than the code) is
+                // interpreted for a while: entering and leaving compiled
+                // code would be most of each pass's cost.
+                if (this.retired < FAULTING_BLOCK_PROGRESS) heat[s] = FAULTING_BLOCK_REST;
+                faultInBlock = true;
+                break exec;
+              }
+              if (this.slowPath) {
+                this.slowPath = false;
+                u8 = memory.u8; u16 = memory.u16; i32 = memory.i32; base = -1;
+              }
+              continue;
             }
-            continue;
+            heat[s]!--;
           }
         } else if (++heat[i >>> 1]! >= hot || (pageHeat && page.compiles === 0 && ++page.entered >= hot)) {
           const wasm = this.wasm;

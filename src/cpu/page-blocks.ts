@@ -8,7 +8,11 @@ import type { CompiledBlock } from './block-compiler.js';
  */
 export interface PageBlocks {
   readonly blocks: (CompiledBlock | null | undefined)[];
-  /** Times each block start was interpreted (the compile trigger). */
+  /**
+   * Times each block start was interpreted (the compile trigger); at a
+   * compiled start, the interpretations left before it is entered again
+   * (Cpu.run rests compiled code that faults at once).
+   */
   readonly heat: Uint16Array;
   /** Modules compiled for the page (the wasm tier). */
   compiles: number;

@@ -74,33 +74,22 @@ export class WasmTier {
     const words = new Int32Array(memory.buffer, WasmLayout.registers, 64);
     this.words = words;
     this.map = new Int32Array(memory.buffer, WasmLayout.codeMap, CODE_MAP_SLOTS * 2);
-    const stop = (WasmLayout.stop - WasmLayout.registers) >> 2;
     let table: WebAssembly.Table | null = null;
     let dispatch: WasmTier['dispatch'] = null;
     try {
       table = new WebAssembly.Table({ element: 'anyfunc', initial: 64 });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule()), { c: { m: memory, t: table } });
+      dispatcher ??= new WebAssembly.Module(dispatcherModule());
+      const instance = new WebAssembly.Instance(dispatcher, { c: { m: memory, t: table } });
       dispatch = instance.exports['dispatch'] as (pc: number, budget: number, index: number) => number;
     } catch {
       this.refused = true;
     }
     this.table = table;
     this.dispatch = dispatch;
-    this.imports = {
-      c: {
-        m: memory,
-        load: (address: number, size: number, pc: number): number => {
-          const v = host.loadSlow(address, size, pc);
-          if (host.trapped) words[stop] = 1;
-          return v;
-        },
-        store: (address: number, size: number, value: number, pc: number): number => {
-          if (!host.storeSlow(address, size, value, pc)) { words[stop] = 1; return 0; }
-          if (host.slowPath) { words[stop] = 1; return 2; }
-          return 1;
-        },
-      },
-    };
+    // The slow paths are the same two functions for every cpu, so that V8
+    // optimizes them once per process, not once per machine: the cpu that
+    // entered wasm is `caller` (WasmBlock.run sets it).
+    this.imports = { c: { m: memory, load: slowLoad, store: slowStore } };
   }
 
   /**
@@ -191,42 +180,42 @@ export class WasmTier {
         map[slot + 1] = index;
         page.pcs.push(pc);
       }
-      const run = this.entryFunction(entry);
       // One record per entry, with the length of the block there: the
       // dispatcher enters as soon as the budget covers that block.
       for (let e = 0; e < fn.entries.length; e++) {
         entries.push(fn.entries[e]!);
-        blocks.push({ run, length: fn.lengths[e]! });
+        blocks.push(new WasmBlock(this, entry, fn.lengths[e]!));
       }
     });
     return { blocks, entries, taken: region.taken };
   }
 
-  /** What Cpu.run calls at an entry of the function in table slot `entry`: the dispatcher, from there. */
-  private entryFunction(entry: TableEntry): CompiledBlock['run'] {
-    const { map, words, host, dispatch } = this;
-    const index = entry.index;
-    const retired = (WasmLayout.retired - WasmLayout.registers) >> 2;
-    const stop = (WasmLayout.stop - WasmLayout.registers) >> 2;
-    return (c, _x, _m8, _m16, _m32, _rt, _wt, budget, pc) => {
-      if (!entry.live) {
-        // The page's code was dropped while Cpu.run still held its blocks
-        // (a slow path flushed it): back to the dispatcher, which looks
-        // the page up again.
-        c.retired = 0;
-        host.slowPath = true;
-        return pc;
-      }
-      // The JavaScript dispatcher came here, so this entry is current: put
-      // it back in the map if another pc took its slot.
-      const slot = codeMapSlot(pc) << 1;
-      map[slot] = pc + 1;
-      map[slot + 1] = index;
-      const next = dispatch!(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget, index);
-      c.retired = words[retired]!;
-      words[stop] = 0;
-      return next;
-    };
+  /**
+   * Runs from `pc` through the dispatcher, entering function `entry`
+   * first (WasmBlock.run); returns the next pc, `host.retired` set.
+   */
+  enter(entry: TableEntry, budget: number, pc: number): number {
+    const host = this.host;
+    if (!entry.live) {
+      // The page's code was dropped while Cpu.run still held its blocks
+      // (a slow path flushed it): back to the dispatcher, which looks
+      // the page up again.
+      host.retired = 0;
+      host.slowPath = true;
+      return pc;
+    }
+    // Cpu.run came here, so this entry is current: put it back in the map
+    // if another pc took its slot.
+    const map = this.map, words = this.words;
+    const slot = codeMapSlot(pc) << 1;
+    map[slot] = pc + 1;
+    map[slot + 1] = entry.index;
+    caller = host;
+    callerWords = words;
+    const next = this.dispatch!(pc, budget > MAX_CALL_BUDGET ? MAX_CALL_BUDGET : budget, entry.index);
+    host.retired = words[RETIRED]!;
+    words[STOP] = 0;
+    return next;
   }
 
   /**
@@ -265,6 +254,45 @@ export class WasmTier {
     return this.nextIndex++;
   }
 }
+/** Word indexes, in the register-area view, of the exit words. */
+const RETIRED = (WasmLayout.retired - WasmLayout.registers) >> 2;
+const STOP = (WasmLayout.stop - WasmLayout.registers) >> 2;
+
+/**
+ * What Cpu.run calls at an entry of a wasm function. One class for every
+ * machine, so that Cpu.run's call site sees one `run`.
+ */
+class WasmBlock implements CompiledBlock {
+  constructor(private readonly tier: WasmTier, private readonly entry: TableEntry, readonly length: number) {}
+
+  run(_c: BlockHost, _x: Int32Array, _m8: Uint8Array, _m16: Uint16Array, _m32: Int32Array, _rt: Int32Array, _wt: Int32Array, budget: number, pc: number): number {
+    return this.tier.enter(this.entry, budget, pc);
+  }
+}
+
+/** The cpu running wasm code now, and its register-area view (set by WasmTier.enter). */
+let caller: WasmHost | null = null;
+let callerWords: Int32Array = new Int32Array(64);
+
+/** The `load` import of every module: the slow path of the cpu in `caller`. */
+function slowLoad(address: number, size: number, pc: number): number {
+  const host = caller!;
+  const v = host.loadSlow(address, size, pc);
+  if (host.trapped) callerWords[STOP] = 1;
+  return v;
+}
+
+/** The `store` import: 0 faulted, 1 done, 2 done and leave (memory grew, code rewritten). */
+function slowStore(address: number, size: number, value: number, pc: number): number {
+  const host = caller!;
+  if (!host.storeSlow(address, size, value, pc)) { callerWords[STOP] = 1; return 0; }
+  if (host.slowPath) { callerWords[STOP] = 1; return 2; }
+  return 1;
+}
+
+/** The dispatcher's module, compiled once per process (instantiated per cpu). */
+let dispatcher: WebAssembly.Module | undefined;
+
 /** The cache key of module bytes: their length and two 32-bit hashes (FNV-1a, and one by 31). */
 function keyOf(bytes: Uint8Array): string {
   let a = 0x811c9dc5 | 0, b = 0;
