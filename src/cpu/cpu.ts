@@ -389,10 +389,12 @@ export class Cpu {
             if (region === null) blocks[i >>> 1] = null;
             else {
               // Every block start of the region enters it (unless it already enters another).
-              for (const s of region.entries) if (blocks[s] === undefined) blocks[s] = region.block;
+              for (const s of region.entries) if (blocks[s] === undefined) { blocks[s] = region.block; heat[s] = 0; }
               blocks[i >>> 1] = region.block;
             }
           } else blocks[i >>> 1] = compileBlock(code, i, base, frame, i32, MULTIPLY);
+          // A compiled start's heat counts down rests (see FAULTING_BLOCK_REST).
+          heat[i >>> 1] = 0;
           continue;
         }
       }
