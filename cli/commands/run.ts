@@ -62,7 +62,7 @@ Options:
                          free port, printed on stderr) and let it control
                          the run (docs/debugging.md)
   --tier interp|block|region|wasm
-                         how hot guest code runs (default wasm): interpreted,
+                         how hot guest code runs (default block): interpreted,
                          compiled block by block to JavaScript, compiled a
                          page region at a time (experimental), or hot pages
                          compiled to WebAssembly (the fastest,
