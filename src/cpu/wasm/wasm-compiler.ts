@@ -4,9 +4,10 @@ import { discoverRegion, isBranch, type Region } from '../region-discovery.js';
 import { I32, VOID, W, WasmWriter, encodeModule } from './wasm-encoder.js';
 
 /*
- * The wasm tier's compiler: one region (region-discovery.ts — the code of
- * a page reachable from a hot entry, cut into basic blocks) becomes one
- * WebAssembly module exporting
+ * The wasm tier's compiler: the code of one page becomes one WebAssembly
+ * module. Each start and the code it reaches (a region, region-discovery.ts:
+ * cut into basic blocks) becomes one exported function `r<k>`, called
+ * `run` below:
  *
  *   run(pc, budget) -> next pc     (instructions retired: the word at WasmLayout.retired)
  *

@@ -254,6 +254,7 @@ export class WasmTier {
     return this.nextIndex++;
   }
 }
+
 /** Word indexes, in the register-area view, of the exit words. */
 const RETIRED = (WasmLayout.retired - WasmLayout.registers) >> 2;
 const STOP = (WasmLayout.stop - WasmLayout.registers) >> 2;
