@@ -205,8 +205,7 @@ export class AddressSpace implements TranslationOwner {
     let prot = w.rights;
     const layers = this.layers;
     for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vpage]!;
-    const need = access === Access.Write ? Prot.Write : access === Access.Execute ? Prot.Exec : Prot.Read;
-    if ((prot & need) === 0) return this.fail(vaddr, access, true, w.map!, w.offset, ds);
+    if ((prot & rightFor(access)) === 0) return this.fail(vaddr, access, true, w.map!, w.offset, ds);
     if (ds.memory !== this.memory) {
       throw new FaultlineError(
         `translate: dataspace "${ds.name}" at ${hex32(vaddr)} belongs to another physical memory`,
@@ -239,17 +238,13 @@ export class AddressSpace implements TranslationOwner {
    * @internal
    */
   prefill(vaddr: number, access: number): void {
-    vaddr = vaddr >>> 0;
-    const w = this.walk;
-    if (!walkRegions(this.root, vaddr, w)) return;
-    const ds = w.dataspace!;
+    const prot = this.effectiveProt(vaddr);
+    if (prot < 0 || (prot & rightFor(access)) === 0) return;
+    // effectiveProt's walk left the dataspace in this.walk.
+    const ds = this.walk.dataspace!;
     if (ds.memory !== this.memory) return;
-    if (access === Access.Write && !ds.isMaterialized(w.dataspaceOffset >>> PAGE_SHIFT)) return;
-    let prot = w.rights;
-    const layers = this.layers;
-    for (let i = 0; i < layers.length; i++) prot &= layers[i]!.prot[vaddr >>> PAGE_SHIFT]!;
-    const need = access === Access.Write ? Prot.Write : access === Access.Execute ? Prot.Exec : Prot.Read;
-    if ((prot & need) !== 0) this.translate(vaddr, access);
+    if (access === Access.Write && !ds.isMaterialized(this.walk.dataspaceOffset >>> PAGE_SHIFT)) return;
+    this.translate(vaddr, access);
   }
 
   /**
@@ -646,4 +641,9 @@ export class AddressSpace implements TranslationOwner {
   maps(): string {
     return formatMaps(this.mappings());
   }
+}
+
+/** The Prot bit an access needs. */
+function rightFor(access: number): number {
+  return access === Access.Write ? Prot.Write : access === Access.Execute ? Prot.Exec : Prot.Read;
 }
