@@ -1134,7 +1134,12 @@ export class FileSystem {
       const write = (options.write ?? false) && !node.owner.readOnly;
       if (node.file === null || (write && !node.file.writable)) {
         if (node.unlinked) return node.file === null ? -Errno.ENOENT : -Errno.EACCES;
-        const file = node.owner.directory.open(node.path, { write });
+        // On a writable mount the host file is opened for writing whenever the
+        // host grants it, even for a read-only hold: once the guest unlinks it,
+        // the path is gone and the open file must stay writable, as on Linux.
+        const dir = node.owner.directory;
+        let file = dir.open(node.path, { write: !node.owner.readOnly });
+        if (typeof file === 'number' && !write && !node.owner.readOnly) file = dir.open(node.path, { write: false });
         if (typeof file === 'number') return file;
         node.file?.close();
         node.file = file;

@@ -158,6 +158,25 @@ describe('mounted host directories', () => {
     fs.release(g);
   });
 
+  it('keeps a file held for reading writable through its node after unlink, as the in-memory tree does', () => {
+    // Found by the mount differential property (seed -69046303): the host
+    // file was held read-only, and a write after unlink reopened it by path.
+    const fs = new FileSystem();
+    fs.mount('/mnt', new HostDirectory(root));
+    const f = node(fs.openAt('/mnt/inside.txt'));
+    expect(fs.unlinkAt('/mnt/inside.txt')).toBe(0);
+    expect(fs.write(f, 0, enc('I'))).toBe(1);
+    expect(readAll(fs, f)).toBe('Inside');
+    fs.release(f);
+    // A read-only mount still holds its files read-only.
+    const ro = new FileSystem();
+    ro.mount('/ro', new HostDirectory(root), { readOnly: true });
+    const g = node(ro.openAt('/ro/sub/f.txt'));
+    expect(ro.write(g, 0, enc('x'))).toBe(-Errno.EROFS);
+    ro.release(g);
+    expect(readFileSync(join(root, 'sub', 'f.txt'), 'utf8')).toBe('f');
+  });
+
   it('refuses a host rename racing between the walk and the open', () => {
     const real = new HostDirectory(root);
     let race = (): void => {};
